@@ -1,0 +1,172 @@
+"""The build: sources -> RDF with provenance -> OWL-RL closure -> SHACL -> artefact.
+
+One function per stage; :func:`build` runs them in order and writes the artefact only when
+every stage has passed, replacing the previous one atomically, so a failed build never
+leaves a broken or half-written graph behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.exceptions import ParserError
+from rdflib.namespace import ORG, RDF, RDFS
+
+from . import __version__
+from .errors import BuildError, Problem
+from .infer import infer
+from .load import LoadedData, load_data
+from .namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
+from .paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
+from .provenance import add_provenance, locate_sections
+from .sources import Sources, load_sources
+from .validate import Finding, ValidationReport, validate
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    artefact: Path
+    report_path: Path
+    report: dict
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def parse_turtle(path: Path, root: Path) -> Graph:
+    """Parse one Turtle file; a syntax error names the file and line."""
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except (ParserError, SyntaxError, ValueError) as exc:
+        raise BuildError("reading ontology", [Problem(f"Turtle syntax error: {exc}",
+                                                      path.relative_to(root).as_posix())]) from None
+    return graph
+
+
+def load_ontology(layout: Layout) -> Graph:
+    """The ontology: every ``ontology/*.ttl`` but the SHACL shapes."""
+    ontology = Graph()
+    files = sorted(p for p in layout.ontology_dir.glob("*.ttl") if p != layout.shapes_file)
+    if not files:
+        raise BuildError("reading ontology", [Problem(f"no ontology files in {layout.ontology_dir}")])
+    for path in files:
+        ontology += parse_turtle(path, layout.root)
+    return ontology
+
+
+def locate_finding(finding: Finding, data: LoadedData, asserted: Graph) -> Problem:
+    """Turn a SHACL finding into a problem that names the data file and line of the item."""
+    focus = URIRef(finding.focus)
+    item = short(finding.focus)
+    if focus.startswith(str(ID) + "passage/"):
+        citing = next(iter(asserted.subjects(NWP.hasSourcePassage, focus)), None)
+        item = short(str(citing)) if citing is not None else item
+    file, line = data.locations.get(item, (None, None))
+    message = f"{finding.message} [rule {short(finding.shape)}]"
+    return Problem(message, file, line, finding.path, item)
+
+
+def count_classes(graph: Graph) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for subject, cls in graph.subject_objects(RDF.type):
+        if isinstance(cls, URIRef) and (cls.startswith(str(NWP)) or cls == ORG.Organization) \
+                and isinstance(subject, URIRef) and subject.startswith(str(ID)):
+            counts[short(str(cls))] += 1
+    return dict(sorted(counts.items()))
+
+
+def write_nquads(path: Path, graphs: list[tuple[URIRef, Graph]]) -> int:
+    """Write *graphs* as sorted N-Quads to *path* through a temporary file; return quads."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as out:
+        for name, graph in graphs:
+            lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+            for line in sorted(l for l in lines if l.strip()):
+                out.write(f"{line[:-1].rstrip()} <{name}> .\n")
+                count += 1
+    os.replace(tmp, path)
+    return count
+
+
+def write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build(layout: Layout | None = None, out_dir: Path | None = None,
+          progress: Progress | None = None) -> BuildResult:
+    """Run the whole pipeline and write ``policy-graph.nq`` and ``report.json``.
+
+    :raise BuildError: naming every problem of the first stage that fails; nothing is written.
+    """
+    layout = layout or default_layout()
+    out_dir = out_dir or layout.build_dir
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+
+    def stage(name: str, func, *args):
+        say(f"{name} ...")
+        started = time.perf_counter()
+        result = func(*args)
+        timings[name] = round(time.perf_counter() - started, 3)
+        return result
+
+    sources: Sources = stage("checking sources", load_sources, layout.sources_dir)
+    ontology = stage("reading ontology", load_ontology, layout)
+    shapes = stage("reading shapes", parse_turtle, layout.shapes_file, layout.root)
+    data: LoadedData = stage("reading data", load_data, layout.data_dir, ontology,
+                             set(sources.external), set(sources.documents), layout.root)
+    spans = stage("locating sections", locate_sections, sources, data.structure_files)
+    asserted = data.graph
+    passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external)
+    inferred = stage("inference (OWL-RL)", infer, ontology, asserted)
+
+    def check() -> ValidationReport:
+        union = Graph()
+        for part in (ontology, asserted, inferred):
+            union += part
+        return validate(union, shapes)
+
+    validation = stage("validating (SHACL)", check)
+    if validation.violations:
+        raise BuildError("validating (SHACL)",
+                         [locate_finding(f, data, asserted) for f in validation.violations])
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    artefact = out_dir / ARTEFACT_NAME
+    quads = stage("writing", write_nquads, artefact,
+                  [(ONTOLOGY_GRAPH, ontology), (ASSERTED_GRAPH, asserted), (INFERRED_GRAPH, inferred)])
+    union = Graph()
+    union += asserted
+    union += inferred
+    items = {s for s in asserted.subjects(RDFS.label) if isinstance(s, URIRef)}
+    report = {
+        "version": __version__,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "artefact": ARTEFACT_NAME,
+        "triples": {"ontology": len(ontology), "asserted": len(asserted), "inferred": len(inferred),
+                    "total": quads},
+        "entities": len(items),
+        "passages": passages,
+        "quotes_verified": len(data.quotes),
+        "externally_sourced": len(data.external),
+        "sections": len(spans),
+        "classes": count_classes(union),
+        "warnings": [str(locate_finding(w, data, asserted)) for w in validation.warnings],
+        "sources": [{"id": d.id, "file": d.file, "sha256": d.sha256} for d in sources.documents.values()],
+        "timings_seconds": timings,
+    }
+    report_path = out_dir / REPORT_NAME
+    write_json(report_path, report)
+    return BuildResult(artefact, report_path, report, timings)

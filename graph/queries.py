@@ -1,0 +1,145 @@
+"""Named SPARQL queries: one ``queries/*.rq`` file each, with declared parameters.
+
+Each file opens with comment lines that describe it::
+
+    # title: Obligations for a body or topic
+    # description: What binds a body (named, or by its kind) or concerns a topic.
+    # param: subject iri required -- a body, a kind of body or a topic
+
+Parameters reach the query as bound RDF terms (``initBindings``), never as text pasted
+into the query, so user input cannot change a query's shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+from .errors import QueryError
+from .namespaces import PREFIXES, entity
+from .paths import default_layout
+from .store import QueryResult, Store
+
+PARAM_TYPES = ("iri", "string", "date", "integer", "decimal")
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)\s*(?P<required>required|optional)?"
+                    r"\s*(?:--\s*(?P<help>.*))?$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str
+    required: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    path: Path = field(compare=False)
+
+    @property
+    def cli_name(self) -> str:
+        return self.name.replace("_", "-")
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read one ``.rq`` file and its header; a malformed header names the file and line."""
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[Parameter] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "param":
+            p = _PARAM.match(value.strip())
+            if not p or p["type"] not in PARAM_TYPES:
+                raise QueryError(f"{path.name}:{number}: malformed parameter {value!r}; expected "
+                                 f"'name TYPE [required|optional] -- help' with TYPE one of {', '.join(PARAM_TYPES)}")
+            params.append(Parameter(p["name"], p["type"], p["required"] != "optional", (p["help"] or "").strip()))
+        else:
+            meta[key] = value.strip()
+    for key in ("title", "description"):
+        if not meta.get(key):
+            raise QueryError(f"{path.name}: missing '# {key}:' header line")
+    return NamedQuery(path.stem, meta["title"], meta["description"], tuple(params), text, path)
+
+
+def load_queries(queries_dir: Path | None = None) -> dict[str, NamedQuery]:
+    """Every named query in *queries_dir*, by file stem."""
+    folder = queries_dir or default_layout().queries_dir
+    return {q.name: q for q in (parse_query_file(p) for p in sorted(folder.glob("*.rq")))}
+
+
+def find_query(queries: dict[str, NamedQuery], name: str) -> NamedQuery:
+    key = name.replace("-", "_")
+    if key not in queries:
+        known = ", ".join(q.cli_name for q in queries.values())
+        raise QueryError(f"unknown query '{name}'; known queries: {known}")
+    return queries[key]
+
+
+def to_term(param: Parameter, value: str) -> Identifier:
+    """Convert a parameter's text value to the RDF term it stands for."""
+    value = value.strip()
+    if param.type == "iri":
+        if re.match(r"^https?://", value):
+            return URIRef(value)
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in PREFIXES and prefix != "id":
+            return URIRef(str(PREFIXES[prefix]) + local)
+        if re.fullmatch(r"[a-z0-9][a-z0-9/-]*", value):
+            return URIRef(entity(value))
+        raise QueryError(f"parameter '{param.name}': {value!r} is not an item id, a CURIE or an IRI")
+    if param.type == "date":
+        try:
+            return Literal(dt.date.fromisoformat(value), datatype=XSD.date)
+        except ValueError:
+            raise QueryError(f"parameter '{param.name}': {value!r} is not a date YYYY-MM-DD") from None
+    if param.type == "integer":
+        if not re.fullmatch(r"-?\d+", value):
+            raise QueryError(f"parameter '{param.name}': {value!r} is not a whole number")
+        return Literal(int(value), datatype=XSD.integer)
+    if param.type == "decimal":
+        try:
+            return Literal(Decimal(value), datatype=XSD.decimal)
+        except InvalidOperation:
+            raise QueryError(f"parameter '{param.name}': {value!r} is not a number") from None
+    return Literal(value)
+
+
+def bind_parameters(query: NamedQuery, values: dict[str, str]) -> dict[str, Identifier]:
+    """Check *values* against the query's declared parameters and convert them to terms."""
+    declared = {p.name: p for p in query.parameters}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise QueryError(f"query '{query.cli_name}' has no parameter {', '.join(map(repr, unknown))} "
+                         f"(its parameters: {names})")
+    missing = [p.name for p in query.parameters if p.required and not values.get(p.name)]
+    if missing:
+        raise QueryError(f"query '{query.cli_name}' needs parameter(s) {', '.join(missing)}")
+    return {name: to_term(declared[name], value) for name, value in values.items() if value != ""}
+
+
+def run_named(store: Store, query: NamedQuery, values: dict[str, str] | None = None) -> QueryResult:
+    """Run *query* on *store* with its parameters bound from *values*."""
+    return store.query(query.text, bind_parameters(query, values or {}))

@@ -1,0 +1,227 @@
+"""Trace an item up to its sources: the policy chain above it (outcome -> action -> priority
+-> framework), the duties and statutes behind any link of that chain, and the verbatim
+passage, section and document each of them is stated in.
+
+The links come hop by hop from the named query ``upward_links``; networkx holds them as a
+directed graph, drops the shortcuts that transitive properties add, and walks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import networkx as nx
+from rdflib import URIRef
+
+from .errors import QueryError
+from .namespaces import NWP, OA, short
+from .queries import NamedQuery, bind_parameters, run_named
+from .store import Store
+
+RELATION_LABELS = {
+    NWP.partOf: "part of",
+    NWP.measures: "measures",
+    NWP.servesPriority: "serves priority",
+    NWP.supportsPlan: "supports enabling plan",
+    NWP.implements: "implements",
+    NWP.underpinnedBy: "underpinned by",
+    NWP.imposedBy: "imposed by",
+    NWP.hasSourcePassage: "stated in",
+    NWP.inSection: "in section",
+    OA.hasSource: "of document",
+    NWP.hasExternalSource: "cited from",
+}
+#: Links that lead up the policy chain, and links that lead to the legal or policy basis.
+CHAIN = [NWP.measures, NWP.partOf, NWP.servesPriority, NWP.supportsPlan, NWP.implements]
+BASIS = [NWP.imposedBy, NWP.underpinnedBy]
+SOURCE = [NWP.hasSourcePassage, NWP.hasExternalSource]
+ORDER = CHAIN + BASIS + SOURCE + [NWP.inSection, OA.hasSource]
+
+
+@dataclass
+class PassageRef:
+    iri: str
+    exact: str
+    start: int
+    end: int
+    document: str
+    document_label: str
+    sections: list[tuple[str, str]]  # innermost first: (iri, label)
+
+
+@dataclass
+class TraceNode:
+    iri: str
+    label: str
+    kind: str
+    relation: str
+    via: str
+    depth: int
+    passages: list[PassageRef] = field(default_factory=list)
+    external: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Trace:
+    item: TraceNode
+    chain: list[TraceNode] = field(default_factory=list)
+    basis: list[TraceNode] = field(default_factory=list)
+
+    def nodes(self) -> list[TraceNode]:
+        return [self.item, *self.chain, *self.basis]
+
+    def kinds(self) -> set[str]:
+        return {k for n in self.nodes() for k in n.kind.split(" / ")}
+
+    def sections(self) -> list[str]:
+        return [iri for p in self.item.passages for iri, _label in p.sections]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def edge_graph(rows: list[dict]) -> tuple[nx.DiGraph, dict[str, tuple[str, str]]]:
+    """The upward links as a DiGraph, with (label, kind) for every node reached."""
+    graph = nx.DiGraph()
+    info: dict[str, tuple[str, set[str]]] = {}
+    for row in rows:
+        source, target, relation = str(row["source"]), str(row["target"]), URIRef(row["relation"])
+        if relation not in ORDER:
+            continue
+        current = graph.edges[source, target]["relation"] if graph.has_edge(source, target) else None
+        if current is None or ORDER.index(relation) < ORDER.index(current):
+            graph.add_edge(source, target, relation=relation)
+        label, kinds = info.get(target, ("", set()))
+        label = label or str(row.get("targetLabel", "")) or short(target)
+        if row.get("targetKind"):
+            kinds = kinds | {str(row["targetKind"])}
+        info[target] = (label, kinds)
+    return graph, {k: (label, " / ".join(sorted(kinds))) for k, (label, kinds) in info.items()}
+
+
+def without_shortcuts(graph: nx.DiGraph, relations: list[URIRef]) -> nx.DiGraph:
+    """The sub-graph of *relations*, less edges implied by longer paths (x partOf z when
+    x partOf y partOf z), so the chain shows each step once."""
+    sub = nx.DiGraph()
+    sub.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d["relation"] in relations)
+    if not nx.is_directed_acyclic_graph(sub):
+        return sub
+    reduced = nx.transitive_reduction(sub)
+    reduced.add_edges_from((u, v, sub.edges[u, v]) for u, v in reduced.edges)
+    return reduced
+
+
+def _walk(graph: nx.DiGraph, starts: list[str], info, seen: set[str]) -> list[TraceNode]:
+    """Depth-first from each start, in relation order, each node once."""
+    out: list[TraceNode] = []
+
+    def visit(node: str, depth: int) -> None:
+        if node not in graph:
+            return
+        onward = sorted(graph.successors(node), key=lambda t: (ORDER.index(graph.edges[node, t]["relation"]), t))
+        for target in onward:
+            if target in seen:
+                continue
+            seen.add(target)
+            label, kind = info.get(target, (short(target), ""))
+            out.append(TraceNode(target, label, kind, RELATION_LABELS[graph.edges[node, target]["relation"]],
+                                 node, depth))
+            visit(target, depth + 1)
+
+    for start in starts:
+        visit(start, 1)
+    return out
+
+
+def upward_rows(store: Store, links_query: NamedQuery, start: str) -> list[dict]:
+    """Every upward link reachable from *start*, found breadth first, one query per node."""
+    rows: list[dict] = []
+    seen, frontier = {start}, [start]
+    while frontier:
+        node = frontier.pop(0)
+        for row in run_named(store, links_query, {"node": node}).rows:
+            rows.append({"source": node, **row})
+            target = str(row["target"])
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return rows
+
+
+def trace(store: Store, queries: dict[str, NamedQuery], item: str) -> Trace:
+    """The trace of *item* (an id, CURIE or IRI), using the named queries ``label``,
+    ``upward_links`` and ``passage``.
+
+    :raise QueryError: if no item of that name is in the graph.
+    """
+    links_query, passage_query = queries["upward_links"], queries["passage"]
+    start = bind_parameters(links_query, {"node": item})["node"]
+    found = run_named(store, queries["label"], {"node": str(start)}).rows
+    if not found:
+        raise QueryError(f"no item '{item}' in the graph")
+    graph, info = edge_graph(upward_rows(store, links_query, str(start)))
+    root = str(start)
+    kinds = " / ".join(sorted({str(r["kind"]) for r in found if "kind" in r}))
+    result = Trace(TraceNode(root, str(found[0]["label"]), kinds, "", "", 0))
+
+    seen = {root}
+    result.chain = _walk(without_shortcuts(graph, CHAIN), [root], info, seen)
+    result.basis = _walk(without_shortcuts(graph, BASIS), [n.iri for n in [result.item, *result.chain]],
+                         info, seen)
+    sections = without_shortcuts(graph, [NWP.partOf])
+    passages: dict[str, PassageRef] = {}
+    for node in result.nodes():
+        for target in graph.successors(node.iri) if node.iri in graph else []:
+            relation = graph.edges[node.iri, target]["relation"]
+            if relation == NWP.hasExternalSource:
+                node.external.append((target, info.get(target, (short(target), ""))[0]))
+            elif relation == NWP.hasSourcePassage:
+                if target not in passages:
+                    passages[target] = _passage(store, passage_query, sections, info, target)
+                node.passages.append(passages[target])
+        node.passages.sort(key=lambda p: (p.document, p.start))
+    return result
+
+
+def _passage(store: Store, query: NamedQuery, sections: nx.DiGraph, info, iri: str) -> PassageRef:
+    """A passage with the chain of sections it lies in, from *sections* (partOf, no shortcuts)."""
+    row = run_named(store, query, {"passage": iri}).rows[0]
+    path: list[tuple[str, str]] = []
+    section = str(row["section"]) if "section" in row else None
+    while section and section != str(row["document"]) and section not in {s for s, _ in path}:
+        path.append((section, info.get(section, (str(row.get("sectionLabel", "")), ""))[0]))
+        parents = list(sections.successors(section)) if section in sections else []
+        section = parents[0] if len(parents) == 1 else None
+    return PassageRef(iri, str(row["exact"]), int(row["start"]), int(row["end"]), str(row["document"]),
+                      str(row["documentLabel"]), path)
+
+
+def _source_lines(node: TraceNode, indent: str, full: bool) -> list[str]:
+    lines = []
+    for p in node.passages:
+        where = " › ".join(label for _iri, label in reversed(p.sections)) or "(no section)"
+        quote = p.exact if full or len(p.exact) <= 100 else p.exact[:97].rstrip() + "..."
+        lines.append(f"{indent}“{quote}”")
+        lines.append(f"{indent}  — {p.document_label}, {where} [{short(p.iri)}]")
+    for iri, label in node.external:
+        lines.append(f"{indent}cited from {label} [{short(iri)}] (external source, not quote-checked)")
+    return lines
+
+
+def format_trace(tr: Trace) -> str:
+    """The trace as indented text: the item and its source, the chain up, then the basis."""
+    item = tr.item
+    lines = [f"{item.label}  [{short(item.iri)}]" + (f" ({item.kind})" if item.kind else "")]
+    lines += _source_lines(item, "  ", full=True)
+    for title, nodes in (("Policy chain", tr.chain), ("Duties, statutes and principles behind it", tr.basis)):
+        lines.append("")
+        lines.append(f"{title}:")
+        if not nodes:
+            lines.append("  (none linked)")
+        for node in nodes:
+            pad = "  " * node.depth
+            kind = f" ({node.kind})" if node.kind else ""
+            via = "" if node.via == item.iri or title == "Policy chain" else f", via {short(node.via)}"
+            lines.append(f"{pad}{node.relation} → {node.label}  [{short(node.iri)}]{kind}{via}")
+            lines += _source_lines(node, pad + "    ", full=False)
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""Shared fixtures: one real build of the project's data per session, and a way to build
+small throwaway projects (the real ontology and sources with data written by a test)."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from nhswales_graph.build import BuildResult, build
+from nhswales_graph.paths import Layout, default_layout
+from nhswales_graph.queries import load_queries
+from nhswales_graph.store import RdflibStore
+
+REAL = default_layout()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> BuildResult:
+    """The real graph, built once into a temporary folder."""
+    return build(REAL, tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def store(built) -> RdflibStore:
+    return RdflibStore(built.artefact)
+
+
+@pytest.fixture(scope="session")
+def queries():
+    return load_queries(REAL.queries_dir)
+
+
+class MiniProject:
+    """A project folder with the real ontology, shapes and sources, and test-written data."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        shutil.copytree(REAL.ontology_dir, root / "ontology")
+        shutil.copytree(REAL.sources_dir, root / "graph" / "sources")
+        shutil.copytree(REAL.queries_dir, root / "queries")
+        (root / "graph" / "data").mkdir(parents=True)
+        self.layout = Layout(root)
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / "graph" / "data" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    def copy_real(self, relative: str) -> None:
+        target = self.root / "graph" / "data" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REAL.data_dir / relative, target)
+
+
+#: A small valid data set: one structure, one priority, one requirement with a target.
+MINI_STRUCTURE = """
+document: tpg
+sections:
+  - {id: tpg-2, number: "2", title: Priorities, heading: "2. Cabinet Secretary's Key Strategic Priorities", level: 1}
+  - {id: tpg-2-1, number: "2.1", title: Timely Access to Care, heading: "2.1 TIMELY ACCESS TO CARE", level: 2}
+  - {id: tpg-2-2, number: "2.2", title: Population Health, heading: "2.2 POPULATION HEALTH AND PREVENTION", level: 2}
+"""
+
+MINI_ITEMS = """
+document: tpg
+section: tpg-2-1
+items:
+  - id: priority-timely-access-to-care
+    type: StrategicPriority
+    label: Timely Access to Care
+    quote: "2.1 TIMELY ACCESS TO CARE"
+    order: 1
+  - id: metric-handovers-over-45
+    type: Metric
+    label: Ambulance handovers over 45 minutes
+    unit: nwp:Count
+  - id: req-handover
+    type: Requirement
+    label: No handover over 45 minutes
+    quote: "Ensure no ambulance patient handover waits over 45 minutes"
+    modality: nwp:Must
+    bindsKind: nwp:HealthBoard
+    servesPriority: priority-timely-access-to-care
+    measuredBy:
+      - type: Target
+        label: Zero handovers over 45 minutes
+        metric: metric-handovers-over-45
+        comparator: nwp:EqualTo
+        targetValue: 0
+        unit: nwp:Count
+        dueBy: 2027-03-31
+"""
+
+
+@pytest.fixture
+def mini(tmp_path) -> MiniProject:
+    project = MiniProject(tmp_path / "project")
+    project.write("tpg/structure.yaml", MINI_STRUCTURE)
+    project.write("tpg/items.yaml", MINI_ITEMS)
+    return project

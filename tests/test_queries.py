@@ -1,0 +1,84 @@
+"""Every named query answers what tests/queries.yaml says it must, and every query file is
+documented. Values are compared as the CLI prints them (ids for items, text for literals)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nhswales_graph.cli import _cell
+from nhswales_graph.errors import QueryError
+from nhswales_graph.queries import bind_parameters, find_query, load_queries, parse_query_file, run_named
+from tests.conftest import REAL
+
+CASES = yaml.safe_load((Path(__file__).parent / "queries.yaml").read_text(encoding="utf-8"))
+
+
+def _table(store, queries, case) -> list[dict[str, str]]:
+    result = run_named(store, find_query(queries, case["query"]), case.get("params", {}))
+    return [{k: _cell(row.get(k)) for k in result.variables} for row in result.rows]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_named_query_answers(store, queries, case):
+    rows = _table(store, queries, case)
+    assert rows, "query returned nothing"
+    column = case.get("column") or next(iter(rows[0]))
+    found = {row[column] for row in rows}
+    missing = [i for i in case.get("includes", []) if i not in found]
+    assert not missing, f"missing from {column}: {missing}"
+    unexpected = [i for i in case.get("excludes", []) if i in found]
+    assert not unexpected, f"should not be in {column}: {unexpected}"
+    for ident, expected in case.get("where", {}).items():
+        matching = [row for row in rows if row[column] == ident]
+        assert any(all(row.get(k) == str(v) for k, v in expected.items()) for row in matching), \
+            f"no row for {ident} with {expected}; rows: {matching}"
+    if "count" in case:
+        counts = Counter(row[case["count_column"]] for row in rows)
+        for value, number in case["count"].items():
+            assert counts[value] == number, f"{value}: {counts[value]} != {number}"
+
+
+def test_every_query_file_has_a_case_and_a_description(queries):
+    tested = {c["query"].replace("-", "_") for c in CASES}
+    assert set(queries) == tested
+    for query in queries.values():
+        assert query.title and len(query.description) > 20
+        for param in query.parameters:
+            assert param.description, f"{query.name}: parameter {param.name} has no help"
+
+
+def test_parameters_are_bound_not_pasted(store, queries):
+    query = find_query(queries, "obligations-for")
+    hostile = 'wast> } UNION { ?item ?p ?o } #'
+    with pytest.raises(QueryError, match="is not an item id, a CURIE or an IRI"):
+        run_named(store, query, {"subject": hostile})
+    # A string parameter is a literal however it is written.
+    label = find_query(queries, "label")
+    assert run_named(store, label, {"node": "https://example.org/x> } ?s ?p ?o {"}).rows == []
+
+
+def test_unknown_and_missing_parameters_are_named(queries):
+    query = find_query(queries, "due-between")
+    with pytest.raises(QueryError, match="needs parameter\\(s\\) end"):
+        bind_parameters(query, {"start": "2026-04-01"})
+    with pytest.raises(QueryError, match="has no parameter 'finish'"):
+        bind_parameters(query, {"start": "2026-04-01", "end": "2027-01-01", "finish": "x"})
+    with pytest.raises(QueryError, match="'31/03/2027' is not a date YYYY-MM-DD"):
+        bind_parameters(query, {"start": "2026-04-01", "end": "31/03/2027"})
+
+
+def test_unknown_query_lists_the_known_ones(queries):
+    with pytest.raises(QueryError, match="unknown query 'obligations'.*obligations-for"):
+        find_query(queries, "obligations")
+
+
+def test_malformed_query_header_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("# title: T\n# description: D\n# param: x widget\nSELECT * {}\n")
+    with pytest.raises(QueryError, match="bad.rq:3: malformed parameter"):
+        parse_query_file(bad)
+    assert load_queries(REAL.queries_dir)

@@ -1,0 +1,38 @@
+"""The web service: a Flask application factory over the built policy graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from nhswales_graph.paths import ARTEFACT_NAME, default_layout
+from nhswales_graph.queries import load_queries
+from nhswales_graph.sources import load_sources
+from nhswales_graph.store import open_store
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app; the store is opened here, once, on the built artefact (never rebuilt)."""
+    app = Flask(__name__)
+    layout = default_layout()
+    app.config.from_mapping(
+        GRAPH_PATH=str(layout.build_dir / ARTEFACT_NAME),
+        QUERIES_DIR=str(layout.queries_dir),
+        SOURCES_DIR=str(layout.sources_dir),
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["policy_store"] = open_store(Path(app.config["GRAPH_PATH"]))
+    app.extensions["policy_queries"] = load_queries(Path(app.config["QUERIES_DIR"]))
+    app.extensions["policy_attribution"] = load_sources(Path(app.config["SOURCES_DIR"])).attribution
+
+    @app.context_processor
+    def attribution() -> dict[str, str]:
+        return {"attribution": app.extensions["policy_attribution"]}
+
+    from .views import browse
+
+    app.register_blueprint(browse.bp)
+    return app
