@@ -47,6 +47,7 @@ class PassageRef:
     document: str
     document_label: str
     sections: list[tuple[str, str]]  # innermost first: (iri, label)
+    attribution: str = ""
 
 
 @dataclass
@@ -76,8 +77,12 @@ class Trace:
     def sections(self) -> list[str]:
         return [iri for p in self.item.passages for iri, _label in p.sections]
 
+    def attributions(self) -> list[str]:
+        """The licence attributions of every source text the trace quotes."""
+        return sorted({p.attribution for n in self.nodes() for p in n.passages if p.attribution})
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "attribution": self.attributions()}
 
 
 def edge_graph(rows: list[dict]) -> tuple[nx.DiGraph, dict[str, tuple[str, str]]]:
@@ -99,16 +104,21 @@ def edge_graph(rows: list[dict]) -> tuple[nx.DiGraph, dict[str, tuple[str, str]]
     return graph, {k: (label, " / ".join(sorted(kinds))) for k, (label, kinds) in info.items()}
 
 
+#: Transitive relations: a link x→z is a shortcut when the same relation also leads x→y→z.
+TRANSITIVE = [NWP.partOf, NWP.underpinnedBy]
+
+
 def without_shortcuts(graph: nx.DiGraph, relations: list[URIRef]) -> nx.DiGraph:
-    """The sub-graph of *relations*, less edges implied by longer paths (x partOf z when
-    x partOf y partOf z), so the chain shows each step once."""
+    """The sub-graph of *relations*, less the shortcut links that transitive relations add
+    (x partOf z when x partOf y partOf z), so each step of a chain is shown once."""
     sub = nx.DiGraph()
     sub.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d["relation"] in relations)
-    if not nx.is_directed_acyclic_graph(sub):
-        return sub
-    reduced = nx.transitive_reduction(sub)
-    reduced.add_edges_from((u, v, sub.edges[u, v]) for u, v in reduced.edges)
-    return reduced
+    for relation in TRANSITIVE:
+        same = nx.DiGraph([(u, v) for u, v, d in sub.edges(data=True) if d["relation"] == relation])
+        if same.number_of_edges() and nx.is_directed_acyclic_graph(same):
+            kept = set(nx.transitive_reduction(same).edges)
+            sub.remove_edges_from([e for e in same.edges if e not in kept])
+    return sub
 
 
 def _walk(graph: nx.DiGraph, starts: list[str], info, seen: set[str]) -> list[TraceNode]:
@@ -193,7 +203,7 @@ def _passage(store: Store, query: NamedQuery, sections: nx.DiGraph, info, iri: s
         parents = list(sections.successors(section)) if section in sections else []
         section = parents[0] if len(parents) == 1 else None
     return PassageRef(iri, str(row["exact"]), int(row["start"]), int(row["end"]), str(row["document"]),
-                      str(row["documentLabel"]), path)
+                      str(row["documentLabel"]), path, str(row.get("attribution", "")))
 
 
 def _source_lines(node: TraceNode, indent: str, full: bool) -> list[str]:
@@ -224,4 +234,6 @@ def format_trace(tr: Trace) -> str:
             via = "" if node.via == item.iri or title == "Policy chain" else f", via {short(node.via)}"
             lines.append(f"{pad}{node.relation} → {node.label}  [{short(node.iri)}]{kind}{via}")
             lines += _source_lines(node, pad + "    ", full=False)
+    if tr.attributions():
+        lines += ["", *tr.attributions()]
     return "\n".join(lines)

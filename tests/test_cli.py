@@ -10,6 +10,8 @@ import pytest
 
 from nhswales_graph.cli import main
 
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -50,6 +52,7 @@ def test_trace_prints_the_chain(capsys, built):
     assert "“No patients waiting more than 104 weeks for referral to treatment.”" in out
     assert "serves priority → Timely Access to Care" in out
     assert "imposed by → Health and Social Care (Quality and Engagement) (Wales) Act 2020" in out
+    assert out.rstrip().endswith(OGL)
 
 
 def test_trace_json(capsys, built):
@@ -57,6 +60,7 @@ def test_trace_json(capsys, built):
     data = json.loads(out)
     assert data["item"]["label"].startswith("UEC enabling action 1")
     assert any(n["iri"].endswith("/duty-of-quality") for n in data["basis"])
+    assert data["attribution"] == [OGL]
 
 
 @pytest.mark.parametrize("argv, message", [
