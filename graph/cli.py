@@ -150,6 +150,30 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Items sourced to each heading of both documents; headings with none are listed last."""
+    queries = load_queries(_layout(args).queries_dir)
+    result = run_named(open_store(_artefact(args)), find_query(queries, "coverage"))
+    if args.format != "table":
+        print_result(result, args.format)
+        return 0
+    empty = []
+    document = None
+    for row in result.rows:
+        if row["document"] != document:
+            document = row["document"]
+            print(f"\n  {short(str(document)) + ' (items sourced to each heading)':<66} {'in it':>5}  {'total':>5}")
+        depth, direct, total = int(row["depth"]), int(row["direct"]), int(row["total"])
+        title = ("  " * depth + str(row["label"]))[:66]
+        print(f"  {title:<66} {direct:>5}  {total:>5}")
+        if total == 0:
+            empty.append(f"{short(str(row['section']))}  {row['label']}")
+    print(f"\n{len(result.rows)} headings; {len(empty)} with no items" + (":" if empty else "."))
+    for line in empty:
+        print(f"  - {line}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from nhswales_web import create_app
 
@@ -191,6 +215,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", "-f", choices=["text", "json"], default="text")
     p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
     p.set_defaults(func=cmd_trace)
+
+    p = sub.add_parser("coverage", help="how many items are sourced to each heading of both documents")
+    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("serve", help="serve the web browser on the built graph")
     p.add_argument("--host", default="127.0.0.1")

@@ -91,3 +91,15 @@ def test_build_and_validate_commands(capsys, mini):
     items.write_text(items.read_text().replace("waits over 45", "waits over 46"))
     code, out, err = run(capsys, "--root", str(mini.root), "build")
     assert code == 1 and "item 'req-handover'" in err and "last good build is unchanged" in err
+
+
+def test_coverage_counts_items_per_heading(capsys, built):
+    code, out, _ = run(capsys, "coverage", "--graph", str(built.artefact))
+    assert code == 0
+    lines = out.splitlines()
+    timely = next(line for line in lines if "2.1 Timely Access to Care" in line)
+    direct, total = (int(n) for n in timely.split()[-2:])
+    assert direct > 30 and total > 100
+    empty = lines[lines.index(next(line for line in lines if "with no items" in line)) + 1:]
+    assert any("tpg-contents" in line for line in empty)
+    assert not any("tpg-2-1" in line for line in empty)
