@@ -102,6 +102,8 @@ def to_term(param: Parameter, value: str) -> Identifier:
     value = value.strip()
     if param.type == "iri":
         if re.match(r"^https?://", value):
+            if re.search(r'[\s<>"{}|\\^`]', value):
+                raise QueryError(f"parameter '{param.name}': {value!r} is not a valid IRI")
             return URIRef(value)
         prefix, sep, local = value.partition(":")
         if sep and prefix in PREFIXES and prefix != "id":

@@ -12,7 +12,7 @@ import pytest
 from nhswales_graph.build import BuildResult, build
 from nhswales_graph.paths import Layout, default_layout
 from nhswales_graph.queries import load_queries
-from nhswales_graph.store import RdflibStore
+from nhswales_graph.store import OxigraphStore, RdflibStore
 
 REAL = default_layout()
 
@@ -24,7 +24,14 @@ def built(tmp_path_factory) -> BuildResult:
 
 
 @pytest.fixture(scope="session")
-def store(built) -> RdflibStore:
+def store(built) -> OxigraphStore:
+    """The default embedded store on the real graph."""
+    return OxigraphStore(built.artefact)
+
+
+@pytest.fixture(scope="session")
+def rdflib_store(built) -> RdflibStore:
+    """The same graph in rdflib, the reference implementation the default is checked against."""
     return RdflibStore(built.artefact)
 
 

@@ -66,12 +66,13 @@ def test_every_passage_in_the_real_graph_matches_its_source_text(built, store):
         assert text[int(row["start"]):int(row["end"])] == str(row["exact"]), row["p"]
 
 
-def test_passages_use_the_web_annotation_model(store):
-    passage = next(iter(store.dataset.subjects(RDF.type, NWP.Passage)))
-    selectors = set(store.dataset.objects(passage, OA.hasSelector))
-    kinds = {store.dataset.value(s, RDF.type) for s in selectors}
+def test_passages_use_the_web_annotation_model(rdflib_store):
+    ds = rdflib_store.dataset
+    passage = next(iter(ds.subjects(RDF.type, NWP.Passage)))
+    selectors = set(ds.objects(passage, OA.hasSelector))
+    kinds = {ds.value(s, RDF.type) for s in selectors}
     assert kinds == {OA.TextQuoteSelector, OA.TextPositionSelector}
-    assert isinstance(store.dataset.value(passage, OA.hasSource), URIRef)
+    assert isinstance(ds.value(passage, OA.hasSource), URIRef)
 
 
 def test_build_fails_naming_file_item_and_near_miss_for_an_off_by_one_quote(mini):

@@ -56,9 +56,10 @@ def test_parameters_are_bound_not_pasted(store, queries):
     hostile = 'wast> } UNION { ?item ?p ?o } #'
     with pytest.raises(QueryError, match="is not an item id, a CURIE or an IRI"):
         run_named(store, query, {"subject": hostile})
-    # A string parameter is a literal however it is written.
     label = find_query(queries, "label")
-    assert run_named(store, label, {"node": "https://example.org/x> } ?s ?p ?o {"}).rows == []
+    with pytest.raises(QueryError, match="is not a valid IRI"):
+        run_named(store, label, {"node": "https://example.org/x> } ?s ?p ?o {"})
+    assert run_named(store, label, {"node": "https://example.org/x"}).rows == []
 
 
 def test_unknown_and_missing_parameters_are_named(queries):
