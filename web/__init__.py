@@ -21,10 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GRAPH_PATH=str(layout.build_dir / ARTEFACT_NAME),
         QUERIES_DIR=str(layout.queries_dir),
         SOURCES_DIR=str(layout.sources_dir),
+        STORE=None,  # embedded store kind: "oxigraph" (default) or "rdflib"
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["policy_store"] = open_store(Path(app.config["GRAPH_PATH"]))
+    app.extensions["policy_store"] = open_store(Path(app.config["GRAPH_PATH"]), app.config["STORE"])
     app.extensions["policy_queries"] = load_queries(Path(app.config["QUERIES_DIR"]))
     app.extensions["policy_attribution"] = load_sources(Path(app.config["SOURCES_DIR"])).attribution
 
