@@ -19,6 +19,8 @@ CASES = yaml.safe_load((Path(__file__).parent / "queries.yaml").read_text(encodi
 
 def _table(store, queries, case) -> list[dict[str, str]]:
     result = run_named(store, find_query(queries, case["query"]), case.get("params", {}))
+    if result.kind == "graph":
+        return [{"s": _cell(s), "p": _cell(p), "o": _cell(o)} for s, p, o in result.graph]
     return [{k: _cell(row.get(k)) for k in result.variables} for row in result.rows]
 
 

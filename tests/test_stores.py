@@ -27,6 +27,8 @@ def _term(term) -> str:
 
 def _answer(store, queries, case) -> tuple[list[str], Counter]:
     result = run_named(store, find_query(queries, case["query"]), case.get("params", {}))
+    if result.kind == "graph":
+        return [], Counter(tuple(_term(t) for t in triple) for triple in result.graph)
     rows = Counter(tuple((k, _term(row[k])) for k in sorted(row)) for row in result.rows)
     return result.variables, rows
 

@@ -22,6 +22,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         QUERIES_DIR=str(layout.queries_dir),
         SOURCES_DIR=str(layout.sources_dir),
         STORE=None,  # embedded store kind: "oxigraph" (default) or "rdflib"
+        # The public SPARQL endpoint's limits (see web/views/sparql.py).
+        SPARQL_TIMEOUT=5.0,
+        SPARQL_MAX_ROWS=10_000,
+        SPARQL_MAX_BYTES=10_000_000,
+        SPARQL_MAX_QUERY_LENGTH=20_000,
+        SPARQL_WORKERS=2,
     )
     if test_config:
         app.config.update(test_config)
@@ -36,4 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import browse
 
     app.register_blueprint(browse.bp)
+    from .views import linked_data, sparql
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(linked_data.bp)
     return app

@@ -1,0 +1,93 @@
+"""Every entity IRI resolves on this server: data for machines by Accept or suffix, the
+ontology at its IRI, VoID and full dumps with the licence."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+
+from nhswales_web import create_app
+
+ID = Namespace("https://w3id.org/nhs-wales-planning/id/")
+NWP = Namespace("https://w3id.org/nhs-wales-planning/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    return create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)}).test_client()
+
+
+@pytest.mark.parametrize("accept, mime, fmt", [
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+])
+def test_entity_iri_gives_rdf_by_accept(client, accept, mime, fmt):
+    response = client.get("/id/wast", headers={"Accept": accept})
+    assert response.status_code == 200 and response.content_type.startswith(mime)
+    assert response.headers["Vary"] == "Accept" and response.headers["Access-Control-Allow-Origin"] == "*"
+    graph = Graph().parse(data=response.data, format=fmt)
+    assert (ID.wast, RDF.type, NWP.NHSTrust) in graph
+    assert (ID.wast, RDF.type, NWP.NHSOrganisation) in graph  # inferred triples are served too
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".ttl", "turtle"), (".nt", "nt"), (".jsonld", "json-ld"), (".rdf", "xml")])
+def test_entity_iri_gives_rdf_by_suffix(client, suffix, fmt):
+    response = client.get("/id/duty-of-quality" + suffix)
+    assert response.status_code == 200 and response.headers["Content-Location"] == "/id/duty-of-quality" + suffix
+    graph = Graph().parse(data=response.data, format=fmt)
+    assert (ID["duty-of-quality"], NWP.imposedBy, ID["qe-act-2020"]) in graph
+
+
+def test_passage_iri_carries_its_selectors(client):
+    graph = Graph().parse(data=client.get("/id/passage/tpg/23533-23591.ttl").data, format="turtle")
+    passage = ID["passage/tpg/23533-23591"]
+    quote = URIRef(str(passage) + "#quote")
+    assert (passage, OA.hasSelector, quote) in graph
+    assert (quote, OA.exact, Literal("Ensure no ambulance patient handover waits over 45 minutes")) in graph
+
+
+def test_unknown_entity_is_404_for_machines(client):
+    response = client.get("/id/no-such-thing", headers={"Accept": "text/turtle"})
+    assert response.status_code == 404 and b"No resource" in response.data
+
+
+def test_browsers_are_not_sent_rdf(client):
+    response = client.get("/id/wast", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert not response.content_type.startswith("text/turtle")
+
+
+def test_ontology_iri_serves_the_ontology(client):
+    for response in (client.get("/ontology", headers={"Accept": "text/turtle"}), client.get("/ontology.ttl")):
+        graph = Graph().parse(data=response.data, format="turtle")
+        assert (NWP.Requirement, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in graph
+
+
+def test_void_describes_the_dataset(client, store):
+    graph = Graph().parse(data=client.get("/void").data, format="turtle")
+    dataset = URIRef("https://w3id.org/nhs-wales-planning/dataset")
+    assert (dataset, RDF.type, VOID.Dataset) in graph
+    assert int(graph.value(dataset, VOID.triples)) == len(store)
+    assert graph.value(dataset, URIRef("http://purl.org/dc/terms/license")) is not None
+    classes = {graph.value(p, VOID["class"]) for p in graph.objects(dataset, VOID.classPartition)}
+    assert {NWP.Requirement, NWP.DeliveryExpectation, NWP.HealthBoard} <= classes
+    assert len(list(graph.objects(dataset, VOID.exampleResource))) >= 3
+    assert len(list(graph.objects(dataset, VOID.dataDump))) == 4
+
+
+@pytest.mark.parametrize("ext, fmt", [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("nq", "nquads")])
+def test_dumps_download_the_whole_graph_with_the_licence(client, built, ext, fmt):
+    response = client.get(f"/dumps/policy-graph.{ext}")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert "open-government-licence" in response.headers["Link"]
+    if ext == "nq":
+        assert response.data == built.artefact.read_bytes()
+        return
+    graph = Graph().parse(data=response.data, format=fmt)
+    assert len(graph) > 30000
+    attribution = graph.value(ID.tpg, NWP.attribution)
+    assert "Open Government Licence v3.0" in str(attribution)
