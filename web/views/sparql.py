@@ -119,13 +119,13 @@ def endpoint():
         if request.method == "POST":
             return _error(400, "No query: send it as the 'query' parameter or as an application/sparql-query body.")
         if _wants_html():
-            return render_template("sparql/query.html", **_page_context(""))
+            return _page(_page_context(""))
         response = Response(service_description(request.url_root.rstrip("/"), current_app),
                             content_type="text/turtle; charset=utf-8")
         response.headers.update(CORS_HEADERS)
         return response
     if request.method == "GET" and _wants_html():
-        return render_template("sparql/query.html", **_page_context(text))
+        return _page(_page_context(text))
     return _reply(run_query(text, request.headers.get("Accept"),
                             request.values.get("format") or request.values.get("output")))
 
@@ -135,6 +135,18 @@ def preflight():
     """CORS preflight for browser-based SPARQL clients on other origins."""
     response = Response(status=204)
     response.headers.update(CORS_HEADERS)
+    return response
+
+
+#: The editor (YASGUI, served from this app) styles its widgets inline; nothing else is relaxed.
+EDITOR_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+              "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def _page(context: dict) -> Response:
+    response = Response(render_template("sparql/query.html", **context), status=context["status"],
+                        content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = EDITOR_CSP
     return response
 
 
