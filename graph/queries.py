@@ -142,6 +142,27 @@ def bind_parameters(query: NamedQuery, values: dict[str, str]) -> dict[str, Iden
     return {name: to_term(declared[name], value) for name, value in values.items() if value != ""}
 
 
+def example_value(param: Parameter) -> str | None:
+    """The first example a parameter's help gives in its closing parentheses."""
+    match = re.search(r"\(([^()]*)\)\s*$", param.description)
+    return match.group(1).split(",")[0].strip() if match else None
+
+
+def example_text(query: NamedQuery) -> str:
+    """The query as plain SPARQL that runs anywhere: its parameters bound to their examples by
+    a VALUES block at the head of the WHERE clause (for the SPARQL page's examples)."""
+    if not query.parameters:
+        return query.text
+    values = {p.name: example_value(p) or "" for p in query.parameters}
+    terms = bind_parameters(query, values)
+    names = " ".join(f"?{name}" for name in terms)
+    row = " ".join(term.n3() for term in terms.values())
+    match = re.search(r"WHERE\s*\{", query.text, re.IGNORECASE)
+    if match is None:
+        raise QueryError(f"{query.path.name}: no WHERE clause to bind the example parameters in")
+    return f"{query.text[:match.end()]}\n  VALUES ({names}) {{ ({row}) }}{query.text[match.end():]}"
+
+
 def run_named(store: Store, query: NamedQuery, values: dict[str, str] | None = None) -> QueryResult:
     """Run *query* on *store* with its parameters bound from *values*."""
     return store.query(query.text, bind_parameters(query, values or {}))

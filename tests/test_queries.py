@@ -11,7 +11,15 @@ import yaml
 
 from nhswales_graph.cli import _cell
 from nhswales_graph.errors import QueryError
-from nhswales_graph.queries import bind_parameters, find_query, load_queries, parse_query_file, run_named
+from nhswales_graph.queries import (
+    bind_parameters,
+    example_text,
+    example_value,
+    find_query,
+    load_queries,
+    parse_query_file,
+    run_named,
+)
 from tests.conftest import REAL
 
 CASES = yaml.safe_load((Path(__file__).parent / "queries.yaml").read_text(encoding="utf-8"))
@@ -85,3 +93,16 @@ def test_malformed_query_header_names_file_and_line(tmp_path):
     with pytest.raises(QueryError, match="bad.rq:3: malformed parameter"):
         parse_query_file(bad)
     assert load_queries(REAL.queries_dir)
+
+
+def test_every_parameter_gives_an_example_and_examples_run_as_plain_sparql(store, queries):
+    for query in queries.values():
+        values = {p.name: example_value(p) for p in query.parameters}
+        assert all(values.values()), f"{query.name}: a parameter's help gives no example in parentheses"
+        bound = run_named(store, query, values)
+        plain = store.query(example_text(query))
+        if bound.kind == "graph":
+            assert set(plain.graph) == set(bound.graph) and len(bound.graph) > 0, query.name
+            continue
+        strip = [{k: v for k, v in row.items() if k in bound.variables} for row in plain.rows]
+        assert sorted(map(repr, strip)) == sorted(map(repr, bound.rows)), query.name

@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request
 
 from nhswales_graph.namespaces import ID, short
+from nhswales_graph.queries import example_text, example_value
 
 from ..sparql_formats import GRAPH_FORMATS, RESULT_FORMATS
 from ..sparql_pool import WorkerPool
@@ -153,7 +154,8 @@ def _page(context: dict) -> Response:
 def _page_context(text: str) -> dict:
     """The query page: the editor, the examples, and the answer as a table when there is one."""
     queries = current_app.extensions["policy_queries"]
-    examples = [q for q in queries.values() if not q.parameters]
+    examples = [{"title": q.title, "description": q.description, "text": example_text(q),
+                 "parameters": {p.name: example_value(p) for p in q.parameters}} for q in queries.values()]
     context = {"query": text, "examples": examples, "result": None, "error": None, "status": 200,
                "formats": {**{k: m for k, (m, _) in RESULT_FORMATS.items()},
                            **{k: m for k, (m, _) in GRAPH_FORMATS.items()}}}
