@@ -289,3 +289,24 @@ def test_overlong_query_is_413(endpoint):
 def test_unsupported_content_type_is_415(endpoint):
     status, _, _ = http(endpoint, b"{}", {"Content-Type": "application/json"})
     assert status == 415
+
+
+def test_describe_answers_with_rdf(endpoint):
+    status, headers, body = get(endpoint, "DESCRIBE <https://w3id.org/nhs-wales-planning/id/duty-of-quality>",
+                                "application/n-triples")
+    assert status == 200 and headers["Content-Type"].startswith("application/n-triples")
+    graph = Graph().parse(data=body, format="nt")
+    assert (URIRef("https://w3id.org/nhs-wales-planning/id/duty-of-quality"),
+            URIRef("https://w3id.org/nhs-wales-planning/ontology#imposedBy"),
+            URIRef("https://w3id.org/nhs-wales-planning/id/qe-act-2020")) in graph
+
+
+def test_an_answer_over_the_size_cap_is_refused(built):
+    from nhswales_graph.store import OxigraphStore
+    from nhswales_web.sparql_worker import Job, execute
+
+    store = OxigraphStore(built.artefact).store
+    query = "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }"
+    assert execute(store, Job(query, max_bytes=10_000_000)).status == 200
+    reply = execute(store, Job(query, max_bytes=5_000))
+    assert reply.status == 400 and b"larger than 5000 bytes" in reply.body
