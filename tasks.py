@@ -2,7 +2,8 @@
 """Set up and run the project with nothing but Python 3.11+.
 
     python3 tasks.py serve   # make .venv, install, build the graph, serve it on http://127.0.0.1:5000/
-    python3 tasks.py test    # make .venv, install with test tools, run the test suite
+    python3 tasks.py test    # make .venv, install with test tools (and Debian's chromium), run the test suite
+    python3 tasks.py bench   # time the search page and an item page over HTTP
 
 Extra arguments go to the underlying command (``serve --port 8000``, ``test -k trace``).
 """
@@ -44,16 +45,40 @@ def setup(extras: str) -> None:
         stamp.write_text(digest)
 
 
+#: The browser tests drive Debian's Chromium through playwright.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium for the browser tests when it is missing and we may (as root);
+    otherwise say so: the browser tests then fail, naming what to install."""
+    if CHROMIUM.exists():
+        return
+    if os.name != "posix" or os.geteuid() != 0:
+        print(f"{CHROMIUM} is missing, so the browser tests will fail; install it with "
+              "'sudo apt-get install chromium' (or run this command as root).", flush=True)
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        print("+", " ".join(cmd), flush=True)
+        if subprocess.run(cmd, env=env).returncode:
+            print("Installing chromium failed; the browser tests will fail.", flush=True)
+            return
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("serve", "test", "build"):
+    if not argv or argv[0] not in ("serve", "test", "build", "bench"):
         sys.exit(__doc__)
     command, rest = argv[0], argv[1:]
     if command == "test":
         setup("test")
+        ensure_chromium()
         run(PYTHON, "-m", "pytest", *rest)
         return
     setup("")
     run(BIN / "policy-graph", "build")
+    if command == "bench":
+        run(PYTHON, ROOT / "bench" / "pages.py", *rest)
     if command == "serve":
         run(BIN / "policy-graph", "serve", *rest)
 

@@ -39,8 +39,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def attribution() -> dict[str, str]:
         return {"attribution": app.extensions["policy_attribution"]}
 
-    from .views import browse
+    from .views import browse, site
 
+    app.register_blueprint(site.bp)
     app.register_blueprint(browse.bp)
     from .views import linked_data, sparql
 

@@ -1,33 +1,197 @@
-"""The browser's pages. Each page has a JSON twin (``.json``) built from the same context."""
+"""The browser's pages. Each page has a JSON twin (``.json`` or ``Accept: application/json``)
+built from the same data, and each list a CSV download (``.csv``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+import re
+
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from nhswales_graph.namespaces import short
-from nhswales_graph.queries import find_query, run_named
+
+from .. import pages
+from ..catalogue import catalogue
+from ..diagram import render_svg
+from ..documents import render
+from ..graphdata import run
+from ..search import FACETS, Row, applies_to, apply_filters, facet_counts
+from ..twins import csv_response, json_response, split_suffix, wanted_format
 
 bp = Blueprint("browse", __name__)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Search results shown on one HTML page; the JSON and CSV twins hold them all.
+PAGE_ROWS = 100
 
 
-def _run(name: str, **params: str) -> list[dict]:
-    queries = current_app.extensions["policy_queries"]
-    result = run_named(current_app.extensions["policy_store"], find_query(queries, name), params)
-    return [{k: (short(str(v)) if k in ("priority", "item") else v.toPython()) for k, v in row.items()}
-            for row in result.rows]
+def item_href(ident: str) -> str:
+    return url_for("browse.node", rest=ident)
 
 
-def _home_context() -> dict:
-    return {"priorities": _run("priorities")}
+def _respond(fmt: str, template: str, data: dict, csv_rows=None, filename: str = "", **extra):
+    if fmt == "json":
+        return json_response(data)
+    if fmt == "csv":
+        if csv_rows is None:
+            return pages_not_found()
+        return csv_response(csv_rows, filename)
+    return render_template(template, **data, **extra)
+
+
+def pages_not_found():
+    raise pages.NotFound(request.path)
 
 
 @bp.get("/")
 def home():
-    """Home page: the six strategic priorities with their counts."""
-    return render_template("browse/home.html", **_home_context())
+    """Home: the priorities with their counts, statutes and duties, enabling plans, what is due next."""
+    return _respond(wanted_format(), "browse/home.html", pages.home())
 
 
 @bp.get("/index.json")
 def home_json():
-    """The home page's data as JSON."""
-    return jsonify(_home_context())
+    return json_response(pages.home())
+
+
+@bp.get("/id/<path:rest>")
+def node(rest: str):
+    """An item page (``/id/<id>``) or its trace (``/id/<id>/trace``), with twins."""
+    ident, suffix = split_suffix(rest)
+    fmt = wanted_format(suffix)
+    if ident.endswith("/trace"):
+        return _trace(ident.removesuffix("/trace"), fmt)
+    data = pages.item(ident)
+    rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
+             "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
+    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"))
+
+
+def _trace(ident: str, fmt: str):
+    tr = pages.item_trace(ident)
+    steps = [{"depth": n.depth, "relation": n.relation, "id": short(n.iri), "label": n.label, "kind": n.kind,
+              "via": short(n.via) if n.via else "", "part": part}
+             for part, nodes in (("chain", tr.chain), ("basis", tr.basis)) for n in nodes]
+    data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
+            "steps": steps}
+    if fmt == "html":
+        extra = {"svg": render_svg(tr, item_href), "tr": tr}
+        return render_template("browse/trace.html", **data, **extra)
+    return _respond(fmt, "", data, steps, f"{ident.replace('/', '-')}-trace")
+
+
+def _search_args() -> dict:
+    chosen = {f: [v for v in request.args.getlist(f) if v] for f in FACETS}
+    due_from, due_to = (request.args.get(k, "").strip() for k in ("due_from", "due_to"))
+    return {"q": request.args.get("q", "").strip()[:200], "subject": request.args.get("subject", "").strip(),
+            "chosen": chosen, "due_from": due_from if DATE.match(due_from) else "",
+            "due_to": due_to if DATE.match(due_to) else ""}
+
+
+def search_data(args: dict) -> dict:
+    """What applies to the subject a query names, or else ranked matches, filtered by facets."""
+    index, cat = current_app.extensions["policy_search"], catalogue()
+    hits = index.search(args["q"]) if args["q"] else []
+    candidates = index.subjects(hits)
+    subject = cat.entries.get(args["subject"]) if args["subject"] else (candidates[0] if candidates else None)
+    if subject is not None and subject.role:
+        rows = applies_to(cat, subject, run)
+        mode = "applies"
+    else:
+        subject = None
+        rows = [Row(h.entry, [f"matches the {h.matched_in}" if h.matched_in != "words" else "matches every word"])
+                for h in hits]
+        mode = "text"
+    facets = facet_counts(rows)
+    shown = apply_filters(rows, args["chosen"], args["due_from"], args["due_to"])
+    others = [{"id": e.id, "label": e.label, "kind": e.kind, "role": e.role}
+              for e in candidates if subject is None or e.id != subject.id][:6]
+    text_matches = [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind}
+                    for h in hits[:10] if h.entry.kind != "passage"] if mode == "applies" else []
+    return {"q": args["q"], "mode": mode,
+            "subject": {"id": subject.id, "label": subject.label, "kind": subject.kind, "role": subject.role}
+            if subject else None,
+            "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]},
+            "total": len(rows), "count": len(shown), "results": [r.as_dict() for r in shown],
+            "facets": {f: [{"value": v, "count": c} for v, c in counts] for f, counts in facets.items()},
+            "other_subjects": others, "text_matches": text_matches}
+
+
+@bp.get("/search", defaults={"suffix": ""})
+@bp.get("/search.<any(json, csv):suffix>")
+def search(suffix: str):
+    """What applies to a body, kind of body, topic, statute or duty; or a free-text search."""
+    args = _search_args()
+    data = search_data(args)
+    fmt = wanted_format(suffix)
+    columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
+    if fmt == "csv":
+        return csv_response(data["results"], "search", columns)
+    if fmt == "html" and not request.args.get("all") and len(data["results"]) > PAGE_ROWS:
+        # a page stays quick to load and read; the rest is one link (or the CSV) away
+        data = {**data, "results": data["results"][:PAGE_ROWS], "truncated": True}
+    return _respond(fmt, "browse/search.html", data, facet_names=FACETS,
+                    toggle=lambda **change: _search_url(args, data, **change))
+
+
+def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear: bool = False, **facet: str) -> str:
+    """This search's URL with one facet value switched on or off, another subject, no filters,
+    or another format; so every filtered answer has a stable, shareable address."""
+    params: dict[str, list[str] | str] = {"q": args["q"]}
+    chosen_subject = subject or args["subject"]
+    if chosen_subject:
+        params["subject"] = chosen_subject
+    if not clear:
+        for name in FACETS:
+            values = list(args["chosen"][name])
+            if name in facet:
+                values = [v for v in values if v != facet[name]] if facet[name] in values else values + [facet[name]]
+            params[name] = values
+        params.update({k: args[k] for k in ("due_from", "due_to") if args[k]})
+    endpoint = {"json": "browse.search", "csv": "browse.search"}.get(fmt, "browse.search")
+    if fmt == "all":
+        params["all"] = "1"
+        fmt = ""
+    return url_for(endpoint, suffix=fmt or "", **{k: v for k, v in params.items() if v})
+
+
+@bp.get("/deadlines", defaults={"suffix": ""})
+@bp.get("/deadlines.<any(json, csv):suffix>")
+def deadlines(suffix: str):
+    """Everything with a date, filterable by body, priority and date range."""
+    rows = pages.deadlines_rows()
+    priority, body = request.args.get("priority", ""), request.args.get("body", "")
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    shown = [r for r in rows if (not priority or priority in r["priority"])
+             and (not DATE.match(start) or r["date"] >= start) and (not DATE.match(end) or r["date"] <= end)]
+    cat = catalogue()
+    if body in cat.entries and cat.entries[body].role in ("body", "kind of body"):
+        applying = {r.entry.id for r in applies_to(cat, cat.entries[body], run)}
+        shown = [r for r in shown if (r["item"] or r["id"]) in applying]
+    else:
+        body = ""
+    bodies = sorted((e for e in cat.entries.values() if e.role in ("body", "kind of body")),
+                    key=lambda e: (e.role != "kind of body", e.label.lower()))
+    data = {"filters": {"priority": priority, "body": body, "from": start, "to": end}, "count": len(shown),
+            "deadlines": shown, "priorities": sorted({p for r in rows for p in r["priority"]}),
+            "bodies": [{"id": e.id, "label": e.label, "role": e.role} for e in bodies]}
+    fmt = wanted_format(suffix)
+    if fmt == "csv":
+        return csv_response(shown, "deadlines")
+    return _respond(fmt, "browse/deadlines.html", data)
+
+
+@bp.get("/documents/<doc>")
+def document(doc: str):
+    """A source document with every encoded passage highlighted and its headings' coverage."""
+    ident, suffix = split_suffix(doc)
+    fmt = wanted_format(suffix)
+    data = pages.document(ident)
+    if fmt == "csv":
+        return csv_response(data["headings"], f"{ident}-headings")
+    if fmt == "json":
+        return json_response(data)
+    cat = catalogue()
+    text = cat.cached(("html", ident), lambda: render(
+        cat.documents[ident].text, data["passages"],
+        [{**h, "start": s["start"]} for h, s in zip(data["headings"], pages.sections_of(ident), strict=True)],
+        item_href))
+    return render_template("browse/document.html", **data, text=text)
