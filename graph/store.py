@@ -160,10 +160,19 @@ STORES = {"oxigraph": OxigraphStore, "rdflib": RdflibStore}
 DEFAULT_STORE = "oxigraph"
 
 
-def open_store(artefact: Path | None = None, kind: str | None = None) -> Store:
-    """Open the built graph (by default ``build/policy-graph.nq`` of this checkout) in the
-    embedded store *kind* (default: ``POLICY_GRAPH_STORE``, else Oxigraph)."""
+def open_store(artefact: Path | None = None, kind: str | None = None, server: str | None = None) -> Store:
+    """Open the graph: the built artefact (by default ``build/policy-graph.nq`` of this
+    checkout) in the embedded store *kind* (default: ``POLICY_GRAPH_STORE``, else Oxigraph),
+    or, for kind ``sparql``, the SPARQL server at *server* (``POLICY_GRAPH_SPARQL_URL``)
+    that ``policy-graph push`` loaded."""
     kind = kind or os.environ.get("POLICY_GRAPH_STORE") or DEFAULT_STORE
+    if kind == "sparql":
+        from .remote import SparqlServerStore
+
+        server = server or os.environ.get("POLICY_GRAPH_SPARQL_URL")
+        if not server:
+            raise StoreError("the 'sparql' store needs the server's query address (POLICY_GRAPH_SPARQL_URL)")
+        return SparqlServerStore(server)
     if kind not in STORES:
-        raise StoreError(f"unknown store '{kind}'; choose one of {', '.join(STORES)}")
+        raise StoreError(f"unknown store '{kind}'; choose one of {', '.join([*STORES, 'sparql'])}")
     return STORES[kind](artefact or default_layout().build_dir / ARTEFACT_NAME)

@@ -21,7 +21,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GRAPH_PATH=str(layout.build_dir / ARTEFACT_NAME),
         QUERIES_DIR=str(layout.queries_dir),
         SOURCES_DIR=str(layout.sources_dir),
-        STORE=None,  # embedded store kind: "oxigraph" (default) or "rdflib"
+        STORE=None,  # "oxigraph" (default), "rdflib", or "sparql" with SPARQL_SERVER_URL
+        SPARQL_SERVER_URL=None,
         # The public SPARQL endpoint's limits (see web/views/sparql.py).
         SPARQL_TIMEOUT=5.0,
         SPARQL_MAX_ROWS=10_000,
@@ -31,7 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["policy_store"] = open_store(Path(app.config["GRAPH_PATH"]), app.config["STORE"])
+    app.extensions["policy_store"] = open_store(Path(app.config["GRAPH_PATH"]), app.config["STORE"],
+                                                app.config.get("SPARQL_SERVER_URL"))
     app.extensions["policy_queries"] = load_queries(Path(app.config["QUERIES_DIR"]))
     app.extensions["policy_attribution"] = load_sources(Path(app.config["SOURCES_DIR"])).attribution
 

@@ -1,0 +1,101 @@
+"""A real Oxigraph SPARQL server on loopback as the store: loaded by the Graph Store
+Protocol, queried by the SPARQL Protocol, it answers every named query as the embedded
+store does; the web app runs on it unchanged."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from nhswales_graph.errors import StoreError
+from nhswales_graph.remote import SparqlServerStore, inline_bindings
+from nhswales_graph.store import open_store
+from nhswales_graph.trace import trace
+from nhswales_web import create_app
+from tests.test_queries import CASES
+from tests.test_stores import _answer
+
+OXIGRAPH = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    binary = shutil.which("oxigraph") or str(OXIGRAPH)
+    if not Path(binary).exists():
+        pytest.fail("the 'oxigraph' server is missing: it comes with the test extras (pip install -e '.[test]')")
+    port = _free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                                "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    store = SparqlServerStore(base + "/query", base + "/store")
+    counts = store.load(built.artefact)
+    yield store, counts
+    process.terminate()
+    process.wait(10)
+
+
+def test_push_loads_each_named_graph(server, store):
+    remote, counts = server
+    assert sum(counts.values()) == len(store) == len(remote)
+    assert set(counts) == {f"https://w3id.org/nhs-wales-planning/graph/{g}"
+                           for g in ("ontology", "asserted", "inferred")}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_the_server_answers_every_named_query_as_the_embedded_store(server, store, queries, case):
+    assert _answer(server[0], queries, case) == _answer(store, queries, case)
+
+
+def test_trace_and_inference_marks_work_remotely(server, queries):
+    remote = server[0]
+    tr = trace(remote, queries, "kde-2-1-ambulance-handover-45-minutes")
+    assert any(n.iri.endswith("/duty-of-quality") for n in tr.basis)
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    kde = URIRef("https://w3id.org/nhs-wales-planning/id/kde-2-1-ambulance-handover-45-minutes")
+    assert remote.is_inferred(kde, RDF.type, URIRef("https://w3id.org/nhs-wales-planning/ontology#PolicyItem"))
+    assert not remote.is_inferred(kde, RDF.type,
+                                  URIRef("https://w3id.org/nhs-wales-planning/ontology#DeliveryExpectation"))
+
+
+def test_the_web_app_runs_on_the_server(server, built):
+    app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact), "STORE": "sparql",
+                      "SPARQL_SERVER_URL": server[0].query_url})
+    client = app.test_client()
+    data = client.get("/index.json").get_json()
+    assert [p["label"] for p in data["priorities"]][0] == "Timely Access to Care"
+    assert client.get("/id/duty-of-quality").status_code == 200
+
+
+def test_an_unreachable_server_is_a_clear_error():
+    store = open_store(kind="sparql", server=f"http://127.0.0.1:{_free_port()}/query")
+    with pytest.raises(StoreError, match="cannot reach the SPARQL server"):
+        store.query("ASK {}")
+
+
+def test_bindings_are_inlined_as_terms():
+    from rdflib import Literal, URIRef
+
+    text = inline_bindings("SELECT ?x WHERE { ?x ?p ?o }", {"x": URIRef("https://example.org/a"),
+                                                             "o": Literal('say "hi"')})
+    assert 'VALUES (?x ?o) { (<https://example.org/a> "say \\"hi\\"") }' in text
