@@ -22,7 +22,7 @@ from rdflib.namespace import ORG, RDF, RDFS
 
 from . import __version__
 from .errors import BuildError, Problem
-from .infer import infer
+from .infer import REASONERS, infer
 from .load import LoadedData, load_data
 from .namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
 from .paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
@@ -105,8 +105,11 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def build(layout: Layout | None = None, out_dir: Path | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, reasoner: str = "owlrl") -> BuildResult:
     """Run the whole pipeline and write ``policy-graph.nq`` and ``report.json``.
+
+    *reasoner* is ``owlrl`` (the full OWL 2 RL closure, the reference) or ``rules`` (the same
+    entailments from targeted rules on Oxigraph, for large graphs).
 
     :raise BuildError: naming every problem of the first stage that fails; nothing is written.
     """
@@ -130,7 +133,9 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     spans = stage("locating sections", locate_sections, sources, data.structure_files)
     asserted = data.graph
     passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external)
-    inferred = stage("inference (OWL-RL)", infer, ontology, asserted)
+    if reasoner not in REASONERS:
+        raise BuildError("inference", [Problem(f"unknown reasoner '{reasoner}'; choose {' or '.join(REASONERS)}")])
+    inferred = stage("inference (OWL-RL)", infer, ontology, asserted, reasoner)
 
     def check() -> ValidationReport:
         union = Graph()
@@ -162,6 +167,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         "quotes_verified": len(data.quotes),
         "externally_sourced": len(data.external),
         "sections": len(spans),
+        "reasoner": reasoner,
         "classes": count_classes(union),
         "warnings": [str(locate_finding(w, data, asserted)) for w in validation.warnings],
         "sources": [{"id": d.id, "file": d.file, "sha256": d.sha256} for d in sources.documents.values()],

@@ -33,13 +33,25 @@ def _keep(triple) -> bool:
     return True
 
 
-def infer(ontology: Graph, asserted: Graph) -> Graph:
-    """The triples OWL-RL entails from *ontology* and *asserted* that neither states."""
-    closure = Graph()
-    closure += ontology
-    closure += asserted
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                           datatype_axioms=False).expand(closure)
+REASONERS = ("owlrl", "rules")
+
+
+def infer(ontology: Graph, asserted: Graph, reasoner: str = "owlrl") -> Graph:
+    """The triples OWL-RL entails from *ontology* and *asserted* that neither states.
+
+    ``owlrl`` computes the full OWL 2 RL closure (the reference); ``rules`` runs the targeted
+    rules of :mod:`rules` on Oxigraph, which give the same result far faster on large graphs.
+    """
+    if reasoner == "rules":
+        from .rules import closure as rules_closure
+
+        closure = rules_closure(ontology, asserted)
+    else:
+        closure = Graph()
+        closure += ontology
+        closure += asserted
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                               datatype_axioms=False).expand(closure)
     inferred = Graph()
     for triple in closure:
         if triple in asserted or triple in ontology:
