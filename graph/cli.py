@@ -109,11 +109,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Run every stage but write nothing to the build folder (a dry run of build)."""
     import tempfile
 
+    from .analysis import BASIS_KINDS, most_relied_on, orphans
+    from .applicability import Applicability
+    from .plans import dependency_graph
+    from .store import OxigraphStore
+
     with tempfile.TemporaryDirectory() as tmp:
         result = build(_layout(args), Path(tmp), progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+        # The dependency analysis reads the graph just built, so it checks this data, not the last build.
+        built_store = OxigraphStore(result.artefact)
+        queries = load_queries(_layout(args).queries_dir)
+        graph = dependency_graph(built_store, queries)
+        bound = {o.iri: (o.label, o.kind) for o in Applicability(built_store, queries).obligations.values()}
     print(f"Valid: every quote located, SHACL conforms ({len(result.report['warnings'])} warning(s)).")
     for warning in result.report["warnings"]:
         print(f"  - {warning}")
+    lonely = orphans(graph, bound)
+    print(f"{len(lonely)} orphan(s): obligations and targets with no path to any priority, enabling plan, "
+          f"duty or statute" + (":" if lonely else "."))
+    for ident, label, kind in lonely:
+        print(f"  - {ident}  {label} ({kind})")
+    print("Most relied-on duties and statutes (items that depend on each):")
+    for ident, label, count in most_relied_on(graph, BASIS_KINDS, 5):
+        print(f"  {count:5}  {ident}  {label}")
     return 0
 
 
@@ -174,6 +192,108 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date_arg(value: str | None, name: str):
+    import datetime as dt
+
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PolicyGraphError(f"{name}: {value!r} is not a date YYYY-MM-DD") from None
+
+
+def cmd_applies(args: argparse.Namespace) -> int:
+    """What applies to an organisation (on a day), or whether one obligation does, and why."""
+    from .applicability import Applicability, format_explanation
+
+    rules = Applicability(open_store(_artefact(args)), load_queries(_layout(args).queries_dir))
+    on = _date_arg(args.on, "--on")
+    if args.item:
+        found = [rules.explain(args.org, args.item, on)]
+    else:
+        found = rules.applicable(args.org, on, include_not_in_force=args.pending)
+    if args.format == "json":
+        print(json.dumps([e.as_dict() for e in found], indent=2, ensure_ascii=False))
+        return 0
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["item", "label", "applies", "in_force", "why", "effective_from", "due_by",
+                         "priority", "plan", "section", "passage"])
+        for e in found:
+            writer.writerow([e.item, e.item_label, str(e.applies).lower(), str(e.in_force).lower(), e.summary,
+                             e.effective_from, e.due_by, e.priority, e.plan, e.section, e.passage])
+        return 0
+    for e in found:
+        print(format_explanation(e) if args.explain or args.item else
+              f"{e.item:58} {e.summary}" + (f" (due by {e.due_by})" if e.due_by else ""))
+    if not args.item:
+        day = f" on {on.isoformat()}" if on else ""
+        print(f"({sum(e.applies for e in found)} obligation(s) apply{day}"
+              + (f"; {sum(not e.in_force for e in found)} not yet in force)" if args.pending else ")"))
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """The published list of metric identifiers and units a trajectory may use."""
+    queries = load_queries(_layout(args).queries_dir)
+    print_result(run_named(open_store(_artefact(args)), find_query(queries, "metrics")), args.format)
+    return 0
+
+
+def cmd_check_targets(args: argparse.Namespace) -> int:
+    """Check a trajectory CSV against every target that binds the organisation."""
+    from .targets import check_targets, load_metrics, read_trajectory_file, report_csv, report_text
+
+    store = open_store(_artefact(args))
+    queries = load_queries(_layout(args).queries_dir)
+    figures = read_trajectory_file(Path(args.trajectory), load_metrics(store, queries))
+    report = check_targets(store, queries, args.org, figures)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        sys.stdout.write(report_csv(report))
+    else:
+        print(report_text(report))
+    return 0
+
+
+def cmd_check_plan(args: argparse.Namespace) -> int:
+    """Trace a plan's commitments and list the obligations it does not answer."""
+    from .plans import check_plan, read_plan, report_csv, report_html, report_text
+
+    commitments = read_plan(Path(args.plan))
+    report = check_plan(open_store(_artefact(args)), load_queries(_layout(args).queries_dir), commitments, args.org)
+    if args.format == "json":
+        text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "csv":
+        text = report_csv(report)
+    elif args.format == "html":
+        text = report_html(report)
+    else:
+        text = report_text(report) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    """What depends on an item: everything downstream of it, including plan commitments."""
+    from .analysis import format_impact, impact
+    from .plans import read_plan
+
+    commitments = read_plan(Path(args.plan)) if args.plan else []
+    result = impact(open_store(_artefact(args)), load_queries(_layout(args).queries_dir), args.item, commitments)
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_impact(result))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from nhswales_web import create_app
 
@@ -220,6 +340,46 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
     p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("applies", help="what applies to an organisation (on a day), or why one obligation does or not")
+    p.add_argument("org", help="organisation id, e.g. swansea-bay-uhb")
+    p.add_argument("--item", help="explain one obligation, e.g. req-2-6-implement-listening-to-people")
+    p.add_argument("--on", help="the day to judge on, YYYY-MM-DD (default: ignore start dates)")
+    p.add_argument("--pending", action="store_true", help="also list obligations that bind it but start later")
+    p.add_argument("--explain", action="store_true", help="show the chain of facts and the rule for each")
+    p.add_argument("--format", "-f", choices=["text", "json", "csv"], default="text")
+    p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_applies)
+
+    p = sub.add_parser("metrics", help="the metric identifiers and units a trajectory may report on")
+    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("check-targets", help="check a trajectory CSV (metric,period,value[,baseline][,unit]) "
+                                             "against the targets that bind an organisation")
+    p.add_argument("trajectory", help="CSV file of planned or actual figures")
+    p.add_argument("--org", required=True, help="organisation id, e.g. swansea-bay-uhb")
+    p.add_argument("--format", "-f", choices=["text", "json", "csv"], default="text")
+    p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_check_targets)
+
+    p = sub.add_parser("check-plan", help="trace a plan's commitments (CSV, YAML, JSON or Turtle) and "
+                                          "list the obligations it does not answer")
+    p.add_argument("plan", help="plan file: .csv, .yaml, .json or .ttl")
+    p.add_argument("--org", required=True, help="organisation id, e.g. swansea-bay-uhb")
+    p.add_argument("--format", "-f", choices=["text", "json", "csv", "html"], default="text")
+    p.add_argument("--out", "-o", help="write the report to this file instead of the screen")
+    p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_check_plan)
+
+    p = sub.add_parser("impact", help="what depends on a statute, duty or expectation (and, with --plan, "
+                                      "which commitments)")
+    p.add_argument("item", help="item id, e.g. duty-of-quality")
+    p.add_argument("--plan", help="a plan file whose commitments are included")
+    p.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_impact)
 
     p = sub.add_parser("serve", help="serve the web browser on the built graph")
     p.add_argument("--host", default="127.0.0.1")

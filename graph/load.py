@@ -32,8 +32,13 @@ TEXT_FIELDS = {
     "altLabel": SKOS.altLabel,
     "note": SKOS.note,
 }
+#: Other languages a text field may be given in, as ``<field>_<language>`` (``label_cy``); the
+#: unsuffixed field is English. One value per language keeps shape S2 (one label per language).
+TEXT_LANGUAGES = ("cy",)
+TRANSLATED_FIELDS = {f"{name}_{lang}": (predicate, lang) for name, predicate in TEXT_FIELDS.items()
+                     for lang in TEXT_LANGUAGES}
 SOURCE_FIELDS = {"quote", "quotes", "occurrence", "section", "document", "externalSource"}
-RESERVED = {"id", "type"} | set(TEXT_FIELDS) | SOURCE_FIELDS
+RESERVED = {"id", "type"} | set(TEXT_FIELDS) | set(TRANSLATED_FIELDS) | SOURCE_FIELDS
 
 #: Properties of other vocabularies that data files may use by CURIE, and whether their
 #: values are references ("ref"), web addresses ("url") or text ("text").
@@ -185,12 +190,13 @@ class _Reader:
 
         if "label" not in raw:
             self.problem("missing 'label'", file, raw.line, ident, "label")
-        for name, predicate in TEXT_FIELDS.items():
+        text_fields = {**{name: (predicate, "en") for name, predicate in TEXT_FIELDS.items()}, **TRANSLATED_FIELDS}
+        for name, (predicate, lang) in text_fields.items():
             for value in self._as_list(raw.get(name)):
                 if not isinstance(value, str) or not value.strip():
                     self.problem("must be non-empty text", file, raw.line_of(name), ident, name)
                     continue
-                self.graph.add((subject, predicate, Literal(value.strip(), lang="en")))
+                self.graph.add((subject, predicate, Literal(value.strip(), lang=lang)))
 
         context = {"document": raw.get("document", context.get("document")),
                    "section": raw.get("section", context.get("section")),

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rdflib import Dataset, URIRef
+from rdflib.namespace import RDFS
 
 from nhswales_graph.build import build
 from nhswales_graph.errors import BuildError
+from nhswales_graph.namespaces import entity
 
 CASES = yaml.safe_load((Path(__file__).parent / "data/bad/cases.yaml").read_text(encoding="utf-8"))
 
@@ -43,3 +46,16 @@ def test_a_failed_build_leaves_the_last_good_build_untouched(mini):
         build(mini.layout, out)
     assert (good.artefact.read_bytes(), good.report_path.read_bytes()) == before
     assert sorted(p.name for p in out.iterdir()) == ["policy-graph.nq", "report.json"]
+
+
+
+def test_a_welsh_label_is_written_in_welsh_beside_the_english_one(mini):
+    items = mini.root / "graph/data/tpg/items.yaml"
+    english = "    label: Timely Access to Care\n"
+    items.write_text(items.read_text().replace(english, english + "    label_cy: Mynediad Amserol at Ofal\n"),
+                     encoding="utf-8")
+    result = build(mini.layout, mini.root / "out")
+    graph = Dataset(default_union=True)
+    graph.parse(result.artefact, format="nquads")
+    labels = {(str(o), o.language) for o in graph.objects(URIRef(entity("priority-timely-access-to-care")), RDFS.label)}
+    assert labels == {("Timely Access to Care", "en"), ("Mynediad Amserol at Ofal", "cy")}

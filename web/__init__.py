@@ -37,6 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["policy_queries"] = load_queries(Path(app.config["QUERIES_DIR"]))
     app.extensions["policy_attribution"] = load_sources(Path(app.config["SOURCES_DIR"])).attribution
 
+    from .i18n import init_app as init_languages
+
+    init_languages(app)
+
     @app.context_processor
     def attribution() -> dict[str, str]:
         return {"attribution": app.extensions["policy_attribution"]}

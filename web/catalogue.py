@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.support import Translations
 from flask import Flask, current_app
 
 from nhswales_graph.sources import SourceDocument, load_sources
@@ -27,6 +28,7 @@ class Entry:
     kind: str
     role: str = ""
     alt_labels: list[str] = field(default_factory=list)
+    label_cy: str = ""
     quotes: list[str] = field(default_factory=list)
     obligation: bool = False
     modality: str = ""
@@ -71,6 +73,9 @@ class Catalogue:
             elif facet in ("priority", "bearer", "topic"):
                 attribute = {"priority": "priorities", "bearer": "bearers", "topic": "topics"}[facet]
                 setattr(entry, attribute, sorted({*getattr(entry, attribute), value}))
+        for row in run_on(store, queries, "labels-in", language="cy"):
+            if row["node"] in entries:
+                entries[row["node"]].label_cy = str(row["label"])
         return cls(entries, load_sources(sources_dir).documents)
 
     def label(self, ident: str) -> str:
@@ -89,7 +94,15 @@ def install(app: Flask) -> None:
 
     catalogue = Catalogue.load(app.extensions["policy_store"], app.extensions["policy_queries"],
                                Path(app.config["SOURCES_DIR"]))
+    # Kinds of body are classes of the ontology, whose names the catalogue translates; with
+    # them, "bwrdd iechyd" finds what applies to every health board.
+    welsh_terms = Translations.load(str(Path(app.root_path) / "translations"), ["cy"])
+    for entry in catalogue.entries.values():
+        if entry.role == "kind of body" and not entry.label_cy and welsh_terms.gettext(entry.label) != entry.label:
+            entry.label_cy = welsh_terms.gettext(entry.label)
     app.extensions["policy_catalogue"] = catalogue
+    welsh = {e.id: e.label_cy for e in catalogue.entries.values() if e.label_cy}
+    app.extensions["policy_labels_cy"] = (welsh, {catalogue.entries[i].label: w for i, w in welsh.items()})
     app.extensions["policy_search"] = SearchIndex(catalogue.entries.values())
 
 

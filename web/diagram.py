@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from html import escape
 
 import networkx as nx
+from flask_babel import gettext
 
 from nhswales_graph.namespaces import short
 from nhswales_graph.trace import Trace
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 210, 64, 64, 14, 12
+
 WRAP, MAX_LINES = 30, 3
 
 
@@ -64,8 +66,15 @@ def layers(graph: nx.DiGraph, root: str) -> dict[str, int]:
     return column
 
 
-def render_svg(tr: Trace, href: Callable[[str], str]) -> str:
-    """The trace diagram as an SVG document fragment; *href* gives the link of an id."""
+def _same(*args: str) -> str:
+    return args[-1]
+
+
+def render_svg(tr: Trace, href: Callable[[str], str], name: Callable[[str, str], str] = _same,
+               term: Callable[[str], str] = _same) -> str:
+    """The trace diagram as an SVG document fragment; *href* gives the link of an id, *name* a
+    node's name in the reader's language (from its id and English label) and *term* a kind or
+    relation in it."""
     graph, nodes = trace_graph(tr)
     root = short(tr.item.iri)
     column = layers(graph, root)
@@ -84,24 +93,30 @@ def render_svg(tr: Trace, href: Callable[[str], str]) -> str:
     width = PAD * 2 + (max(by_column) + 1) * (BOX_W + GAP_X) - GAP_X
     height = PAD * 2 + max(len(v) for v in by_column.values()) * (BOX_H + GAP_Y) - GAP_Y
 
+    title = gettext("Trace of %(item)s", item=name(root, tr.item.label))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="trace-diagram" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" aria-labelledby="diagram-title diagram-desc">',
-             f'<title id="diagram-title">Trace of {escape(tr.item.label)}</title>',
-             '<desc id="diagram-desc">Read left to right: the item, what it serves and is part of, the duties and '
-             'statutes behind them, and the passage, section and document it is stated in. The same trace follows '
-             'as an ordered list.</desc>',
+             f'<title id="diagram-title">{escape(title)}</title>',
+             '<desc id="diagram-desc">' + escape(gettext(
+                 "Read left to right: the item, what it serves and is part of, the duties and statutes behind them, "
+                 "and the passage, section and document it is stated in. The same trace follows as an ordered list."
+             )) + '</desc>',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/></marker></defs>']
     for source, target, data in graph.edges(data=True):
         (x1, y1), (x2, y2) = position[source], position[target]
         x1, y1, y2 = x1 + BOX_W, y1 + BOX_H / 2, y2 + BOX_H / 2
         mid = (x1 + x2) / 2
-        relation = escape(data.get("relation", ""))
+        relation = escape(term(data.get("relation", "")))
         parts.append(f'<path class="edge" d="M {x1} {y1} C {mid} {y1}, {mid} {y2}, {x2 - 2} {y2}" '
                      f'marker-end="url(#arrow)"><title>{relation}</title></path>')
+    node_word = gettext("node")
     for ident, (x, y) in position.items():
         node = nodes[ident]
-        lines = textwrap.wrap(node.label, WRAP) or [ident]
+        # the passage, section and document are shown as published; other nodes by name in the reader's language
+        label = node.label if node.group == "source" else name(ident, node.label)
+        kind = term(node.kind) if node.kind else ""
+        lines = textwrap.wrap(label, WRAP) or [ident]
         if len(lines) > MAX_LINES:
             lines = lines[:MAX_LINES]
             lines[-1] = lines[-1][: WRAP - 1].rstrip() + "…"
@@ -109,9 +124,9 @@ def render_svg(tr: Trace, href: Callable[[str], str]) -> str:
                        for i, line in enumerate(lines))
         parts.append(
             f'<a href="{escape(href(ident))}" class="node {node.group}" data-id="{escape(ident)}">'
-            f'<title>{escape(node.label)} ({escape(node.kind or "node")})</title>'
+            f'<title>{escape(label)} ({escape(kind or node_word)})</title>'
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>'
-            f'<text class="kind" x="{x + 8}" y="{y + 13}">{escape(node.kind or "")}</text>'
+            f'<text class="kind" x="{x + 8}" y="{y + 13}">{escape(kind)}</text>'
             f'<text class="label" x="{x + 8}" y="{y + 29}">{text}</text></a>')
     parts.append("</svg>")
     return "".join(parts)

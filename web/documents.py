@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from html import escape
 
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
@@ -20,14 +21,15 @@ MAX_CHIPS = 3
 
 def _chip(target: str, text: str, href: Callable[[str], str]) -> str:
     short = text if len(text) <= 48 else text[:47].rstrip() + "…"
+    stated = gettext("Stated here:")
     return (f'<a class="chip" href="{escape(href(target))}" title="{escape(text)}">'
-            f'<span class="visually-hidden">Stated here: </span>{escape(short)}</a>')
+            f'<span class="visually-hidden">{escape(stated)} </span>{escape(short)}</a>')
 
 
 def _chips(passage: dict, href: Callable[[str], str]) -> str:
     items = passage["items"]
     if not items or len(items) > MAX_CHIPS:
-        return _chip(passage["id"], f"{len(items)} items", href)
+        return _chip(passage["id"], ngettext("%(num)d item", "%(num)d items", len(items)), href)
     return "".join(_chip(i["id"], i["label"], href) for i in items)
 
 

@@ -8,12 +8,14 @@ import re
 from collections import defaultdict
 
 from flask import current_app
+from flask_babel import gettext
 
 from nhswales_graph.errors import QueryError
 from nhswales_graph.trace import trace
 
 from .catalogue import catalogue
 from .graphdata import run
+from .i18n import language, term
 
 #: Context shown around a quoted passage, at most this many characters each side.
 CONTEXT_CHARS = 700
@@ -72,12 +74,13 @@ def passage_in_context(passage: str) -> dict | None:
 
 def _explain(row: dict) -> str:
     if row.get("inverseLabel"):
-        return f"inverse of “{row['inverseLabel']}”, which the data states"
+        return gettext("inverse of “%(relation)s”, which the data states", relation=term(row["inverseLabel"]))
     if row.get("narrowerLabel"):
-        return f"follows from “{row['narrowerLabel']}”, which the data states"
+        return gettext("follows from “%(relation)s”, which the data states", relation=term(row["narrowerLabel"]))
     if row.get("transitive"):
-        return f"“{row.get('relationLabel', row['relation'])}” is transitive: it holds through a chain of links"
-    return "entailed by OWL 2 RL reasoning over the ontology"
+        return gettext("“%(relation)s” is transitive: it holds through a chain of links",
+                       relation=term(row.get("relationLabel", row["relation"])))
+    return gettext("entailed by OWL 2 RL reasoning over the ontology")
 
 
 def relations(ident: str) -> list[dict]:
@@ -113,7 +116,8 @@ def _words(curie: str) -> str:
 def item(ident: str) -> dict:
     """Everything the item page shows about one node (kept: the graph does not change while
     the app runs, and at most every node is kept once)."""
-    return catalogue().cached(("item", _checked(ident)), lambda: _item(ident))
+    # kept per language: the reasons for inferred links are in the reader's language
+    return catalogue().cached(("item", _checked(ident), language()), lambda: _item(ident))
 
 
 def _item(ident: str) -> dict:
@@ -137,7 +141,8 @@ def _item(ident: str) -> dict:
         "id": ident, "label": label,
         "kind": " / ".join(sorted({str(r["kind"]) for r in found if r.get("kind")})),
         "kinds": [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
-                   "why": f"{k['classLabel']} includes every {k['fromLabel']}" if k.get("fromLabel") else ""}
+                   "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),
+                                  narrower=term(k["fromLabel"])) if k.get("fromLabel") else ""}
                   for k in kinds],
         "values": dict(values),
         "passages": passages,

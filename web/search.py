@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .catalogue import Catalogue, Entry
+from .terms import N_
 
 #: Words too common to say anything about what is searched for.
 STOPWORDS = frozenset("a an and the of to for in on by with what which who applies apply is are".split())
@@ -72,11 +73,13 @@ class SearchIndex:
     def __post_init__(self) -> None:
         for entry in self.entries:
             self.by_id[entry.id] = entry
-            for name in [entry.label, *entry.alt_labels]:
+            # a node's Welsh name finds it as its English names do
+            names = [entry.label, *entry.alt_labels, *([entry.label_cy] if entry.label_cy else [])]
+            for name in names:
                 self.names[" ".join(words(name))].append(entry)
-            self.label_text[entry.id] = " ".join(normalise(n) for n in [entry.label, *entry.alt_labels])
+            self.label_text[entry.id] = " ".join(normalise(n) for n in names)
             self.quote_text[entry.id] = " ".join(normalise(q) for q in entry.quotes)
-            for weight, texts in ((NAME_WEIGHT, [entry.label, *entry.alt_labels, entry.id]), (1.0, entry.quotes)):
+            for weight, texts in ((NAME_WEIGHT, [*names, entry.id]), (1.0, entry.quotes)):
                 for word in {w for t in texts for w in words(t)}:
                     if self.postings[word].get(entry.id, 0) < weight:
                         self.postings[word][entry.id] = weight
@@ -164,8 +167,8 @@ def applies_to(catalogue: Catalogue, subject: Entry, run) -> list[Row]:
         reasons: dict[str, list[str]] = defaultdict(list)
         if subject.role == "basis":
             for row in run("underpinned-by", basis=subject.id):
-                reasons[row["item"]].append("directly underpinned by it" if row.get("direct")
-                                            else "underpinned through a chain (by something it underpins)")
+                reasons[row["item"]].append(N_("directly underpinned by it") if row.get("direct")
+                                            else N_("underpinned through a chain (by something it underpins)"))
         else:
             for row in run("obligations-for", subject=subject.id):
                 via = row.get("viaLabel", "")

@@ -8,8 +8,17 @@ import io
 import json
 
 from flask import Response, jsonify, request
+from flask_babel import gettext
+
+from .terms import N_
 
 SUFFIXES = (".json", ".csv")
+#: The columns of the CSV downloads, whose headings are written in the reader's language.
+COLUMNS = {c: c for c in (
+    N_("id"), N_("label"), N_("kind"), N_("modality"), N_("priority"), N_("bearer"), N_("topic"), N_("due"),
+    N_("why"), N_("quote"), N_("direction"), N_("relation"), N_("inferred"), N_("depth"), N_("via"), N_("part"),
+    N_("date"), N_("date_kind"), N_("date_text"), N_("item"), N_("item_label"), N_("direct"), N_("total"),
+    N_("anchor"))}
 
 
 def split_suffix(path: str) -> tuple[str, str]:
@@ -46,7 +55,7 @@ def csv_response(rows: list[dict], filename: str, columns: list[str] | None = No
     columns = columns or list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
+    writer.writerow([gettext(COLUMNS[c]) if c in COLUMNS else c for c in columns])
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
     response = Response(buffer.getvalue(), mimetype="text/csv")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext
 
 from nhswales_graph.namespaces import short
 
@@ -14,6 +15,7 @@ from ..catalogue import catalogue
 from ..diagram import render_svg
 from ..documents import render
 from ..graphdata import run
+from ..i18n import language, plain_name, term
 from ..search import FACETS, Row, applies_to, apply_filters, facet_counts
 from ..twins import csv_response, json_response, split_suffix, wanted_format
 
@@ -73,7 +75,7 @@ def _trace(ident: str, fmt: str):
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
             "steps": steps}
     if fmt == "html":
-        extra = {"svg": render_svg(tr, item_href), "tr": tr}
+        extra = {"svg": render_svg(tr, item_href, plain_name, term), "tr": tr}
         return render_template("browse/trace.html", **data, **extra)
     return _respond(fmt, "", data, steps, f"{ident.replace('/', '-')}-trace")
 
@@ -97,8 +99,9 @@ def search_data(args: dict) -> dict:
         mode = "applies"
     else:
         subject = None
-        rows = [Row(h.entry, [f"matches the {h.matched_in}" if h.matched_in != "words" else "matches every word"])
-                for h in hits]
+        matched = {"name": gettext("matches the name"), "label": gettext("matches the label"),
+                   "quote": gettext("matches the quote"), "words": gettext("matches every word")}
+        rows = [Row(h.entry, [matched[h.matched_in]]) for h in hits]
         mode = "text"
     facets = facet_counts(rows)
     shown = apply_filters(rows, args["chosen"], args["due_from"], args["due_to"])
@@ -190,7 +193,7 @@ def document(doc: str):
     if fmt == "json":
         return json_response(data)
     cat = catalogue()
-    text = cat.cached(("html", ident), lambda: render(
+    text = cat.cached(("html", ident, language()), lambda: render(
         cat.documents[ident].text, data["passages"],
         [{**h, "start": s["start"]} for h, s in zip(data["headings"], pages.sections_of(ident), strict=True)],
         item_href))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import InternalServerError
 
 from nhswales_graph.errors import QueryError
@@ -59,20 +60,22 @@ def _error_page(status: int, title: str, message: str, ident: str = ""):
 
 @bp.app_errorhandler(NotFound)
 def not_found_item(error: NotFound):
-    return _error_page(404, "No such item", f"The graph has no item with the id “{error.ident}”.", error.ident)
+    return _error_page(404, gettext("No such item"),
+                       gettext("The graph has no item with the id “%(id)s”.", id=error.ident), error.ident)
 
 
 @bp.app_errorhandler(404)
 def not_found(_error):
-    return _error_page(404, "Page not found", f"There is no page at {request.path}.", request.path)
+    return _error_page(404, gettext("Page not found"), gettext("There is no page at %(path)s.", path=request.path),
+                       request.path)
 
 
 @bp.app_errorhandler(QueryError)
 def bad_request(error: QueryError):
-    return _error_page(400, "Cannot answer that request", str(error))
+    return _error_page(400, gettext("Cannot answer that request"), str(error))
 
 
 @bp.app_errorhandler(InternalServerError)
 def server_error(_error):
-    return _error_page(500, "Something went wrong",
-                       "The page could not be made. Try again, or start from the home page or a search.")
+    return _error_page(500, gettext("Something went wrong"),
+                       gettext("The page could not be made. Try again, or start from the home page or a search."))

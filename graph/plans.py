@@ -1,0 +1,533 @@
+"""Plans traced and gap-checked: what an organisation's plan answers, what it misses.
+
+A plan is a list of commitments (CSV, YAML, JSON or Turtle), each with an ``id``, its ``text``,
+the ``organisation`` it belongs to, and optionally ``references`` (ids of graph items it
+answers), a ``justification`` (the references are then justified, not adopted: "adopt or
+justify"), a ``due`` date and ``metrics``. The check
+
+- verifies every explicit reference (an unknown id is an error naming the line, never ignored);
+- suggests, for a commitment without references, the obligations its text is most like (TF-IDF
+  cosine similarity over each obligation's label and quote), marked as suggestions with a score;
+- lists every obligation that binds the organisation and that no commitment adopts or justifies,
+  grouped by priority and enabling plan; committing to an item covers the items that are part
+  of it and the targets that measure it;
+- lists the commitments that trace to nothing.
+
+Reading a plan never touches the graph; a plan with any bad line is refused whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import networkx as nx
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+
+from .applicability import Applicability, Explanation, Obligation
+from .errors import BuildError, PolicyGraphError, Problem
+from .namespaces import ID, NWP, short
+from .queries import NamedQuery, bind_parameters, run_named
+from .store import Store
+from .yamlfile import read_yaml
+
+FIELDS = ("id", "text", "organisation", "references", "justification", "due", "metrics")
+REQUIRED = ("id", "text", "organisation")
+#: Suggestions below this cosine similarity share only incidental words ("hospital", "site")
+#: with the obligation, so they are noise rather than a lead worth a reader's time.
+MIN_SCORE = 0.35
+SUGGESTIONS = 3
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SPLIT = re.compile(r"[;,\s]+")
+
+
+class PlanError(PolicyGraphError):
+    """A plan cannot be read or checked; carries every problem, each with its location."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"the plan has {len(problems)} problem(s); nothing was checked:\n{lines}")
+
+
+@dataclass
+class Commitment:
+    id: str
+    text: str
+    organisation: str
+    references: list[str] = field(default_factory=list)
+    justification: str = ""
+    due: str = ""
+    metrics: list[str] = field(default_factory=list)
+    file: str = ""
+    line: int | None = None
+
+    def where(self) -> Problem:
+        return Problem("", self.file, self.line, item=self.id)
+
+
+def _listed(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v for v in _SPLIT.split(str(value).strip()) if v]
+
+
+def _commitment(record: dict, file: str, line: int | None, problems: list[Problem]) -> Commitment | None:
+    keys = {str(k).strip().lower(): v for k, v in record.items() if k is not None}
+    unknown = sorted(k for k in keys if k not in FIELDS)
+    if unknown:
+        problems.append(Problem(f"unknown field(s) {', '.join(unknown)}; a commitment has "
+                                f"{', '.join(FIELDS)}", file, line))
+    missing = [k for k in REQUIRED if not str(keys.get(k) or "").strip()]
+    if missing:
+        problems.append(Problem(f"no {', '.join(missing)}", file, line, missing[0]))
+        return None
+    return Commitment(str(keys["id"]).strip(), " ".join(str(keys["text"]).split()),
+                      str(keys["organisation"]).strip(), _listed(keys.get("references")),
+                      str(keys.get("justification") or "").strip(), str(keys.get("due") or "").strip(),
+                      _listed(keys.get("metrics")), file, line)
+
+
+def _read_csv(text: str, name: str, problems: list[Problem]) -> list[Commitment]:
+    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1)
+            if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
+    if not rows:
+        problems.append(Problem("the file is empty: expected a header line id,text,organisation,...", name))
+        return []
+    header_line, header = rows[0]
+    columns = [c.strip().lower() for c in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        problems.append(Problem(f"missing column(s) {', '.join(missing)}; the header must name "
+                                f"{', '.join(REQUIRED)} (and may name {', '.join(FIELDS[3:])})", name, header_line))
+        return []
+    out = []
+    for number, row in rows[1:]:
+        if len(row) > len(columns):
+            problems.append(Problem(f"{len(row)} cells but the header names {len(columns)} columns "
+                                    f"(quote text that contains commas)", name, number))
+            continue
+        record = dict(zip(columns, row, strict=False))
+        found = _commitment(record, name, number, problems)
+        if found:
+            out.append(found)
+    return out
+
+
+def _read_records(records, name: str, problems: list[Problem], lines: bool) -> list[Commitment]:
+    if isinstance(records, dict) and "commitments" in records:
+        records = records["commitments"]
+    if not isinstance(records, list):
+        problems.append(Problem("expected a list of commitments (or a mapping with a 'commitments' list)", name))
+        return []
+    out = []
+    for number, record in enumerate(records, start=1):
+        line = getattr(record, "line", None) if lines else None
+        if not isinstance(record, dict):
+            problems.append(Problem(f"commitment {number} is not a mapping of fields", name, line))
+            continue
+        found = _commitment(record, name if lines else f"{name} (commitment {number})", line, problems)
+        if found:
+            out.append(found)
+    return out
+
+
+def _read_turtle(path: Path, problems: list[Problem]) -> list[Commitment]:
+    """Commitments in Turtle, in W3C vocabularies so a plan needs nothing of this project's own:
+    each is a ``prov:Plan`` with ``dcterms:description`` (its text), ``prov:wasAttributedTo``
+    (the organisation), ``dcterms:references`` (the graph items it answers), ``skos:note`` (a
+    justification), ``dcterms:date`` (due) and ``nwp:metric``; its id is the IRI's last segment."""
+    graph = Graph()
+    try:
+        graph.parse(path, format="turtle")
+    except Exception as exc:  # rdflib raises several unrelated types on bad Turtle
+        problems.append(Problem(f"Turtle syntax error: {exc}", path.name))
+        return []
+    out = []
+    for node in sorted(graph.subjects(RDF.type, PROV.Plan)):
+        ident = str(node).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        record = {
+            "id": ident,
+            "text": graph.value(node, DCTERMS.description) or graph.value(node, RDFS.label) or "",
+            "organisation": short(str(graph.value(node, PROV.wasAttributedTo) or "")),
+            "references": [short(str(o)) for o in graph.objects(node, DCTERMS.references)],
+            "justification": graph.value(node, SKOS.note) or "",
+            "due": graph.value(node, DCTERMS.date) or "",
+            "metrics": [short(str(o)) for o in graph.objects(node, NWP.metric)],
+        }
+        found = _commitment({k: (str(v) if isinstance(v, (Literal, URIRef)) else v) for k, v in record.items()},
+                            f"{path.name} <{node}>", None, problems)
+        if found:
+            out.append(found)
+    if not out and not problems:
+        problems.append(Problem("no commitment (a prov:Plan) in the file", path.name))
+    return out
+
+
+def read_plan(path: Path) -> list[Commitment]:
+    """Read a plan from a ``.csv``, ``.yaml``/``.yml``, ``.json`` or ``.ttl`` file.
+
+    :raise PlanError: naming the file, line and field of every problem found.
+    """
+    problems: list[Problem] = []
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            found = _read_csv(path.read_text(encoding="utf-8"), path.name, problems)
+        elif suffix in (".yaml", ".yml"):
+            try:
+                data = read_yaml(path, path.name)
+            except BuildError as exc:
+                raise PlanError(exc.problems) from None
+            found = _read_records(data, path.name, problems, lines=True)
+        elif suffix == ".json":
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise PlanError([Problem(f"JSON error: {exc.msg}", path.name, exc.lineno)]) from None
+            found = _read_records(data, path.name, problems, lines=False)
+        elif suffix == ".ttl":
+            found = _read_turtle(path, problems)
+        else:
+            raise PlanError([Problem(f"unknown plan format '{path.suffix}'; use .csv, .yaml, .json or .ttl",
+                                     path.name)])
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError([Problem(f"cannot read: {exc}", path.name)]) from None
+    seen: dict[str, Commitment] = {}
+    for c in found:
+        if c.id in seen:
+            problems.append(Problem(f"commitment id '{c.id}' is used twice (first at line {seen[c.id].line})",
+                                    c.file, c.line, "id", c.id))
+        seen[c.id] = c
+    if problems:
+        raise PlanError(problems)
+    if not found:
+        raise PlanError([Problem("the plan has no commitments", path.name)])
+    return found
+
+
+# --- text similarity ---------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if len(w) > 2]
+
+
+class Similarity:
+    """TF-IDF vectors of documents, compared by cosine similarity. Inverse document frequency
+    weighs down the words every obligation uses ("ensure", "services"), so no stop-word list is
+    needed."""
+
+    def __init__(self, documents: dict[str, str]):
+        tokenised = {key: Counter(_tokens(text)) for key, text in documents.items()}
+        frequency: Counter[str] = Counter()
+        for counts in tokenised.values():
+            frequency.update(counts.keys())
+        total = len(tokenised) or 1
+        self.idf = {w: math.log((1 + total) / (1 + n)) + 1 for w, n in frequency.items()}
+        self.vectors = {key: self._vector(counts) for key, counts in tokenised.items()}
+
+    def _vector(self, counts: Counter) -> dict[str, float]:
+        vector = {w: (1 + math.log(n)) * self.idf.get(w, 0.0) for w, n in counts.items() if w in self.idf}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {w: v / norm for w, v in vector.items()}
+
+    def rank(self, text: str, among: set[str] | None = None, limit: int = SUGGESTIONS) -> list[tuple[str, float]]:
+        query = self._vector(Counter(_tokens(text)))
+        scores = []
+        for key, vector in self.vectors.items():
+            if among is not None and key not in among:
+                continue
+            score = sum(weight * vector.get(w, 0.0) for w, weight in query.items())
+            if score >= MIN_SCORE:
+                scores.append((key, round(score, 3)))
+        return sorted(scores, key=lambda s: (-s[1], s[0]))[:limit]
+
+
+# --- the check ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Link:
+    item: str
+    label: str
+    kind: str  # "adopted", "justified" or "suggested"
+    score: float | None
+    passage: str
+    section: str
+    applies: bool = True
+
+
+@dataclass
+class TracedCommitment:
+    id: str
+    text: str
+    status: str  # "traced", "justified", "suggested" or "untraced"
+    links: list[Link]
+    notes: list[str]
+    line: int | None
+
+
+@dataclass
+class Gap:
+    item: str
+    label: str
+    kind: str
+    modality: str
+    status: str  # "uncovered" or "justified"
+    priority: str
+    plan: str
+    passage: str
+    section: str
+    justification: str = ""
+    by: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanReport:
+    organisation: str
+    organisation_label: str
+    commitments: list[TracedCommitment]
+    gaps: list[Gap]
+    applicable: int
+    adopted: int
+
+    def counts(self) -> dict[str, int]:
+        statuses = Counter(c.status for c in self.commitments)
+        return {"commitments": len(self.commitments), "traced": statuses["traced"] + statuses["justified"],
+                "suggested": statuses["suggested"], "untraced": statuses["untraced"],
+                "obligations_applicable": self.applicable, "obligations_adopted": self.adopted,
+                "obligations_justified": sum(g.status == "justified" for g in self.gaps),
+                "obligations_uncovered": sum(g.status == "uncovered" for g in self.gaps)}
+
+    def groups(self) -> dict[str, list[Gap]]:
+        """The uncovered obligations grouped by priority or enabling plan."""
+        out: dict[str, list[Gap]] = {}
+        for gap in self.gaps:
+            if gap.status == "uncovered":
+                out.setdefault(gap.priority or gap.plan or "(no priority or enabling plan)", []).append(gap)
+        return dict(sorted(out.items()))
+
+    def as_dict(self) -> dict:
+        return {"organisation": self.organisation, "organisation_label": self.organisation_label,
+                "counts": self.counts(), "commitments": [asdict(c) for c in self.commitments],
+                "gaps": [asdict(g) for g in self.gaps if g.status == "uncovered"],
+                "justified": [asdict(g) for g in self.gaps if g.status == "justified"]}
+
+
+def dependency_graph(store: Store, queries: dict[str, NamedQuery]) -> nx.DiGraph:
+    """Items as nodes, an edge from each item to what it depends on (part of, measures, serves,
+    supports, implements, underpinned by, imposed by), with labels and kinds on the nodes."""
+    graph = nx.DiGraph()
+    for row in run_named(store, queries["dependency_edges"]).rows:
+        source, target, relation = str(row["source"]), str(row["target"]), str(row["relation"])
+        source_kind, target_kind = str(row.get("sourceKind", "")), str(row.get("targetKind", ""))
+        if relation == str(NWP.measuredBy):  # stated on the item; the target depends on the item
+            source, target = target, source
+            source_kind, target_kind = target_kind, source_kind
+            labels = (str(row.get("targetLabel", "")), str(row.get("sourceLabel", "")))
+            relation = str(NWP.measures)
+        else:
+            labels = (str(row.get("sourceLabel", "")), str(row.get("targetLabel", "")))
+        for node, label, kind in ((source, labels[0], source_kind), (target, labels[1], target_kind)):
+            graph.add_node(node)
+            data = graph.nodes[node]
+            data.setdefault("label", label or short(node))
+            if kind:
+                data.setdefault("kinds", set()).add(kind)
+        graph.add_edge(source, target, relation=relation)
+    return graph
+
+
+def _covered_by(graph: nx.DiGraph, item: str) -> set[str]:
+    """What committing to *item* answers: the item, its parts (transitively) and its targets."""
+    if item not in graph:
+        return {item}
+    reverse = graph.reverse(copy=False)
+    covered = {item}
+    frontier = [item]
+    while frontier:
+        node = frontier.pop()
+        for child in reverse.successors(node):
+            if graph.edges[child, node]["relation"] in (str(NWP.partOf), str(NWP.measures)) and child not in covered:
+                covered.add(child)
+                frontier.append(child)
+    return covered
+
+
+def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[Commitment], organisation: str,
+               applicability: Applicability | None = None, graph: nx.DiGraph | None = None) -> PlanReport:
+    """Trace *commitments* for *organisation* and find the obligations nothing answers.
+
+    :raise PlanError: for a reference to an id the graph does not have, or a commitment of
+        another organisation; every such problem is listed.
+    """
+    rules = applicability or Applicability(store, queries)
+    body = rules.body(organisation)
+    graph = graph if graph is not None else dependency_graph(store, queries)
+    label_query = queries["label"]
+    applying: dict[str, Explanation] = {e.item: e for e in rules.applicable(organisation)}
+    obligations: dict[str, Obligation] = {short(o.iri): o for o in rules.obligations.values()}
+
+    problems: list[Problem] = []
+    known: dict[str, str] = {}
+    for c in commitments:
+        if c.organisation not in (body.id, organisation):
+            problems.append(Problem(f"belongs to '{c.organisation}', not to {body.id}", c.file, c.line,
+                                    "organisation", c.id))
+        for ref in c.references:
+            if ref in known:
+                continue
+            try:
+                iri = str(bind_parameters(label_query, {"node": ref})["node"])
+            except PolicyGraphError as exc:
+                problems.append(Problem(str(exc), c.file, c.line, "references", c.id))
+                continue
+            rows = run_named(store, label_query, {"node": iri}).rows
+            if not rows or not iri.startswith(str(ID)):
+                problems.append(Problem(f"references '{ref}', which is not in the graph", c.file, c.line,
+                                        "references", c.id))
+                continue
+            known[ref] = str(rows[0]["label"])
+    if problems:
+        raise PlanError(problems)
+
+    documents = {ident: f"{ob.label} {ob.quote}" for ident, ob in obligations.items() if ident in applying}
+    similarity = Similarity(documents)
+    adopted: dict[str, list[str]] = {}
+    justified: dict[str, list[tuple[str, str]]] = {}
+    traced: list[TracedCommitment] = []
+    for c in commitments:
+        links: list[Link] = []
+        notes: list[str] = []
+        kind = "justified" if c.justification else "adopted"
+        for ref in c.references:
+            iri = str(ID) + ref if not ref.startswith("http") else ref
+            ob = obligations.get(short(iri))
+            binds = short(iri) in applying or ob is None
+            if ob is not None and not binds:
+                notes.append(f"{ref} does not bind {body.label}: {rules.explain(body.id, ref).summary}")
+            links.append(Link(short(iri), known[ref], kind, None, short(ob.passage) if ob and ob.passage else "",
+                              ob.where() if ob else "", binds))
+            for covered in _covered_by(graph, iri):
+                if kind == "adopted":
+                    adopted.setdefault(short(covered), []).append(c.id)
+                else:
+                    justified.setdefault(short(covered), []).append((c.id, c.justification))
+        if c.references:
+            status = kind if kind == "justified" else "traced"
+        else:
+            for ident, score in similarity.rank(c.text):
+                ob = obligations[ident]
+                links.append(Link(ident, ob.label, "suggested", score, short(ob.passage) if ob.passage else "",
+                                  ob.where()))
+            status = "suggested" if links else "untraced"
+        traced.append(TracedCommitment(c.id, c.text, status, links, notes, c.line))
+
+    gaps: list[Gap] = []
+    for ident, ex in sorted(applying.items(), key=lambda kv: (kv[1].priority or kv[1].plan, kv[0])):
+        if ident in adopted:
+            continue
+        ob = obligations[ident]
+        status = "justified" if ident in justified else "uncovered"
+        reasons = justified.get(ident, [])
+        gaps.append(Gap(ident, ob.label, ob.kind, ob.modality, status, ex.priority, ex.plan,
+                        short(ob.passage) if ob.passage else "", ob.where(),
+                        "; ".join(dict.fromkeys(r for _c, r in reasons)), [c for c, _r in reasons]))
+    return PlanReport(body.id, body.label, traced, gaps, len(applying), sum(1 for i in applying if i in adopted))
+
+
+# --- output ------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["row", "status", "commitment", "commitment_text", "item", "item_label", "score",
+               "priority_or_plan", "justification", "section", "passage"]
+
+
+def report_csv(report: PlanReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for c in report.commitments:
+        if not c.links:
+            writer.writerow(["commitment", c.status, c.id, c.text, "", "", "", "", "", "", ""])
+        for link in c.links:
+            writer.writerow(["commitment", link.kind if c.status != "untraced" else c.status, c.id, c.text,
+                             link.item, link.label, "" if link.score is None else link.score, "", "",
+                             link.section, link.passage])
+    for gap in report.gaps:
+        writer.writerow(["obligation", gap.status, " ".join(gap.by), "", gap.item, gap.label, "",
+                         gap.priority or gap.plan, gap.justification, gap.section, gap.passage])
+    return out.getvalue()
+
+
+def report_text(report: PlanReport) -> str:
+    n = report.counts()
+    lines = [f"Plan check for {report.organisation_label} [{report.organisation}]",
+             f"  {n['commitments']} commitments: {n['traced']} traced, {n['suggested']} with suggestions only, "
+             f"{n['untraced']} tracing to nothing",
+             f"  {n['obligations_applicable']} obligations apply: {n['obligations_adopted']} adopted, "
+             f"{n['obligations_justified']} justified, {n['obligations_uncovered']} uncovered", "", "Commitments:"]
+    for c in report.commitments:
+        lines.append(f"  [{c.status}] {c.id}: {c.text}")
+        for link in c.links:
+            score = f" (suggestion, score {link.score:.2f})" if link.kind == "suggested" else f" ({link.kind})"
+            lines.append(f"      → {link.item}{score}: {link.label} — {link.section}")
+        lines += [f"      note: {note}" for note in c.notes]
+    justified = [g for g in report.gaps if g.status == "justified"]
+    if justified:
+        lines += ["", "Justified rather than adopted:"]
+        lines += [f"  {g.item}: {g.label} — justified by {', '.join(g.by)}: {g.justification}" for g in justified]
+    lines += ["", "Obligations with no commitment (adopt or justify), by priority or enabling plan:"]
+    for group, gaps in report.groups().items():
+        lines.append(f"  {group} ({len(gaps)})")
+        lines += [f"    {g.item}: {g.label} — {g.section}" for g in gaps]
+    return "\n".join(lines)
+
+
+def report_html(report: PlanReport) -> str:
+    """A standalone HTML page of the report; every value is escaped."""
+    e = html.escape
+    n = report.counts()
+    parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+             f"<title>Plan check: {e(report.organisation_label)}</title></head><body>",
+             f"<h1>Plan check: {e(report.organisation_label)}</h1>",
+             f"<p>{n['commitments']} commitments: {n['traced']} traced, {n['suggested']} with suggestions only, "
+             f"{n['untraced']} tracing to nothing. {n['obligations_applicable']} obligations apply: "
+             f"{n['obligations_adopted']} adopted, {n['obligations_justified']} justified, "
+             f"{n['obligations_uncovered']} uncovered.</p>",
+             "<h2>Commitments</h2><table><thead><tr><th>commitment</th><th>status</th><th>answers</th>"
+             "<th>source</th></tr></thead><tbody>"]
+    for c in report.commitments:
+        links = "<br>".join(
+            f"{e(link.item)}: {e(link.label)}" + (f" <em>(suggestion, score {link.score:.2f})</em>"
+                                                   if link.kind == "suggested" else f" ({e(link.kind)})")
+            for link in c.links) or "—"
+        sources = "<br>".join(f"{e(link.section)} [{e(link.passage)}]" for link in c.links)
+        parts.append(f"<tr><td>{e(c.id)}: {e(c.text)}</td><td>{e(c.status)}</td><td>{links}</td>"
+                     f"<td>{sources}</td></tr>")
+    parts.append("</tbody></table><h2>Obligations with no commitment (adopt or justify)</h2>")
+    for group, gaps in report.groups().items():
+        parts.append(f"<h3>{e(group)} ({len(gaps)})</h3><ul>")
+        parts += [f"<li>{e(g.item)}: {e(g.label)} — {e(g.section)} [{e(g.passage)}]</li>" for g in gaps]
+        parts.append("</ul>")
+    justified = [g for g in report.gaps if g.status == "justified"]
+    if justified:
+        parts.append("<h2>Justified rather than adopted</h2><ul>")
+        parts += [f"<li>{e(g.item)}: {e(g.label)} — {e(g.justification)} [{e(g.passage)}]</li>" for g in justified]
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+__all__ = ["Commitment", "Gap", "Link", "PlanError", "PlanReport", "Similarity", "TracedCommitment",
+           "check_plan", "dependency_graph", "read_plan", "report_csv", "report_html", "report_text"]

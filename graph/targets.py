@@ -1,0 +1,488 @@
+"""Targets as executable rules: check an organisation's planned or actual figures against them.
+
+A trajectory is a CSV file with the columns ``metric``, ``period`` and ``value`` (and optional
+``baseline`` and ``unit``): one figure per metric and period. Each target in the graph is a rule
+(named query ``target_rules``): a metric, a comparator, a value in a unit, optionally a baseline
+period, a start date and a due date. For every target that binds the organisation (through the
+obligation it measures) and every period the trajectory gives its metric, the check says *met*,
+*not met* or *not assessable*, with the rule, the figures used and the source passage.
+
+Reading is all-or-nothing: every bad line is reported (unknown metric, bad number, bad period,
+wrong unit, missing column) and no verdict is given, so a bad file never yields a partial or
+silently empty answer. Nothing is ever written to the graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .applicability import Applicability, item_sources
+from .errors import PolicyGraphError, Problem
+from .namespaces import NWP, short
+from .queries import NamedQuery, run_named
+from .store import Store
+
+MET, NOT_MET, NOT_ASSESSABLE = "met", "not met", "not assessable"
+REQUIRED_COLUMNS = ("metric", "period", "value")
+OPTIONAL_COLUMNS = ("baseline", "unit")
+
+_FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?:\s+Q([1-4]))?$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class TrajectoryError(PolicyGraphError):
+    """A trajectory file cannot be checked; carries every problem found, each with its line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"the trajectory has {len(problems)} problem(s); nothing was checked:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period as written (a financial year 2026-27, a quarter 2026-27 Q3, a month
+    2026-12 or a day 2027-03-31) with its first and last day."""
+
+    text: str
+    start: dt.date
+    end: dt.date
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def parse_period(text: str) -> Period:
+    """Read a period; financial years run from 1 April to 31 March.
+
+    :raise ValueError: with a message saying which forms are accepted.
+    """
+    value = text.strip()
+    match = _FINANCIAL_YEAR.match(value)
+    if match:
+        first, second, quarter = int(match[1]), match[2], match[3]
+        last = int(second) if len(second) == 4 else (first // 100) * 100 + int(second)
+        if last != first + 1:
+            match = None  # not a financial year; perhaps a month (2026-12)
+        elif not quarter:
+            return Period(value, dt.date(first, 4, 1), dt.date(last, 3, 31))
+        else:
+            q = int(quarter)
+            start_month = 3 * q + 1 if q < 4 else 1
+            year = first if q < 4 else last
+            return Period(value, dt.date(year, start_month, 1), _month_end(year, start_month + 2))
+    match = _MONTH.match(value)
+    if match and 1 <= int(match[2]) <= 12:
+        year, month = int(match[1]), int(match[2])
+        return Period(value, dt.date(year, month, 1), _month_end(year, month))
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a period: use a financial year (2026-27), a quarter "
+                         f"(2026-27 Q3), a month (2026-12) or a day (2027-03-31)") from None
+    return Period(value, day, day)
+
+
+@dataclass
+class Rule:
+    """One target, as the graph states it."""
+
+    target: str
+    label: str
+    metric: str
+    metric_label: str
+    metric_unit: str
+    comparator: str
+    comparator_label: str
+    value: Decimal | None
+    stretch: Decimal | None
+    unit: str
+    unit_label: str
+    baseline: str
+    effective_from: dt.date | None
+    due_by: dt.date | None
+    date_text: str
+    item: str
+    item_label: str
+    bindings: list[str] = field(default_factory=list)
+    passage: str = ""
+    quote: str = ""
+    section: str = ""
+
+    @property
+    def relative(self) -> bool:
+        return self.unit == str(NWP.PercentChange)
+
+    def describe(self) -> str:
+        """The rule in words: "at least 20 per cent by 2026-12-31"."""
+        if self.value is None:
+            words = self.comparator_label
+        else:
+            words = f"{self.comparator_label} {_number(self.value)} {self.unit_label}"
+        if self.relative and self.baseline:
+            words += f" ({self.baseline})"
+        if self.stretch is not None:
+            words += f", stretch {_number(self.stretch)}"
+        if self.effective_from:
+            words += f" from {self.effective_from.isoformat()}"
+        if self.due_by:
+            words += f" by {self.due_by.isoformat()}"
+        return words
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+@dataclass
+class Figure:
+    """One line of a trajectory."""
+
+    line: int
+    metric: str
+    period: Period
+    value: Decimal
+    baseline: Decimal | None = None
+
+
+@dataclass
+class Verdict:
+    target: str
+    target_label: str
+    metric: str
+    period: str
+    verdict: str
+    rule: str
+    figures: str
+    measured: str
+    reason: str
+    item: str
+    item_label: str
+    passage: str
+    quote: str
+    section: str
+    line: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TargetReport:
+    organisation: str
+    organisation_label: str
+    verdicts: list[Verdict]
+    #: metrics the trajectory reports on that no target binding the organisation is set on
+    unused_metrics: list[str]
+
+    def counts(self) -> dict[str, int]:
+        out = {MET: 0, NOT_MET: 0, NOT_ASSESSABLE: 0}
+        for v in self.verdicts:
+            out[v.verdict] += 1
+        return out
+
+    def as_dict(self) -> dict:
+        return {"organisation": self.organisation, "organisation_label": self.organisation_label,
+                "counts": self.counts(), "verdicts": [v.as_dict() for v in self.verdicts],
+                "unused_metrics": self.unused_metrics}
+
+
+def _decimal(term) -> Decimal | None:
+    return None if term is None else Decimal(str(term))
+
+
+def _date(term) -> dt.date | None:
+    value = term.toPython() if term is not None else None
+    return value if isinstance(value, dt.date) else None
+
+
+def load_rules(store: Store, queries: dict[str, NamedQuery],
+               obligations: set[str] | None = None) -> dict[str, Rule]:
+    """Every target in the graph as a :class:`Rule`, by target IRI. *obligations* (IRIs of the
+    items that name a bearer or bind a kind) decides which item binds a body to each target:
+    the measured item when it is one, else the wholes it is part of that are."""
+    obligations = obligations if obligations is not None else set(Applicability(store, queries).obligations)
+    sources = item_sources(store, queries)
+    rules: dict[str, Rule] = {}
+    for row in run_named(store, queries["target_rules"]).rows:
+        iri = str(row["target"])
+        rule = rules.get(iri)
+        if rule is None:
+            rule = rules[iri] = Rule(
+                iri, str(row.get("label", short(iri))), str(row["metric"]), str(row["metricLabel"]),
+                str(row.get("metricUnit", "")), str(row["comparator"]), str(row["comparatorLabel"]),
+                _decimal(row.get("value")), _decimal(row.get("stretch")), str(row["unit"]), str(row["unitLabel"]),
+                str(row.get("baseline", "")), _date(row.get("effectiveFrom")), _date(row.get("dueBy")),
+                str(row.get("dateText", "")), str(row["item"]), str(row.get("itemLabel", "")))
+            if rule.item in obligations:
+                rule.bindings.append(rule.item)
+            if iri in sources:
+                rule.passage, rule.quote, _section, rule.section = sources[iri]
+        whole = str(row.get("whole", ""))
+        if whole in obligations and rule.item not in obligations and whole not in rule.bindings:
+            rule.bindings.append(whole)
+    return rules
+
+
+@dataclass
+class MetricInfo:
+    iri: str
+    label: str
+    unit: str
+    unit_label: str
+
+
+def load_metrics(store: Store, queries: dict[str, NamedQuery]) -> dict[str, MetricInfo]:
+    """The published metrics by id (``metric-...``)."""
+    return {short(str(r["metric"])): MetricInfo(str(r["metric"]), str(r["label"]), str(r.get("unit", "")),
+                                                str(r.get("unitLabel", "")))
+            for r in run_named(store, queries["metrics"]).rows}
+
+
+def _unit_names(unit_iri: str, unit_label: str) -> set[str]:
+    local = short(unit_iri).split(":", 1)[-1]
+    names = {local.lower(), unit_label.lower(), short(unit_iri).lower()}
+    if local == "Percent":
+        names |= {"%", "percent"}
+    return names
+
+
+def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "trajectory") -> list[Figure]:
+    """Parse and check a trajectory CSV; every problem is collected before any is raised.
+
+    :raise TrajectoryError: naming the file, line and column of each problem.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = [(n, r) for n, r in enumerate(reader, start=1) if r and not r[0].lstrip().startswith("#")
+            and any(c.strip() for c in r)]
+    if not rows:
+        raise TrajectoryError([Problem("the file is empty: expected a header line metric,period,value", display)])
+    header_line, header = rows[0]
+    columns = [c.strip().lower() for c in header]
+    problems: list[Problem] = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise TrajectoryError([Problem(f"missing column(s) {', '.join(missing)}; the header must name "
+                                       f"{', '.join(REQUIRED_COLUMNS)} (and may name {', '.join(OPTIONAL_COLUMNS)})",
+                                       display, header_line)])
+    unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        problems.append(Problem(f"unknown column(s) {', '.join(unknown)}", display, header_line))
+    index = {c: i for i, c in enumerate(columns)}
+    figures: list[Figure] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in rows[1:]:
+        cell = {c: (row[i].strip() if i < len(row) else "") for c, i in index.items()}
+        ok = True
+        metric = cell["metric"]
+        info = metrics.get(metric)
+        if info is None:
+            close = difflib.get_close_matches(metric, list(metrics), n=1)
+            hint = f"; did you mean {close[0]}?" if close else "; 'policy-graph metrics' lists them"
+            problems.append(Problem(f"unknown metric {metric!r}{hint}", display, number, "metric"))
+            ok = False
+        try:
+            period = parse_period(cell["period"])
+        except ValueError as exc:
+            problems.append(Problem(str(exc), display, number, "period"))
+            ok = False
+        values: dict[str, Decimal | None] = {}
+        for column in ("value", "baseline"):
+            raw = cell.get(column, "")
+            if not raw:
+                if column == "value":
+                    problems.append(Problem("no value", display, number, "value"))
+                    ok = False
+                values[column] = None
+                continue
+            try:
+                parsed = Decimal(raw.rstrip("%").replace(",", ""))
+                if not parsed.is_finite():
+                    raise InvalidOperation
+                values[column] = parsed
+            except InvalidOperation:
+                problems.append(Problem(f"{raw!r} is not a number", display, number, column))
+                ok = False
+        unit = cell.get("unit", "")
+        if info is not None and unit and unit.lower() not in _unit_names(info.unit, info.unit_label):
+            problems.append(Problem(f"unit {unit!r} is wrong for {metric}: it is measured in "
+                                    f"{info.unit_label} ({short(info.unit)})", display, number, "unit"))
+            ok = False
+        if ok:
+            key = (metric, period.text)
+            if key in seen:
+                problems.append(Problem(f"{metric} for {period.text} is already given on line {seen[key]}",
+                                        display, number, "period"))
+                continue
+            seen[key] = number
+            figures.append(Figure(number, metric, period, values["value"], values["baseline"]))
+    if problems:
+        raise TrajectoryError(problems)
+    return figures
+
+
+def read_trajectory_file(path: Path, metrics: dict[str, MetricInfo]) -> list[Figure]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrajectoryError([Problem(f"cannot read: {exc}", str(path))]) from None
+    return read_trajectory(text, metrics, path.name)
+
+
+_COMPARE = {
+    str(NWP.AtMost): lambda a, b: a <= b,
+    str(NWP.AtLeast): lambda a, b: a >= b,
+    str(NWP.LessThan): lambda a, b: a < b,
+    str(NWP.MoreThan): lambda a, b: a > b,
+    str(NWP.EqualTo): lambda a, b: a == b,
+}
+_TRENDS = {str(NWP.DownwardTrend): lambda now, before: now < before,
+           str(NWP.UpwardTrend): lambda now, before: now > before}
+
+
+def _period_or_none(text: str) -> Period | None:
+    """A target's baseline period ("2025/26") as a period, or None when it names none."""
+    try:
+        return parse_period(text.replace("/", "-")) if text else None
+    except ValueError:
+        return None
+
+
+def _baseline(rule: Rule, figure: Figure, by_period: dict[str, list[Figure]]) -> tuple[Decimal | None, str]:
+    """The baseline figure for a relative target: the line's own baseline column, else the
+    trajectory's figure for the target's baseline period."""
+    if figure.baseline is not None:
+        return figure.baseline, f"baseline {_number(figure.baseline)} (line {figure.line})"
+    wanted = _period_or_none(rule.baseline)
+    for other in by_period.get(figure.metric, []):
+        if wanted is not None and (other.period.start, other.period.end) == (wanted.start, wanted.end):
+            return other.value, f"baseline {_number(other.value)} for {other.period.text} (line {other.line})"
+    return None, ""
+
+
+def assess(rule: Rule, figure: Figure, series: list[Figure], by_metric: dict[str, list[Figure]]) -> Verdict:
+    """The verdict of one rule on one figure (*series*: the metric's figures in period order)."""
+    figures = f"{_number(figure.value)} for {figure.period.text} (line {figure.line})"
+
+    def verdict(result: str, reason: str, measured: str = "", used: str = figures) -> Verdict:
+        return Verdict(short(rule.target), rule.label, short(rule.metric), figure.period.text, result,
+                       rule.describe(), used, measured, reason, short(rule.item), rule.item_label,
+                       short(rule.passage) if rule.passage else "", rule.quote, rule.section, figure.line)
+
+    if rule.effective_from and figure.period.end < rule.effective_from:
+        return verdict(NOT_ASSESSABLE, f"the target applies from {rule.effective_from.isoformat()}, "
+                                       f"after this period ends")
+    if rule.due_by and figure.period.end < rule.due_by:
+        return verdict(NOT_ASSESSABLE, f"not yet due: the target is due by {rule.due_by.isoformat()}, "
+                                       f"after this period ends")
+    measured, used = figure.value, figures
+    if rule.relative:
+        base, base_text = _baseline(rule, figure, by_metric)
+        if base is None:
+            wanted = rule.baseline or "the baseline period"
+            return verdict(NOT_ASSESSABLE, f"a change on {wanted} needs its baseline figure: add a baseline "
+                                           f"column or a line for that period")
+        if base == 0:
+            return verdict(NOT_ASSESSABLE, "the baseline figure is 0, so a change on it has no percentage")
+        measured = (figure.value - base) / base * 100
+        used = f"{figures}; {base_text}"
+    elif rule.unit != rule.metric_unit:
+        return verdict(NOT_ASSESSABLE, f"the target is in {rule.unit_label}, but figures for the metric are in "
+                                       f"{short(rule.metric_unit)}")
+    shown = f"{measured.quantize(Decimal('0.1')) if rule.relative else _number(measured)}" \
+            + (" per cent change" if rule.relative else f" {rule.unit_label}")
+    if rule.comparator in _TRENDS:
+        earlier = [f for f in series if f.period.end < figure.period.start]
+        if not earlier:
+            return verdict(NOT_ASSESSABLE, "a trend needs a figure for an earlier period", shown, used)
+        before = earlier[-1]
+        used = f"{used}; previous {_number(before.value)} for {before.period.text} (line {before.line})"
+        met = _TRENDS[rule.comparator](figure.value, before.value)
+        return verdict(MET if met else NOT_MET, "compared with the previous period", shown, used)
+    if rule.value is None or rule.comparator not in _COMPARE:
+        return verdict(NOT_ASSESSABLE, "the target states no threshold to compare with", shown, used)
+    met = _COMPARE[rule.comparator](measured, rule.value)
+    reason = f"{shown} is {'' if met else 'not '}{rule.comparator_label} {_number(rule.value)}"
+    return verdict(MET if met else NOT_MET, reason, shown, used)
+
+
+def check_targets(store: Store, queries: dict[str, NamedQuery], organisation: str, figures: list[Figure],
+                  rules: dict[str, Rule] | None = None,
+                  applicability: Applicability | None = None) -> TargetReport:
+    """Every verdict of the targets that bind *organisation* on the trajectory *figures*."""
+    applicability = applicability or Applicability(store, queries)
+    body = applicability.body(organisation)
+    rules = rules if rules is not None else load_rules(store, queries, set(applicability.obligations))
+    binding: dict[str, bool] = {}
+
+    def binds(rule: Rule) -> bool:
+        for item in rule.bindings:
+            if item not in binding:
+                binding[item] = applicability.binds(body, item)
+        return any(binding[item] for item in rule.bindings)
+
+    by_metric: dict[str, list[Figure]] = {}
+    for figure in figures:
+        by_metric.setdefault(figure.metric, []).append(figure)
+    for series in by_metric.values():
+        series.sort(key=lambda f: (f.period.end, f.period.start))
+    verdicts: list[Verdict] = []
+    used_metrics: set[str] = set()
+    for rule in sorted(rules.values(), key=lambda r: (short(r.metric), r.due_by or dt.date.max, r.target)):
+        metric = short(rule.metric)
+        if metric not in by_metric or not binds(rule):
+            continue
+        used_metrics.add(metric)
+        baseline = _period_or_none(rule.baseline)
+        for figure in by_metric[metric]:
+            if baseline is not None and (figure.period.start, figure.period.end) == (baseline.start, baseline.end):
+                continue  # the baseline figure itself is not judged against the change on it
+            verdicts.append(assess(rule, figure, by_metric[metric], by_metric))
+    unused = sorted(set(by_metric) - used_metrics)
+    return TargetReport(body.id, body.label, verdicts, unused)
+
+
+VERDICT_COLUMNS = ["target", "metric", "period", "verdict", "rule", "figures", "measured", "reason",
+                   "item", "passage", "section", "quote"]
+
+
+def report_csv(report: TargetReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(VERDICT_COLUMNS)
+    for v in report.verdicts:
+        writer.writerow([getattr(v, c) for c in VERDICT_COLUMNS])
+    return out.getvalue()
+
+
+def report_text(report: TargetReport) -> str:
+    counts = report.counts()
+    lines = [f"Targets for {report.organisation_label} [{report.organisation}]: "
+             f"{counts[MET]} met, {counts[NOT_MET]} not met, {counts[NOT_ASSESSABLE]} not assessable", ""]
+    for v in report.verdicts:
+        lines.append(f"{v.verdict.upper():15} {v.target}  {v.period}")
+        lines.append(f"    rule: {v.metric} {v.rule}")
+        lines.append(f"    figures: {v.figures}" + (f" → {v.measured}" if v.measured else ""))
+        lines.append(f"    {v.reason}")
+        if v.passage:
+            quote = " ".join(v.quote.split())
+            quote = quote if len(quote) <= 100 else v.quote[:97].rstrip() + "..."
+            lines.append(f"    source: “{quote}” — {v.section} [{v.passage}]")
+    if report.unused_metrics:
+        lines += ["", "No target that binds this organisation is set on: " + ", ".join(report.unused_metrics)]
+    return "\n".join(lines)
+
+
+__all__ = ["Figure", "MetricInfo", "Period", "Rule", "TargetReport", "TrajectoryError", "Verdict",
+           "check_targets", "load_metrics", "load_rules", "parse_period", "read_trajectory",
+           "read_trajectory_file", "report_csv", "report_text"]

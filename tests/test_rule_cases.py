@@ -1,0 +1,102 @@
+"""The rule cases in tests/cases/*.yaml, run against the real graph: applicability (who an
+obligation binds, from when, and why) and targets (verdicts on a trajectory). The cases are
+data a policy officer can read and extend; this file only runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nhswales_graph.applicability import Applicability
+from nhswales_graph.targets import TrajectoryError, check_targets, load_metrics, read_trajectory
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def _all_cases() -> list[dict]:
+    cases = []
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            cases.append({**case, "name": f"{path.stem}: {case['name']}"})
+    return cases
+
+
+#: A case with a trajectory is a target case; any other is an applicability case, whatever file
+#: it is in, so a new file of cases is run without a change here.
+ALL = _all_cases()
+TARGETS = [c for c in ALL if "trajectory" in c]
+APPLICABILITY = [c for c in ALL if "trajectory" not in c]
+
+
+@pytest.fixture(scope="module")
+def rules(store, queries) -> Applicability:
+    return Applicability(store, queries)
+
+
+def _day(value) -> dt.date | None:
+    return value if isinstance(value, dt.date) or value is None else dt.date.fromisoformat(str(value))
+
+
+def test_cases_are_well_formed():
+    assert len(TARGETS) >= 10 and len(APPLICABILITY) >= 8
+    for case in ALL:
+        assert case.get("cites") and case.get("organisation"), case["name"]
+        kinds = {"applies", "does_not_apply", "not_yet_in_force", "verdicts", "problems"}
+        assert kinds & set(case), f"{case['name']}: expects nothing"
+
+
+@pytest.mark.parametrize("case", APPLICABILITY + TARGETS, ids=[c["name"] for c in APPLICABILITY + TARGETS])
+def test_case_cites_a_passage_of_the_graph(store, queries, case):
+    from nhswales_graph.queries import run_named
+
+    rows = run_named(store, queries["passage"], {"passage": case["cites"]}).rows
+    assert rows, f"case cites {case['cites']}, which is not a passage of the graph"
+
+
+@pytest.mark.parametrize("case", APPLICABILITY, ids=[c["name"] for c in APPLICABILITY])
+def test_applicability_case(rules, case):
+    on = _day(case.get("date"))
+    body = case["organisation"]
+    for item in case.get("applies", []):
+        ex = rules.explain(body, item, on)
+        assert ex.applies, f"{item} should apply to {body}: {ex.summary}"
+    for item in case.get("does_not_apply", []):
+        ex = rules.explain(body, item, on)
+        assert not ex.applies and ex.in_force, f"{item} should not bind {body}: {ex.summary}"
+    for item in case.get("not_yet_in_force", []):
+        ex = rules.explain(body, item, on)
+        assert not ex.applies and not ex.in_force, f"{item} should bind {body} only later: {ex.summary}"
+    listed = {e.item for e in rules.applicable(body, on)}
+    assert set(case.get("applies", [])) <= listed
+    assert not (set(case.get("does_not_apply", [])) | set(case.get("not_yet_in_force", []))) & listed
+    for item, phrases in case.get("because", {}).items():
+        ex = rules.explain(body, item, on)
+        text = " ".join([ex.summary, *(f.text for f in ex.facts), *ex.rules])
+        for phrase in phrases:
+            assert phrase in text, f"the explanation of {item} lacks {phrase!r}: {text}"
+
+
+@pytest.mark.parametrize("case", TARGETS, ids=[c["name"] for c in TARGETS])
+def test_target_case(store, queries, rules, case):
+    metrics = load_metrics(store, queries)
+    if "problems" in case:
+        with pytest.raises(TrajectoryError) as caught:
+            read_trajectory(case["trajectory"], metrics, "case.csv")
+        text = str(caught.value)
+        for phrase in case["problems"]:
+            assert phrase in text, f"{phrase!r} not reported: {text}"
+        return
+    figures = read_trajectory(case["trajectory"], metrics, "case.csv")
+    report = check_targets(store, queries, case["organisation"], figures, applicability=rules)
+    got = {(v.target, v.period): v for v in report.verdicts}
+    for expected in case["verdicts"]:
+        key = (expected["target"], str(expected["period"]))
+        assert key in got, f"no verdict for {key}; got {sorted(got)}"
+        verdict = got[key]
+        assert verdict.verdict == expected["verdict"], f"{key}: {verdict.verdict} ({verdict.reason})"
+        assert verdict.passage and verdict.rule and verdict.figures
+    if not case["verdicts"]:
+        assert report.verdicts == [], [v.target for v in report.verdicts]

@@ -1,0 +1,190 @@
+"""The service in Welsh and English (the Active Offer: Welsh without having to ask for it).
+
+Interface text lives in the gettext catalogue ``web/translations/cy/LC_MESSAGES/messages.po``;
+the graph's own names come from the graph, in the language chosen where it has them
+(``rdfs:label "…"@cy``) and otherwise in English, marked as such.
+
+The language is, in order: ``?lang=`` in the address (so a shared link opens in the sender's
+language), the ``lang`` cookie (the last choice made with the switch), the browser's
+Accept-Language, English.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, get_locale, gettext
+from markupsafe import Markup, escape
+
+LANGUAGES = ("en", "cy")
+#: Each language named in itself, as the switch shows it.
+AUTONYMS = {"en": "English", "cy": "Cymraeg"}
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    kept = request.cookies.get(COOKIE)
+    if kept in LANGUAGES:
+        return kept
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def language() -> str:
+    """The language of this request's pages: "en" or "cy"."""
+    return str(get_locale() or "en") if has_request_context() else "en"
+
+
+def url_with_language(code: str) -> str:
+    """This page's address (path and query) in language *code*."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+    return request.path + "?" + urlencode(args)
+
+
+def carries_language() -> bool:
+    """Whether links and forms keep the language: when it is not the default, or the address
+    named it."""
+    return language() != "en" or request.args.get("lang") in LANGUAGES
+
+
+def lang_field() -> Markup:
+    """The hidden field a GET form needs to keep the language, as links do."""
+    return Markup('<input type="hidden" name="lang" value="{}">').format(language()) if carries_language() else Markup()
+
+
+def alternates() -> list[dict]:
+    """The hreflang alternates of this page: one per language, and x-default with no language
+    named, which lets the reader's own preference decide."""
+    base = request.host_url.rstrip("/")
+    plain = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    default = base + request.path + (("?" + urlencode(plain)) if plain else "")
+    return [{"hreflang": code, "href": base + url_with_language(code)} for code in LANGUAGES] + [
+        {"hreflang": "x-default", "href": default}]
+
+
+# -- names from the graph -----------------------------------------------------------------
+
+def welsh_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Welsh labels by node id, and by the English label (facets filter on English labels)."""
+    return current_app.extensions["policy_labels_cy"]
+
+
+def name_text(ident: str | None, english: str) -> tuple[str, bool]:
+    """The name of a node in this request's language, and whether it is the English fallback."""
+    if language() != "cy":
+        return english, False
+    by_id, by_english = welsh_names()
+    welsh = by_id.get(ident or "") or by_english.get(english)
+    if not welsh and gettext(english) != english:
+        welsh = gettext(english)  # a kind of body or other term of the ontology, from the catalogue
+    return (welsh, False) if welsh else (english, True)
+
+
+def name(ident: str | None, english: str) -> Markup:
+    """A node's name as HTML: in Welsh where the graph has it, else in English marked as such."""
+    text, fallback = name_text(ident, english)
+    if not fallback:
+        return escape(text)
+    return Markup('<span lang="en">{}</span> <small class="lang-fallback">{}</small>').format(
+        text, gettext("(in English)"))
+
+
+def plain_name(ident: str | None, english: str) -> str:
+    """:func:`name` as plain text, for attributes, titles and the diagram."""
+    text, fallback = name_text(ident, english)
+    return f"{text} {gettext('(in English)')}" if fallback else text
+
+
+def term(text: str) -> str:
+    """A word of the ontology or of a query's answer ("health board", "serves priority", "named
+    as a bearer") in this language; kinds joined by " / " are translated one by one. These
+    words are in the catalogue by extraction from the ontology and the queries."""
+    if not text:
+        return ""
+    return " / ".join(gettext(part) for part in str(text).split(" / "))
+
+
+def reason(text: str) -> Markup:
+    """A reason an item applies, "named as a bearer" or "binds …: NHS organisation", translated:
+    the reason from the catalogue, the name after the colon from the graph."""
+    words, _, rest = str(text).partition(": ")
+    if rest:
+        return Markup("{}: {}").format(term(words), name(None, rest))
+    return escape(term(words))
+
+
+def link_to(href: str, text: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, text)
+
+
+def time_tag(date: str) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(date, date)
+
+
+def names(labels: list[str]) -> Markup:
+    """Names given by English label (the facets of an obligation), each in this language."""
+    return Markup(", ").join(name(None, label) for label in labels)
+
+
+# -- the catalogue's words from the ontology and the queries ----------------------------------
+
+_TTL_LABEL = re.compile(r'rdfs:label\s+"((?:[^"\\]|\\.)*)"@en')
+_RQ_WORD = re.compile(r'BIND\("([^"]+)" AS \?\w+\)')
+
+
+def _lines(fileobj) -> list[str]:
+    return fileobj.read().decode("utf-8").splitlines()
+
+
+def extract_ontology_labels(fileobj, keywords, comment_tags, options):
+    """Babel extractor: the English labels of the ontology's classes, properties and terms, which
+    the pages show as kinds, relations and values."""
+    for number, line in enumerate(_lines(fileobj), 1):
+        for match in _TTL_LABEL.finditer(line):
+            yield number, "gettext", match.group(1), ["a term of the ontology"]
+
+
+def extract_query_words(fileobj, keywords, comment_tags, options):
+    """Babel extractor: the words named queries give as answers (why an item applies, the kind
+    of a date), which the pages show."""
+    for number, line in enumerate(_lines(fileobj), 1):
+        for match in _RQ_WORD.finditer(line):
+            yield number, "gettext", match.group(1), ["an answer of a named query"]
+
+
+# -- the app --------------------------------------------------------------------------------
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+
+    @app.url_defaults
+    def carry_language(endpoint: str, values: dict) -> None:
+        # Links keep a language that is not the default, or that the address named, so a page
+        # reached from a Welsh page is Welsh and its address says so when shared.
+        if endpoint == "static" or "lang" in values or not has_request_context():
+            return
+        if carries_language():
+            values["lang"] = language()
+
+    @app.after_request
+    def remember_language(response):
+        asked = request.args.get("lang")
+        if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+            response.set_cookie(COOKIE, asked, max_age=COOKIE_AGE, samesite="Lax", httponly=True)
+        if response.mimetype == "text/html":
+            response.vary.update(("Cookie", "Accept-Language"))
+        return response
+
+    # functions, so that macros imported without the context can use them too
+    app.jinja_env.globals.update(name=name, plain_name=plain_name, term=term, reason=reason, names=names,
+                                 link_to=link_to, time_tag=time_tag, lang_field=lang_field)
+
+    @app.context_processor
+    def languages() -> dict:
+        return {"lang": language(), "languages": AUTONYMS, "url_with_language": url_with_language,
+                "alternates": alternates}
