@@ -87,7 +87,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     layout = _layout(args)
     out_dir = Path(args.out) if args.out else None
-    result = build(layout, out_dir, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = build(layout, out_dir, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+                   reasoner=args.reasoner)
     report = result.report
     print(f"Built {result.artefact} in {time.perf_counter() - started:.1f} s")
     t = report["triples"]
@@ -294,6 +295,18 @@ def cmd_impact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    """Load the built graph into a SPARQL server, replacing each of its named graphs."""
+    from .remote import SparqlServerStore
+
+    counts = SparqlServerStore(args.query_url, args.store_url).load(_artefact(args))
+    for graph, count in counts.items():
+        print(f"{count:>8} triples  {graph}")
+    print(f"Loaded {sum(counts.values())} triples into {args.store_url}; query it at {args.query_url} "
+          "(POLICY_GRAPH_STORE=sparql POLICY_GRAPH_SPARQL_URL=...).")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from nhswales_web import create_app
 
@@ -317,6 +330,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="build the graph: check sources, locate quotes, infer, validate, write")
     p.add_argument("--out", help="folder to write the built graph to (default: build/)")
+    p.add_argument("--reasoner", choices=["owlrl", "rules"], default="owlrl",
+                   help="owlrl: the full OWL 2 RL closure (default); rules: the same entailments from "
+                        "targeted rules on Oxigraph, for large graphs")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="check the data as a build would, without writing anything")
@@ -380,6 +396,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", "-f", choices=["text", "json"], default="text")
     p.add_argument("--graph", help="built graph to use (default: build/policy-graph.nq)")
     p.set_defaults(func=cmd_impact)
+
+    p = sub.add_parser("push", help="load the built graph into a SPARQL 1.1 server (Graph Store Protocol)")
+    p.add_argument("--query-url", required=True, help="the server's SPARQL query address")
+    p.add_argument("--store-url", required=True, help="the server's Graph Store Protocol address")
+    p.add_argument("--graph", help="built graph to load (default: build/policy-graph.nq)")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("serve", help="serve the web browser on the built graph")
     p.add_argument("--host", default="127.0.0.1")

@@ -99,3 +99,23 @@ def test_bindings_are_inlined_as_terms():
     text = inline_bindings("SELECT ?x WHERE { ?x ?p ?o }", {"x": URIRef("https://example.org/a"),
                                                              "o": Literal('say "hi"')})
     assert 'VALUES (?x ?o) { (<https://example.org/a> "say \\"hi\\"") }' in text
+
+
+def test_push_command_loads_the_build(server, built, capsys):
+    from nhswales_graph.cli import main
+
+    remote = server[0]
+    assert main(["push", "--query-url", remote.query_url, "--store-url", remote.store_url,
+                 "--graph", str(built.artefact)]) == 0
+    out = capsys.readouterr().out
+    assert "triples  https://w3id.org/nhs-wales-planning/graph/asserted" in out
+    assert len(remote) == sum(int(line.split()[0]) for line in out.splitlines() if "triples  " in line)
+
+
+def test_push_to_an_unreachable_server_is_a_clear_error(built, capsys):
+    from nhswales_graph.cli import main
+
+    port = _free_port()
+    assert main(["push", "--query-url", f"http://127.0.0.1:{port}/query", "--store-url",
+                 f"http://127.0.0.1:{port}/store", "--graph", str(built.artefact)]) == 2
+    assert "cannot reach the SPARQL server" in capsys.readouterr().err
