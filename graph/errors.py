@@ -42,6 +42,18 @@ class SourceChangedError(BuildError):
     """A held source text no longer matches the SHA-256 recorded for it."""
 
 
+class InputFileError(PolicyGraphError):
+    """A file brought to a check (a plan, a trajectory) cannot be used; carries every
+    problem found, each with its location, and nothing is checked."""
+
+    what = "the file"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{self.what} has {len(problems)} problem(s); nothing was checked:\n{lines}")
+
+
 class QueryError(PolicyGraphError):
     """A named query is unknown, or its parameters are missing or malformed."""
 

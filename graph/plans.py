@@ -33,7 +33,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from .applicability import Applicability, Explanation, Obligation
-from .errors import BuildError, PolicyGraphError, Problem
+from .errors import BuildError, InputFileError, PolicyGraphError, Problem
 from .namespaces import ID, NWP, short
 from .queries import NamedQuery, bind_parameters, run_named
 from .store import Store
@@ -49,13 +49,10 @@ _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SPLIT = re.compile(r"[;,\s]+")
 
 
-class PlanError(PolicyGraphError):
+class PlanError(InputFileError):
     """A plan cannot be read or checked; carries every problem, each with its location."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"the plan has {len(problems)} problem(s); nothing was checked:\n{lines}")
+    what = "the plan"
 
 
 @dataclass

@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .applicability import Applicability, item_sources
-from .errors import PolicyGraphError, Problem
+from .errors import InputFileError, Problem
 from .namespaces import NWP, short
 from .queries import NamedQuery, run_named
 from .store import Store
@@ -37,13 +37,10 @@ _FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?:\s+Q([1-4]))?$"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class TrajectoryError(PolicyGraphError):
+class TrajectoryError(InputFileError):
     """A trajectory file cannot be checked; carries every problem found, each with its line."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"the trajectory has {len(problems)} problem(s); nothing was checked:\n{lines}")
+    what = "the trajectory"
 
 
 @dataclass(frozen=True)

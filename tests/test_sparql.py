@@ -20,9 +20,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, XML, SPARQLWrapper
-from werkzeug.serving import make_server
 
 from nhswales_web import create_app
+from nhswales_web.background import serving
 
 PRIORITIES = ("PREFIX nwp: <https://w3id.org/nhs-wales-planning/ontology#> "
               "SELECT ?p WHERE { ?p a nwp:StrategicPriority } ORDER BY ?p")
@@ -34,11 +34,8 @@ TIME_LIMIT = 2.0
 def server(built):
     app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact), "SPARQL_TIMEOUT": TIME_LIMIT,
                       "SPARQL_MAX_QUERY_LENGTH": 5000})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
+    with serving(app) as url:
+        yield url, app
     pool = app.extensions.get("sparql_pool")
     if pool:
         pool.close()

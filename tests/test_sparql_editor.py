@@ -3,13 +3,12 @@ query against this endpoint and shows the answer, and nothing is fetched from ot
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from nhswales_web import create_app
+from nhswales_web.background import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,10 +19,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 @pytest.fixture(scope="module")
 def base_url(built):
     app = create_app({"GRAPH_PATH": str(built.artefact)})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with serving(app) as url:
+        yield url
     if app.extensions.get("sparql_pool"):
         app.extensions["sparql_pool"].close()
 
