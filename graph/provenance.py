@@ -164,6 +164,9 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
         graph.add((subject, RDF.type, NWP.PolicyDocument))
         graph.add((subject, RDFS.label, Literal(doc.title, lang="en")))
         graph.add((subject, DCTERMS.title, Literal(doc.title, lang="en")))
+        if doc.title_cy:
+            graph.add((subject, RDFS.label, Literal(doc.title_cy, lang="cy")))
+            graph.add((subject, DCTERMS.title, Literal(doc.title_cy, lang="cy")))
         if doc.alternative:
             graph.add((subject, DCTERMS.alternative, Literal(doc.alternative, lang="en")))
         graph.add((subject, DCTERMS.publisher, Literal(doc.publisher)))

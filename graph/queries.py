@@ -5,6 +5,12 @@ Each file opens with comment lines that describe it::
     # title: Obligations for a body or topic
     # description: What binds a body (named, or by its kind) or concerns a topic.
     # param: subject iri required -- a body, a kind of body or a topic
+    # title@cy: Rhwymedigaethau corff neu bwnc
+    # description@cy: Yr hyn sy'n rhwymo corff (wrth ei enw, neu drwy ei fath) neu'n ymwneud â phwnc.
+    # param@cy: subject -- corff, math o gorff neu bwnc
+
+The ``@cy`` lines give the Welsh that the browser and the command line show in Welsh; every
+query has them (a test checks), and the English lines stay the reference.
 
 Parameters reach the query as bound RDF terms (``initBindings``), never as text pasted
 into the query, so user input cannot change a query's shape.
@@ -14,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -28,7 +34,10 @@ from .paths import default_layout
 from .store import QueryResult, Store
 
 PARAM_TYPES = ("iri", "string", "date", "integer", "decimal")
-_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param)(?:@(cy))?:\s*(.*)$")
+_PARAM_CY = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*--\s*(?P<help>.+)$")
+#: The languages other than English a header line may be given in (``# title@cy:``).
+LANGUAGES = ("en", "cy")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)\s*(?P<required>required|optional)?"
                     r"\s*(?:--\s*(?P<help>.*))?$")
 
@@ -39,6 +48,11 @@ class Parameter:
     type: str
     required: bool
     description: str = ""
+    description_cy: str = ""
+
+    def description_in(self, lang: str) -> str:
+        """The parameter's help in *lang*, or in English where it has none."""
+        return (self.description_cy if lang == "cy" else "") or self.description
 
 
 @dataclass(frozen=True)
@@ -49,10 +63,19 @@ class NamedQuery:
     parameters: tuple[Parameter, ...]
     text: str
     path: Path = field(compare=False)
+    title_cy: str = ""
+    description_cy: str = ""
 
     @property
     def cli_name(self) -> str:
         return self.name.replace("_", "-")
+
+    def title_in(self, lang: str) -> str:
+        """The title in *lang* ("en" or "cy"), or in English where it has none."""
+        return (self.title_cy if lang == "cy" else "") or self.title
+
+    def description_in(self, lang: str) -> str:
+        return (self.description_cy if lang == "cy" else "") or self.description
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -60,6 +83,7 @@ def parse_query_file(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
     params: list[Parameter] = []
+    params_cy: dict[str, tuple[int, str]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#"):
             if line.strip():
@@ -68,8 +92,17 @@ def parse_query_file(path: Path) -> NamedQuery:
         match = _HEADER.match(line)
         if not match:
             continue
-        key, value = match.groups()
-        if key == "param":
+        key, lang, value = match.groups()
+        if lang:
+            if key == "param":
+                p = _PARAM_CY.match(value.strip())
+                if not p:
+                    raise QueryError(f"{path.name}:{number}: malformed parameter help {value!r}; expected "
+                                     f"'name -- help' naming a parameter declared by '# param:'")
+                params_cy[p["name"]] = (number, p["help"].strip())
+            else:
+                meta[f"{key}@{lang}"] = value.strip()
+        elif key == "param":
             p = _PARAM.match(value.strip())
             if not p or p["type"] not in PARAM_TYPES:
                 raise QueryError(f"{path.name}:{number}: malformed parameter {value!r}; expected "
@@ -80,7 +113,14 @@ def parse_query_file(path: Path) -> NamedQuery:
     for key in ("title", "description"):
         if not meta.get(key):
             raise QueryError(f"{path.name}: missing '# {key}:' header line")
-    return NamedQuery(path.stem, meta["title"], meta["description"], tuple(params), text, path)
+    declared = {p.name for p in params}
+    for name, (number, _help) in params_cy.items():
+        if name not in declared:
+            raise QueryError(f"{path.name}:{number}: '# param@cy:' names {name!r}, which no '# param:' line "
+                             f"declares (parameters: {', '.join(sorted(declared)) or 'none'})")
+    params = [replace(p, description_cy=params_cy[p.name][1]) if p.name in params_cy else p for p in params]
+    return NamedQuery(path.stem, meta["title"], meta["description"], tuple(params), text, path,
+                      meta.get("title@cy", ""), meta.get("description@cy", ""))
 
 
 def load_queries(queries_dir: Path | None = None) -> dict[str, NamedQuery]:

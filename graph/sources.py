@@ -23,6 +23,8 @@ class SourceDocument:
     sha256: str
     text: str
     alternative: str | None = None
+    #: The title of the published Welsh edition, where there is one.
+    title_cy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,15 @@ class Sources:
     documents: dict[str, SourceDocument]
     external: dict[str, ExternalSource]
     attribution: str
+    #: The attribution in Welsh (the standard Welsh wording of the OGL attribution), shown
+    #: wherever the reader's language is Welsh; the graph carries the English one.
+    attribution_cy: str = ""
+
+    def attribution_in(self, text: str, lang: str) -> str:
+        """*text*, an attribution as the graph gives it, in *lang* where this record has it."""
+        if lang == "cy" and text == self.attribution and self.attribution_cy:
+            return self.attribution_cy
+        return text
 
 
 def sha256_of(path: Path) -> str:
@@ -70,11 +81,12 @@ def load_sources(sources_dir: Path) -> Sources:
         documents[entry["id"]] = SourceDocument(
             id=entry["id"], file=entry["file"], title=entry["title"], publisher=entry["publisher"],
             year=str(entry["year"]), licence=entry["licence"], sha256=entry["sha256"],
-            text=path.read_bytes().decode("utf-8"), alternative=entry.get("alternative"))
+            text=path.read_bytes().decode("utf-8"), alternative=entry.get("alternative"),
+            title_cy=entry.get("title_cy"))
     external = {
         e["id"]: ExternalSource(e["id"], e["title"], e["url"], e.get("publisher"))
         for e in data.get("external", [])
     }
     if problems:
         raise BuildError("checking sources", problems)
-    return Sources(documents, external, data.get("attribution", ""))
+    return Sources(documents, external, data.get("attribution", ""), data.get("attribution_cy", ""))

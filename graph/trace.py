@@ -13,23 +13,27 @@ from dataclasses import asdict, dataclass, field
 import networkx as nx
 from rdflib import URIRef
 
+from .cli_language import N_
 from .errors import QueryError
 from .namespaces import NWP, OA, short
 from .queries import NamedQuery, bind_parameters, run_named
 from .store import Store
+from .wording import ENGLISH, Wording
 
+#: The relations' names as the data gives them (JSON keeps these); a report puts them into its
+#: reader's language.
 RELATION_LABELS = {
-    NWP.partOf: "part of",
-    NWP.measures: "measures",
-    NWP.servesPriority: "serves priority",
-    NWP.supportsPlan: "supports enabling plan",
-    NWP.implements: "implements",
-    NWP.underpinnedBy: "underpinned by",
-    NWP.imposedBy: "imposed by",
-    NWP.hasSourcePassage: "stated in",
-    NWP.inSection: "in section",
-    OA.hasSource: "of document",
-    NWP.hasExternalSource: "cited from",
+    NWP.partOf: N_("part of"),
+    NWP.measures: N_("measures"),
+    NWP.servesPriority: N_("serves priority"),
+    NWP.supportsPlan: N_("supports enabling plan"),
+    NWP.implements: N_("implements"),
+    NWP.underpinnedBy: N_("underpinned by"),
+    NWP.imposedBy: N_("imposed by"),
+    NWP.hasSourcePassage: N_("stated in"),
+    NWP.inSection: N_("in section"),
+    OA.hasSource: N_("of document"),
+    NWP.hasExternalSource: N_("cited from"),
 }
 #: Links that lead up the policy chain, and links that lead to the legal or policy basis.
 CHAIN = [NWP.measures, NWP.partOf, NWP.servesPriority, NWP.supportsPlan, NWP.implements]
@@ -206,34 +210,39 @@ def _passage(store: Store, query: NamedQuery, sections: nx.DiGraph, info, iri: s
                       str(row["documentLabel"]), path, str(row.get("attribution", "")))
 
 
-def _source_lines(node: TraceNode, indent: str, full: bool) -> list[str]:
+def _source_lines(node: TraceNode, indent: str, full: bool, w: Wording) -> list[str]:
     lines = []
     for p in node.passages:
-        where = " › ".join(label for _iri, label in reversed(p.sections)) or "(no section)"
+        # quotes and section headings stay in the language they were published in
+        where = " › ".join(label for _iri, label in reversed(p.sections)) or w._("(no section)")
         quote = p.exact if full or len(p.exact) <= 100 else p.exact[:97].rstrip() + "..."
         lines.append(f"{indent}“{quote}”")
-        lines.append(f"{indent}  — {p.document_label}, {where} [{short(p.iri)}]")
+        lines.append(f"{indent}  — {w.name(p.document, p.document_label)}, {where} [{short(p.iri)}]")
     for iri, label in node.external:
-        lines.append(f"{indent}cited from {label} [{short(iri)}] (external source, not quote-checked)")
+        lines.append(indent + w._("cited from %(source)s [%(id)s] (external source, not quote-checked)")
+                     % {"source": w.name(iri, label), "id": short(iri)})
     return lines
 
 
-def format_trace(tr: Trace) -> str:
-    """The trace as indented text: the item and its source, the chain up, then the basis."""
+def format_trace(tr: Trace, w: Wording = ENGLISH) -> str:
+    """The trace as indented text: the item and its source, the chain up, then the basis; the
+    words and the graph's names in the language of *w*."""
     item = tr.item
-    lines = [f"{item.label}  [{short(item.iri)}]" + (f" ({item.kind})" if item.kind else "")]
-    lines += _source_lines(item, "  ", full=True)
-    for title, nodes in (("Policy chain", tr.chain), ("Duties, statutes and principles behind it", tr.basis)):
+    lines = [f"{w.name(item.iri, item.label)}  [{short(item.iri)}]" + (f" ({w.term(item.kind)})" if item.kind else "")]
+    lines += _source_lines(item, "  ", True, w)
+    for chain, title, nodes in ((True, w._("Policy chain:"), tr.chain),
+                                (False, w._("Duties, statutes and principles behind it:"), tr.basis)):
         lines.append("")
-        lines.append(f"{title}:")
+        lines.append(title)
         if not nodes:
-            lines.append("  (none linked)")
+            lines.append("  " + w._("(none linked)"))
         for node in nodes:
             pad = "  " * node.depth
-            kind = f" ({node.kind})" if node.kind else ""
-            via = "" if node.via == item.iri or title == "Policy chain" else f", via {short(node.via)}"
-            lines.append(f"{pad}{node.relation} → {node.label}  [{short(node.iri)}]{kind}{via}")
-            lines += _source_lines(node, pad + "    ", full=False)
+            kind = f" ({w.term(node.kind)})" if node.kind else ""
+            via = "" if node.via == item.iri or chain else w._(", via %(id)s") % {"id": short(node.via)}
+            lines.append(f"{pad}{w.term(node.relation)} → {w.name(node.iri, node.label)}  [{short(node.iri)}]"
+                         f"{kind}{via}")
+            lines += _source_lines(node, pad + "    ", False, w)
     if tr.attributions():
         lines += ["", *tr.attributions()]
     return "\n".join(lines)

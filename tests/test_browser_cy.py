@@ -13,7 +13,8 @@ import pytest
 from tests.test_browser import KDE, base_url, browser, page, shot  # noqa: F401
 
 #: The main navigation in Welsh, which every page shows.
-NAV_CY = ["Hafan", "Beth sy'n berthnasol", "Terfynau amser", "Canllawiau cynllunio", "Fframwaith clinigol", "SPARQL"]
+NAV_CY = ["Hafan", "Beth sy'n berthnasol", "Terfynau amser", "Canllawiau cynllunio", "Fframwaith clinigol",
+          "Gwirio cynllun", "Gwirio targedau", "SPARQL"]
 
 
 def in_welsh(tab) -> None:

@@ -249,4 +249,163 @@ def test_the_sparql_page_is_in_welsh_and_shows_how_to_ask_for_welsh_labels(clien
     html = page(client.get("/sparql?lang=cy", headers={"Accept": "text/html"}))
     assert html.find("h1").get_text() == "Ymholiad SPARQL"
     assert 'FILTER(LANG(?labelCy) = "cy")' in html.find("textarea").get_text()
-    assert any(dt.get_text() == "Labels in a language" for dt in html.find_all("dt"))
+    assert any(dt.get_text() == "Enwau mewn iaith" for dt in html.find_all("dt"))
+
+
+# --- the JSON twins -------------------------------------------------------------------------
+
+def test_json_twins_give_names_in_the_chosen_language_and_say_which(client):
+    welsh = client.get("/id/duty-of-quality.json?lang=cy").get_json()
+    assert welsh["lang"] == "cy"
+    assert (welsh["label"], welsh["label_lang"]) == ("Dyletswydd Ansawdd", "cy") and "label_fallback" not in welsh
+    assert welsh["kinds"][0]["label"] == "dyletswydd statudol"
+    imposed = next(g for g in welsh["relations"] if g["relation"] == "nwp:imposedBy")
+    assert imposed["label"] == "wedi'i gosod gan"
+    assert imposed["links"][0] == {**imposed["links"][0], "id": "qe-act-2020", "label_lang": "cy",
+                                   "label": "Deddf Iechyd a Gofal Cymdeithasol (Ansawdd ac Ymgysylltu) (Cymru) 2020"}
+    passage = welsh["passages"][0]
+    assert passage["exact"].startswith("The **duties of quality and candour**")  # quotes stay as published
+    assert passage["sections"][0]["label_lang"] == "en" and passage["sections"][0]["label_fallback"]
+    english = client.get("/id/duty-of-quality.json?lang=en").get_json()
+    # an English answer is the graph's own words: every name is English, as "lang" says
+    assert (english["lang"], english["label"]) == ("en", "Duty of Quality")
+    assert "label_lang" not in english and "label_lang" not in english["relations"][0]["links"][0]
+
+
+def test_a_name_without_welsh_is_marked_as_the_english_fallback_in_json(client):
+    data = client.get(f"/id/{KDE}.json?lang=cy").get_json()
+    assert data["label"] == "No ambulance patient handover waits over 45 minutes"
+    assert data["label_lang"] == "en" and data["label_fallback"] is True
+
+
+def test_every_json_twin_names_things_in_welsh(client):
+    home = client.get("/index.json?lang=cy").get_json()
+    assert [p["label"] for p in home["priorities"]][:2] == ["Mynediad Amserol at Ofal", "Iechyd y Boblogaeth ac Atal"]
+    assert all(p["label_lang"] == "cy" for p in home["priorities"])
+    trace = client.get(f"/id/{KDE}/trace.json?lang=cy").get_json()
+    assert trace["trace"]["chain"][0]["label"] == "Mynediad Amserol at Ofal"
+    act = next(s for s in trace["steps"] if s["id"] == "qe-act-2020")
+    assert act["label"].startswith("Deddf Iechyd a Gofal Cymdeithasol") and act["label_lang"] == "cy"
+    search = client.get("/search.json?q=Hywel+Dda&lang=cy").get_json()
+    assert search["subject"]["label"] == "Bwrdd Iechyd Prifysgol Hywel Dda" and search["subject"]["label_lang"] == "cy"
+    assert all("label_lang" in r for r in search["results"])
+    deadlines = client.get("/deadlines.json?lang=cy").get_json()
+    assert all("label_lang" in d for d in deadlines["deadlines"])
+    hywel = next(b for b in deadlines["bodies"] if b["id"] == "hywel-dda-uhb")
+    assert hywel["label"] == "Bwrdd Iechyd Prifysgol Hywel Dda"
+    document = client.get("/documents/ncf.json?lang=cy").get_json()
+    assert document["title_lang"] in ("cy", "en") and all("label_lang" in h for h in document["headings"])
+    missing = client.get("/id/kde-2-1-ambulance-handover.json?lang=cy")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == "Dim eitem o'r fath"
+    assert all("label_lang" in s for s in missing.get_json()["suggestions"])
+
+
+# --- the licence line -----------------------------------------------------------------------
+
+OGL_CY = "Yn cynnwys gwybodaeth y sector cyhoeddus a drwyddedir o dan y Drwydded Llywodraeth Agored v3.0."
+OGL_EN = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def test_the_licence_attribution_is_in_welsh_on_welsh_pages(client):
+    assert OGL_CY in page(client.get("/?lang=cy")).find("footer").get_text()
+    trace = page(client.get(f"/id/{KDE}/trace?lang=cy"))
+    assert [p.get_text() for p in trace.find_all("p", class_="attribution")] == [OGL_CY]
+    item = page(client.get("/id/duty-of-quality?lang=cy"))
+    assert OGL_CY in item.find("figure", class_="passage").get_text()
+    assert client.get(f"/id/{KDE}/trace.json?lang=cy").get_json()["trace"]["attribution"] == [OGL_CY]
+    assert client.get("/id/duty-of-quality.json?lang=cy").get_json()["passages"][0]["attribution"] == OGL_CY
+    english = page(client.get("/?lang=en"))
+    assert OGL_EN in english.find("footer").get_text() and OGL_CY not in english.get_text()
+
+
+# --- counts ---------------------------------------------------------------------------------
+
+def test_counts_take_the_welsh_plural_forms(app):
+    from flask_babel import ngettext
+
+    assert _po().num_plurals == 6  # zero, one, two, few, many, other: CLDR's rule for Welsh
+    with app.test_request_context("/?lang=cy"):
+        rows = [ngettext("%(num)d row.", "%(num)d rows.", n) for n in (0, 1, 2, 3, 6, 25)]
+        passages = [ngettext("Source passage", "Source passages", n) for n in (1, 2)]
+    assert rows == ["0 rhes.", "1 rhes.", "2 res.", "3 rhes.", "6 rhes.", "25 o resi."]
+    assert passages == ["Darn ffynhonnell", "Darnau ffynhonnell"]
+
+
+def test_a_page_shows_its_count_in_welsh(client):
+    count = client.get("/deadlines.json?lang=cy&priority=Women%27s+Health").get_json()["count"]
+    html = page(client.get("/deadlines?lang=cy&priority=Women%27s+Health"))
+    expected = f"{count} o eitemau â dyddiad." if count not in (0, 1, 2, 3, 6) else f"{count} eitem â dyddiad."
+    assert html.find(id="count").get_text() == expected
+
+
+# --- the named queries ----------------------------------------------------------------------
+
+def test_every_named_query_has_welsh():
+    from nhswales_graph.queries import load_queries
+
+    queries = load_queries(ROOT / "queries")
+    assert len(queries) >= 30
+    lacking = [q.name for q in queries.values() if not (q.title_cy and q.description_cy)]
+    assert not lacking, f"no '# title@cy:' or '# description@cy:' line in: {lacking}"
+    params = [f"{q.name}.{p.name}" for q in queries.values() for p in q.parameters if not p.description_cy]
+    assert not params, f"no '# param@cy:' line for: {params}"
+
+
+def test_a_welsh_header_for_an_undeclared_parameter_is_refused(tmp_path):
+    from nhswales_graph.errors import QueryError
+    from nhswales_graph.queries import parse_query_file
+
+    path = tmp_path / "q.rq"
+    path.write_text("# title: T\n# description: D\n# param: node iri required -- a node (x)\n"
+                    "# title@cy: T\n# description@cy: D\n# param@cy: nod -- nod (x)\nSELECT * WHERE { ?s ?p ?o }\n",
+                    encoding="utf-8")
+    with pytest.raises(QueryError, match=r"q.rq:6: '# param@cy:' names 'nod', which no '# param:' line declares"):
+        parse_query_file(path)
+
+
+def test_the_sparql_page_lists_the_named_queries_in_welsh(client):
+    html = page(client.get("/sparql?lang=cy", headers={"Accept": "text/html"}))
+    titles = [dt.get_text() for dt in html.find("dl", class_="examples").find_all("dt")]
+    assert "Olrhain eitem i'w ffynonellau" in titles and "Trace an item to its sources" not in titles
+    english = page(client.get("/sparql?lang=en", headers={"Accept": "text/html"}))
+    assert "Trace an item to its sources" in [dt.get_text() for dt in english.find_all("dt")]
+
+
+def test_linked_data_carries_both_languages_with_their_tags(client):
+    data = client.get("/id/wast.jsonld").get_json()
+    labels = [label for node in (data if isinstance(data, list) else data.get("@graph", [data]))
+              for label in node.get("http://www.w3.org/2000/01/rdf-schema#label", [])]
+    assert {"@language": "cy", "@value": "Ymddiriedolaeth GIG Gwasanaethau Ambiwlans Cymru"} in labels
+    assert {"@language": "en", "@value": "Welsh Ambulance Services NHS Trust"} in labels
+
+
+def test_the_void_description_gives_the_licence_in_both_languages(client):
+    from rdflib import Graph, URIRef
+
+    graph = Graph().parse(data=client.get("/void").data, format="turtle")
+    rights = {(r.language, str(r)) for r in graph.objects(URIRef("https://w3id.org/nhs-wales-planning/dataset"),
+                                                         URIRef("http://purl.org/dc/terms/rights"))}
+    assert rights == {("en", OGL_EN), ("cy", OGL_CY)}
+
+
+def test_a_source_document_carries_its_published_welsh_title(client):
+    data = client.get("/id/ncf.jsonld").get_json()
+    nodes = data if isinstance(data, list) else data.get("@graph", [data])
+    titles = [t for node in nodes for t in node.get("http://purl.org/dc/terms/title", [])]
+    assert {"@language": "cy", "@value": "Fframwaith Clinigol Cenedlaethol: System Iechyd a Gofal sy'n Dysgu"} in titles
+    assert {"@language": "en", "@value": "National Clinical Framework: A Learning Health and Care System"} in titles
+
+
+def test_json_twins_put_kinds_and_relations_into_welsh_beside_their_keys(client):
+    step = client.get(f"/id/{KDE}/trace.json?lang=cy").get_json()["steps"][0]
+    assert (step["kind"], step["kind_label"]) == ("strategic priority", "blaenoriaeth strategol")
+    assert (step["relation"], step["relation_label"]) == ("serves priority", "yn gwasanaethu blaenoriaeth")
+    results = client.get("/search.json?q=iechyd&lang=cy").get_json()["results"]
+    assert results and all(r["kind_label"] for r in results)
+    assert {r["kind_label"] for r in results if r["kind"] == "delivery expectation"} == {"disgwyliad cyflawni"}
+    english = client.get(f"/id/{KDE}/trace.json?lang=en").get_json()["steps"][0]
+    assert "kind_label" not in english and "relation_label" not in english
+    # a key that names a property (nwp:imposedBy) is an identifier, not a word shown to people
+    group = client.get("/id/duty-of-quality.json?lang=cy").get_json()["relations"][0]
+    assert ":" in group["relation"] and "relation_label" not in group

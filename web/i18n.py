@@ -12,11 +12,14 @@ Accept-Language, English.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, gettext
 from markupsafe import Markup, escape
+
+from nhswales_graph.sources import load_sources
 
 LANGUAGES = ("en", "cy")
 #: Each language named in itself, as the switch shows it.
@@ -118,6 +121,17 @@ def reason(text: str) -> Markup:
     return escape(term(words))
 
 
+def attribution_text(text: str) -> str:
+    """A licence attribution as the graph gives it (English), in this request's language."""
+    return current_app.extensions["policy_sources"].attribution_in(text, language()) if text else text
+
+
+def named_query(title: str):
+    """The named query with this English title, whose ``title_in`` and ``description_in`` give
+    its words in the reader's language (the SPARQL page lists the examples by title)."""
+    return next((q for q in current_app.extensions["policy_queries"].values() if q.title == title), None)
+
+
 def link_to(href: str, text: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(href, text)
 
@@ -161,6 +175,7 @@ def extract_query_words(fileobj, keywords, comment_tags, options):
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.extensions["policy_sources"] = load_sources(Path(app.config["SOURCES_DIR"]))
 
     @app.url_defaults
     def carry_language(endpoint: str, values: dict) -> None:
@@ -182,7 +197,8 @@ def init_app(app: Flask) -> None:
 
     # functions, so that macros imported without the context can use them too
     app.jinja_env.globals.update(name=name, plain_name=plain_name, term=term, reason=reason, names=names,
-                                 link_to=link_to, time_tag=time_tag, lang_field=lang_field)
+                                 link_to=link_to, time_tag=time_tag, lang_field=lang_field,
+                                 attribution_text=attribution_text, named_query=named_query)
 
     @app.context_processor
     def languages() -> dict:

@@ -10,6 +10,9 @@ import json
 from flask import Response, jsonify, request
 from flask_babel import gettext
 
+from nhswales_graph.namespaces import short
+
+from .i18n import attribution_text, language, name_text, term
 from .terms import N_
 
 SUFFIXES = (".json", ".csv")
@@ -63,5 +66,65 @@ def csv_response(rows: list[dict], filename: str, columns: list[str] | None = No
     return response
 
 
+#: Keys that name the node a dict's label belongs to, in the order they are looked for.
+_ID_KEYS = ("id", "iri", "node", "priority")
+#: Other names a JSON answer gives beside an id: (id key, label key).
+_PAIRED = (("item", "item_label"), ("document", "document_label"))
+#: Keys whose value is a word of the ontology (a kind, a relation) that scripts match on, so it
+#: stays as it is; a Welsh answer adds its Welsh beside it (``kind_label``, ``relation_label``).
+_WORDS = ("kind", "relation")
+
+
+def _named(out: dict, label_key: str, ident: str | None) -> None:
+    """Put *label_key* of *out* in this language and say which language it is in; an English
+    label in a Welsh answer is the fallback, marked as the pages mark it."""
+    text, fallback = name_text(short(ident) if ident and "://" in ident else ident, out[label_key])
+    out[label_key] = text
+    out[f"{label_key}_lang"] = "en" if fallback else language()
+    if fallback:
+        out[f"{label_key}_fallback"] = True
+
+
+def localised(value):
+    """A copy of a JSON answer with every label of a node in the reader's language (Welsh where
+    the graph has it, else English marked as the fallback), relation names and licence
+    attributions translated, and the Welsh of each kind and relation word beside its key.
+    Quoted passages and section headings stay as published. An English answer is the graph's
+    own words, so it is returned as it is."""
+    if language() == "en":
+        return value
+    return _localised(value)
+
+
+def _localised(value):
+    if isinstance(value, list):
+        return [_localised(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _localised(v) for key, v in value.items()}
+    if isinstance(out.get("label"), str):
+        if "links" in out:  # a group of links: its label is the relation's name, a word of the ontology
+            out["label"] = term(out["label"])
+        else:
+            _named(out, "label", next((str(out[k]) for k in _ID_KEYS if out.get(k)), None))
+    for ident_key, label_key in _PAIRED:
+        if isinstance(out.get(label_key), str) and out[label_key]:
+            _named(out, label_key, str(out.get(ident_key) or "") or None)
+    for key in _WORDS:  # a kind or a relation shown to people: its word beside the stable key
+        if isinstance(out.get(key), str) and out[key] and ":" not in out[key]:
+            out[f"{key}_label"] = term(out[key])
+    if isinstance(out.get("title"), str) and "id" in out:
+        _named(out, "title", str(out["id"]))
+    if "attribution" in out:
+        out["attribution"] = ([attribution_text(a) for a in out["attribution"]]
+                              if isinstance(out["attribution"], list) else attribution_text(out["attribution"]))
+    return out
+
+
 def json_response(data) -> Response:
-    return jsonify(data)
+    """*data* as JSON, with its names in the reader's language; the answer says which that is
+    (``lang``), and in Welsh each name says which language it is in (``label_lang``)."""
+    body = localised(data)
+    if isinstance(body, dict):
+        body = {"lang": language(), **body}
+    return jsonify(body)

@@ -71,6 +71,10 @@ def void_description(base: str, app: Flask) -> str:
         "and bodies, each linked to the verbatim passage it comes from.", lang="en")))
     graph.add((DATASET, DCTERMS.license, OGL))
     graph.add((DATASET, DCTERMS.rights, Literal(app.extensions["policy_attribution"], lang="en")))
+    # the licence's own Welsh wording, so a Welsh reader of the description is not left the English only
+    welsh = app.extensions["policy_sources"].attribution_cy
+    if welsh:
+        graph.add((DATASET, DCTERMS.rights, Literal(welsh, lang="cy")))
     for doc in ("tpg", "ncf"):
         graph.add((DATASET, DCTERMS.source, ID[doc]))
     graph.add((DATASET, VOID.sparqlEndpoint, URIRef(base + "/sparql")))

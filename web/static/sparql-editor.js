@@ -2,12 +2,71 @@
 // server-rendered answer still work; with it, queries run in the page against this endpoint.
 (function () {
   "use strict";
+  // YASGUI writes its own words (button titles, placeholders, labels) in English when it
+  // draws each part, and its configuration reaches only a few of them (the tab name, the
+  // results table's words). The page gives every word in its language (data-text, from the
+  // message catalogue); the rest are put in that language as YASGUI draws them.
+  var ATTRIBUTES = ["title", "aria-label", "placeholder"];
+  // Never the query text, the answers, or what the user types; an error's message is the
+  // server's, the browser's or the editor's words (a syntax error's tooltip), not the user's, so
+  // it is put into the page's language.
+  var UNTOUCHED = ".CodeMirror-lines, .CodeMirror-measure, tbody, textarea, pre";
+  var ERROR = ".errorResult, .yasqe_tooltip";
+  // The sentences YASGUI builds around numbers, as it writes them in English, and the name of
+  // the page's words for each; the page's words hold _COUNT_, _TIME_ or _DETAIL_ for the parts.
+  var PATTERNS = [
+    [/^(\d+) results? in ([\d.]+) seconds?$/, "results_time", ["_COUNT_", "_TIME_"]],
+    [/^Response in ([\d.]+) seconds?$/, "response_time", ["_TIME_"]],
+    [/^(\d+) results?$/, "results", ["_COUNT_"]],
+    [/^Malformed query: ([\s\S]+)$/, "malformed", ["_DETAIL_"]]
+  ];
+
+  function untouched(el) {
+    return el.closest(UNTOUCHED) && !el.closest(ERROR);
+  }
+
+  function patterned(words, patterns) {
+    for (var i = 0; i < PATTERNS.length; i += 1) {
+      var found = PATTERNS[i][0].exec(words);
+      var wanted = found && patterns[PATTERNS[i][1]];
+      if (wanted) {
+        return PATTERNS[i][2].reduce(function (out, slot, n) { return out.split(slot).join(found[n + 1]); }, wanted);
+      }
+    }
+    return null;
+  }
+
+  function relabel(root, text, patterns) {
+    var elements = [root].concat(Array.prototype.slice.call(root.querySelectorAll("[title], [aria-label], [placeholder]")));
+    elements.forEach(function (el) {
+      if (!el.getAttribute || untouched(el)) { return; }
+      ATTRIBUTES.forEach(function (name) {
+        var value = el.getAttribute(name);
+        if (value && Object.prototype.hasOwnProperty.call(text, value) && text[value] !== value) {
+          el.setAttribute(name, text[value]);
+        }
+      });
+    });
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var node;
+    while ((node = walker.nextNode())) {
+      var words = node.nodeValue.trim();
+      if (!words || (node.parentElement && untouched(node.parentElement))) { continue; }
+      var known = Object.prototype.hasOwnProperty.call(text, words) ? text[words] : patterned(words, patterns);
+      if (known && known !== words) { node.nodeValue = node.nodeValue.replace(words, known); }
+    }
+  }
+
   function start() {
     var host = document.getElementById("yasgui");
     var form = document.querySelector("form.sparql-form");
     if (!host || !form || typeof Yasgui === "undefined") { return; }
+    var text = JSON.parse(host.getAttribute("data-text") || "{}");
     var textarea = document.getElementById("query");
     var endpoint = new URL(form.getAttribute("action"), window.location.href).toString();
+    if (Yasgui.Yasr && Yasgui.Yasr.plugins.table && text.table) {
+      Yasgui.Yasr.plugins.table.defaults.tableConfig.language = text.table;
+    }
     // The editor measures its container when it starts, so show it first.
     host.hidden = false;
     form.hidden = true;
@@ -16,10 +75,25 @@
       copyEndpointOnNewTab: false,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
       persistenceId: null,
+      tabName: text.Query || "Query",
       // Only completions known in the page: the others fetch vocabularies from other hosts.
       yasqe: { autocompleters: ["variables"], resizeable: true },
       yasr: { prefixes: {} }
     });
+    var words = text.words || {};
+    var patterns = text.patterns || {};
+    relabel(host, words, patterns);
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        var target = change.target.nodeType === 1 ? change.target : change.target.parentElement;
+        if (target && !untouched(target)) { relabel(target, words, patterns); }
+        // a tooltip is added inside the editor's lines, which are otherwise left alone
+        Array.prototype.forEach.call(change.addedNodes || [], function (added) {
+          if (added.nodeType === 1 && !untouched(added)) { relabel(added, words, patterns); }
+        });
+      });
+    }).observe(host, { subtree: true, childList: true, characterData: true, attributes: true,
+      attributeFilter: ATTRIBUTES });
     var tab = yasgui.getTab();
     tab.setQuery(textarea.value);
     document.documentElement.classList.add("yasgui-ready");
