@@ -8,11 +8,14 @@ from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 
+from .cli_language import N_
 from .errors import QueryError
 from .namespaces import ID, short
+from .plan_graph import LoadedCommitment, loaded_commitments
 from .plans import Commitment, dependency_graph
 from .queries import NamedQuery, bind_parameters
 from .store import Store
+from .wording import ENGLISH, Wording
 
 #: The kinds an item may lead to for it to count as anchored: a priority, an enabling plan, a
 #: duty or a statute (labels of the ontology classes, as the dependency query gives them).
@@ -21,6 +24,8 @@ ANCHOR_KINDS = {"strategic priority", "enabling plan", "statutory duty", "Act", 
 BASIS_KINDS = {"statutory duty", "Act", "Regulations", "legislation"}
 #: The kinds that are expected to be anchored; vocabulary (metrics, topics, bodies, sections) is not.
 OBLIGATION_KINDS = {"requirement", "delivery expectation", "enabling action", "outcome", "target"}
+#: How a loaded plan's commitment rests on an item (LoadedCommitment.link), for the catalogue.
+LINK_WORDS = (N_("answers"), N_("justifies not adopting"))
 
 
 @dataclass
@@ -38,6 +43,8 @@ class Impact:
     label: str
     dependants: list[Dependant] = field(default_factory=list)
     commitments: list[tuple[str, str, str]] = field(default_factory=list)  # (id, text, via)
+    #: commitments of the plans loaded beside the graph that answer the item or a dependant
+    loaded: list[LoadedCommitment] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,6 +74,7 @@ def impact(store: Store, queries: dict[str, NamedQuery], item: str,
         result.dependants.append(Dependant(short(node), graph.nodes[node].get("label", ""), _kind(graph, node),
                                            len(path) - 1, short(path[-2])))
     affected = {short(n) for n in lengths}
+    result.loaded = loaded_commitments(store, affected)
     for c in commitments or []:
         hits = [r for r in c.references if r in affected]
         if hits:
@@ -103,14 +111,26 @@ def orphans(graph: nx.DiGraph, obligations: dict[str, tuple[str, str]] | None = 
     return sorted(out)
 
 
-def format_impact(result: Impact) -> str:
-    lines = [f"If {result.label} [{result.item}] changed, {len(result.dependants)} item(s) depend on it:"]
+def format_impact(result: Impact, w: Wording = ENGLISH) -> str:
+    """What depends on an item, as text for people in the language of *w*."""
+    count = len(result.dependants)
+    lines = [w.ngettext("If %(label)s [%(id)s] changed, %(num)d item depends on it:",
+                        "If %(label)s [%(id)s] changed, %(num)d items depend on it:", count)
+             % {"label": w.name(result.item, result.label), "id": result.item, "num": count}]
     for d in result.dependants:
-        lines.append(f"  {'  ' * (d.distance - 1)}{d.item}  {d.label} ({d.kind})"
-                     + (f", via {d.via}" if d.distance > 1 else ""))
+        lines.append(f"  {'  ' * (d.distance - 1)}{d.item}  {w.name(d.item, d.label)} ({w.term(d.kind)})"
+                     + (w._(", via %(id)s") % {"id": d.via} if d.distance > 1 else ""))
     if result.commitments:
-        lines += ["", f"{len(result.commitments)} plan commitment(s) rest on it:"]
-        lines += [f"  {cid}: {text} (references {via})" for cid, text, via in result.commitments]
+        count = len(result.commitments)
+        lines += ["", w.ngettext("%(num)d plan commitment rests on it:", "%(num)d plan commitments rest on it:",
+                                 count) % {"num": count}]
+        lines += [f"  {cid}: {text} " + w._("(references %(ids)s)") % {"ids": via}
+                  for cid, text, via in result.commitments]
+    if result.loaded:
+        count = len(result.loaded)
+        lines += ["", w.ngettext("%(num)d commitment of loaded plans rests on it:",
+                                 "%(num)d commitments of loaded plans rest on it:", count) % {"num": count}]
+        lines += [f"  {c.plan}/{c.commitment}: {c.text} ({w._(c.link)} {c.item})" for c in result.loaded]
     return "\n".join(lines)
 
 

@@ -20,19 +20,23 @@ from dataclasses import asdict, dataclass, field
 
 import networkx as nx
 from rdflib import URIRef
-from rdflib.namespace import ORG
+from rdflib.namespace import ORG, SKOS
 
+from .cli_language import N_
 from .errors import QueryError
-from .namespaces import NWP, short
+from .namespaces import ID, NWP, short
 from .queries import NamedQuery, bind_parameters, run_named
 from .store import Store
+from .wording import ENGLISH, Wording
 
 #: The OWL 2 RL rules (W3C OWL 2 Profiles, section 4.3) that the explanations cite.
-RULE_SUBCLASS = "OWL 2 RL cax-sco: a member of a class is a member of each class it is a subclass of"
-RULE_SUBPROPERTY = ("OWL 2 RL prp-spo1: a bearer of an obligation is one it applies to "
-                    "(bearer is a sub-property of appliesTo)")
-RULE_BINDS_KIND = "an obligation that binds a kind of body applies to every body of that kind"
-RULE_NOT_IN_FORCE = "an obligation does not apply before the day it takes effect"
+RULE_SUBCLASS = N_("OWL 2 RL cax-sco: a member of a class is a member of each class it is a subclass of")
+RULE_SUBPROPERTY = N_("OWL 2 RL prp-spo1: a bearer of an obligation is one it applies to "
+                      "(bearer is a sub-property of appliesTo)")
+RULE_BINDS_KIND = N_("an obligation that binds a kind of body applies to every body of that kind")
+RULE_NOT_IN_FORCE = N_("an obligation does not apply before the day it takes effect")
+#: Where each fact of an explanation comes from (the data keeps these words; reports translate them).
+ORIGINS = (N_("stated"), N_("ontology"), N_("inferred"), N_("inferred (missing from the built graph)"))
 
 
 @dataclass
@@ -148,11 +152,13 @@ def item_sources(store: Store, queries: dict[str, NamedQuery]) -> dict[str, tupl
 
 
 class Applicability:
-    """The applicability rules over one store; reads the binding facts once."""
+    """The applicability rules over one store; reads the binding facts once. The explanations
+    are written in the language of *wording* (English unless told), the graph's names included."""
 
-    def __init__(self, store: Store, queries: dict[str, NamedQuery]):
+    def __init__(self, store: Store, queries: dict[str, NamedQuery], wording: Wording = ENGLISH):
         self.store = store
         self.queries = queries
+        self.w = wording
         self.hierarchy = nx.DiGraph()
         self.class_labels: dict[str, str] = {}
         for row in run_named(store, queries["class_hierarchy"]).rows:
@@ -246,17 +252,27 @@ class Applicability:
         ob = self.obligation(item_name)
         return self._explain(body, ob, on)
 
+    def _a(self, kind_label: str, kind: str | None = None) -> str:
+        """A kind of body as a sentence names it: "a health board" in English; in Welsh the name
+        alone, which the Welsh sentences set off so that it needs no mutation."""
+        if self.w.lang == "en":
+            return article(kind_label)
+        return self.w.name(kind, kind_label)
+
     def _explain(self, body: Body, ob: Obligation, on: dt.date | None) -> Explanation:
+        w = self.w
         where = ob.where()
+        item, org = w.name(ob.iri, ob.label), w.name(body.iri, body.label)
         facts: list[Fact] = []
         rules: list[str] = []
         applies = False
         summary = ""
         if any(iri == body.iri for iri, _ in ob.bearers):
             applies = True
-            facts.append(Fact(f"{ob.label} names {body.label} as a bearer ({where})", "stated", short(ob.passage)))
-            rules.append(RULE_SUBPROPERTY)
-            summary = f"applies: {body.label} is named as a bearer"
+            facts.append(Fact(w._("%(item)s names %(body)s as a bearer (%(where)s)")
+                              % {"item": item, "body": org, "where": where}, "stated", short(ob.passage)))
+            rules.append(w._(RULE_SUBPROPERTY))
+            summary = w._("applies: %(body)s is named as a bearer") % {"body": org}
         else:
             for kind, kind_label in ob.kinds:
                 path = self.kind_path(body, kind)
@@ -264,46 +280,58 @@ class Applicability:
                     continue
                 applies = True
                 first = path[0]
-                facts.append(Fact(f"{body.label} is {article(self.label_of_class(first))}", "stated", body.source))
+                facts.append(Fact(w._("%(body)s is %(kind)s") % {"body": org, "kind": self._a(
+                    self.label_of_class(first), first)}, "stated", body.source))
                 for child, parent in zip(path, path[1:], strict=False):
-                    facts.append(Fact(f"every {self.label_of_class(child)} is {article(self.label_of_class(parent))}",
-                                      "ontology", short(child) + " rdfs:subClassOf " + short(parent)))
+                    facts.append(Fact(w._("every %(kind)s is %(broader)s") % {
+                        "kind": w.name(child, self.label_of_class(child)),
+                        "broader": self._a(self.label_of_class(parent), parent)},
+                        "ontology", short(child) + " rdfs:subClassOf " + short(parent)))
                 if len(path) > 1:
                     checked = "inferred" if kind in body.inferred else "inferred (missing from the built graph)"
-                    facts.append(Fact(f"so {body.label} is {article(kind_label)}", checked, short(kind)))
-                    rules.append(RULE_SUBCLASS)
-                facts.append(Fact(f"{ob.label} binds every {kind_label} ({where})", "stated", short(ob.passage)))
-                rules.append(RULE_BINDS_KIND)
-                summary = f"applies: {body.label} is {article(kind_label)}, the kind of body it binds"
+                    facts.append(Fact(w._("so %(body)s is %(kind)s") % {"body": org, "kind": self._a(kind_label, kind)},
+                                      checked, short(kind)))
+                    rules.append(w._(RULE_SUBCLASS))
+                facts.append(Fact(w._("%(item)s binds every %(kind)s (%(where)s)") % {
+                    "item": item, "kind": w.name(kind, kind_label), "where": where}, "stated", short(ob.passage)))
+                rules.append(w._(RULE_BINDS_KIND))
+                summary = w._("applies: %(body)s is %(kind)s, the kind of body it binds") % {
+                    "body": org, "kind": self._a(kind_label, kind)}
                 break
         if not applies:
-            kinds = [label for _iri, label in ob.kinds]
-            bearers = [label for _iri, label in ob.bearers]
-            bound = " and ".join(filter(None, [
-                ("every " + " or ".join(kinds)) if kinds else "",
-                ("the bearer(s) " + ", ".join(bearers)) if bearers else ""]))
-            facts.append(Fact(f"{ob.label} binds {bound} ({where})", "stated", short(ob.passage)))
+            kinds = [w.name(iri, label) for iri, label in ob.kinds]
+            bearers = [w.name(iri, label) for iri, label in ob.bearers]
+            bound = w._(" and ").join(filter(None, [
+                (w._("every %(kinds)s") % {"kinds": w._(" or ").join(kinds)}) if kinds else "",
+                (w._("the bearer(s) %(bearers)s") % {"bearers": ", ".join(bearers)}) if bearers else ""]))
+            facts.append(Fact(w._("%(item)s binds %(bound)s (%(where)s)") % {"item": item, "bound": bound,
+                                                                              "where": where},
+                              "stated", short(ob.passage)))
             stated_iris = {iri for iri, _label in body.stated}
-            is_a = sorted({self.label_of_class(c) for c in body.inferred
-                           if c.startswith(str(NWP)) and c not in stated_iris})
-            stated = " and ".join(article(label) for _iri, label in body.stated) or "of no stated kind"
-            also = f" (and so {', '.join(article(k) for k in is_a)})" if is_a else ""
-            nor = f", none of which is {' or '.join(article(k) for k in kinds)}" if kinds else ", not a named bearer"
-            facts.append(Fact(f"{body.label} is {stated}{also}{nor}", "stated", body.source))
-            summary = f"does not apply: it binds {bound}; {body.label} is {stated}"
+            is_a = [self._a(label, c) for label, c in sorted({(self.label_of_class(c), c) for c in body.inferred
+                                                              if c.startswith(str(NWP)) and c not in stated_iris})]
+            stated = w._(" and ").join(self._a(label, iri) for iri, label in body.stated) or w._("of no stated kind")
+            also = w._(" (and so %(kinds)s)") % {"kinds": ", ".join(is_a)} if is_a else ""
+            nor = (w._(", none of which is %(kinds)s") % {"kinds": w._(" or ").join(
+                self._a(label, iri) for iri, label in ob.kinds)} if kinds else w._(", not a named bearer"))
+            facts.append(Fact(w._("%(body)s is %(kinds)s%(also)s%(nor)s") % {
+                "body": org, "kinds": stated, "also": also, "nor": nor}, "stated", body.source))
+            summary = w._("does not apply: it binds %(bound)s; %(body)s is %(kinds)s") % {
+                "bound": bound, "body": org, "kinds": stated}
         in_force = True
         if applies and on is not None and ob.effective_from is not None and ob.effective_from > on:
             in_force = False
-            facts.append(Fact(f"{ob.label} takes effect on {ob.effective_from.isoformat()}"
-                              + (f" (“{ob.date_text}”)" if ob.date_text else ""), "stated", short(ob.passage)))
-            rules.append(RULE_NOT_IN_FORCE)
-            summary = (f"not yet in force on {on.isoformat()}: applies to {body.label} "
-                       f"from {ob.effective_from.isoformat()}")
+            facts.append(Fact(w._("%(item)s takes effect on %(date)s") % {
+                "item": item, "date": ob.effective_from.isoformat()}
+                + (f" (“{ob.date_text}”)" if ob.date_text else ""), "stated", short(ob.passage)))
+            rules.append(w._(RULE_NOT_IN_FORCE))
+            summary = (w._("not yet in force on %(day)s: applies to %(body)s from %(date)s")
+                       % {"day": on.isoformat(), "body": org, "date": ob.effective_from.isoformat()})
         return Explanation(
-            body.id, body.label, ob.id, ob.label, applies and in_force, in_force, facts, rules, summary,
+            body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
             ob.effective_from.isoformat() if ob.effective_from else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
-            ob.priority[1] if ob.priority else "", ob.plan[1] if ob.plan else "")
+            w.name(*ob.priority) if ob.priority else "", w.name(*ob.plan) if ob.plan else "")
 
     def applicable(self, body_name: str, on: dt.date | None = None,
                    include_not_in_force: bool = False) -> list[Explanation]:
@@ -318,17 +346,37 @@ class Applicability:
         return out
 
 
-def format_explanation(ex: Explanation) -> str:
-    """An explanation as indented text: the verdict, the numbered facts, then the rules."""
+def on_topic(store: Store, topic: str) -> tuple[str, set[str]]:
+    """The topic named *topic* (``topic-mental-health`` or ``mental-health``) and the ids of the
+    items tagged with it or with any narrower topic (``skos:broaderTransitive``, closed at build
+    time, so a topic's narrower topics are inherited without a path query).
+
+    :raise QueryError: when the graph has no such topic.
+    """
+    candidates = [topic] if topic.startswith("topic-") else [topic, f"topic-{topic}"]
+    for name in candidates:
+        iri = URIRef(str(ID) + name)
+        if store.query(f"ASK {{ {iri.n3()} a <{NWP}Topic> }}").boolean:
+            rows = store.query(
+                f"SELECT DISTINCT ?item WHERE {{ {{ ?item <{NWP}hasTopic> {iri.n3()} }} UNION "
+                f"{{ ?item <{NWP}hasTopic> ?narrower . ?narrower <{SKOS}broaderTransitive> {iri.n3()} }} }}").rows
+            return name, {short(str(r["item"])) for r in rows}
+    raise QueryError(f"no topic '{topic}' in the graph; 'policy-graph query nodes' lists the topics "
+                     f"(ids starting topic-)")
+
+
+def format_explanation(ex: Explanation, w: Wording = ENGLISH) -> str:
+    """An explanation as indented text: the verdict, the numbered facts, then the rules. The
+    sentences are in the language the explanation was made in; *w* gives the words around them."""
     lines = [f"{ex.item_label}  [{ex.item}]", f"  {ex.summary}"]
     for number, fact in enumerate(ex.facts, start=1):
         source = f" [{fact.source}]" if fact.source else ""
-        lines.append(f"    {number}. {fact.text} — {fact.origin}{source}")
+        lines.append(f"    {number}. {fact.text} — {w._(fact.origin)}{source}")
     for rule in dict.fromkeys(ex.rules):
-        lines.append(f"    rule: {rule}")
+        lines.append("    " + w._("rule: %(rule)s") % {"rule": rule})
     if ex.due_by:
-        lines.append(f"    due by {ex.due_by}")
+        lines.append("    " + w._("due by %(date)s") % {"date": ex.due_by})
     return "\n".join(lines)
 
 
-__all__ = ["Applicability", "Explanation", "Fact", "Obligation", "format_explanation"]
+__all__ = ["Applicability", "Explanation", "Fact", "Obligation", "format_explanation", "on_topic"]

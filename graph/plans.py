@@ -33,10 +33,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from .applicability import Applicability, Explanation, Obligation
+from .cli_language import N_
 from .errors import BuildError, InputFileError, PolicyGraphError, Problem
 from .namespaces import ID, NWP, short
 from .queries import NamedQuery, bind_parameters, run_named
 from .store import Store
+from .wording import ENGLISH, Wording
 from .yamlfile import read_yaml
 
 FIELDS = ("id", "text", "organisation", "references", "justification", "due", "metrics")
@@ -45,6 +47,10 @@ REQUIRED = ("id", "text", "organisation")
 #: with the obligation, so they are noise rather than a lead worth a reader's time.
 MIN_SCORE = 0.35
 SUGGESTIONS = 3
+#: The heading of the obligations that serve no priority or enabling plan (PlanReport.groups()).
+NO_GROUP = N_("(no priority or enabling plan)")
+#: The words of a commitment's status and of a link's kind, as the data gives them; reports translate them.
+STATUS_WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"))
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SPLIT = re.compile(r"[;,\s]+")
 
@@ -312,7 +318,7 @@ class PlanReport:
         out: dict[str, list[Gap]] = {}
         for gap in self.gaps:
             if gap.status == "uncovered":
-                out.setdefault(gap.priority or gap.plan or "(no priority or enabling plan)", []).append(gap)
+                out.setdefault(gap.priority or gap.plan or NO_GROUP, []).append(gap)
         return dict(sorted(out.items()))
 
     def as_dict(self) -> dict:
@@ -413,7 +419,9 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
             ob = obligations.get(short(iri))
             binds = short(iri) in applying or ob is None
             if ob is not None and not binds:
-                notes.append(f"{ref} does not bind {body.label}: {rules.explain(body.id, ref).summary}")
+                notes.append(rules.w._("%(item)s does not bind %(body)s: %(why)s") % {
+                    "item": ref, "body": rules.w.name(body.iri, body.label),
+                    "why": rules.explain(body.id, ref).summary})
             links.append(Link(short(iri), known[ref], kind, None, short(ob.passage) if ob and ob.passage else "",
                               ob.where() if ob else "", binds))
             for covered in _covered_by(graph, iri):
@@ -446,8 +454,10 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
 
 # --- output ------------------------------------------------------------------------------------
 
+#: An obligation has a column for each grouping of the gaps, the priority and the enabling plan
+#: it serves, so one serving both is found under either.
 CSV_COLUMNS = ["row", "status", "commitment", "commitment_text", "item", "item_label", "score",
-               "priority_or_plan", "justification", "section", "passage"]
+               "priority", "enabling_plan", "justification", "section", "passage"]
 
 
 def report_csv(report: PlanReport) -> str:
@@ -456,71 +466,106 @@ def report_csv(report: PlanReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for c in report.commitments:
         if not c.links:
-            writer.writerow(["commitment", c.status, c.id, c.text, "", "", "", "", "", "", ""])
+            writer.writerow(["commitment", c.status, c.id, c.text, "", "", "", "", "", "", "", ""])
         for link in c.links:
             writer.writerow(["commitment", link.kind if c.status != "untraced" else c.status, c.id, c.text,
-                             link.item, link.label, "" if link.score is None else link.score, "", "",
+                             link.item, link.label, "" if link.score is None else link.score, "", "", "",
                              link.section, link.passage])
     for gap in report.gaps:
         writer.writerow(["obligation", gap.status, " ".join(gap.by), "", gap.item, gap.label, "",
-                         gap.priority or gap.plan, gap.justification, gap.section, gap.passage])
+                         gap.priority, gap.plan, gap.justification, gap.section, gap.passage])
     return out.getvalue()
 
 
-def report_text(report: PlanReport) -> str:
+def report_text(report: PlanReport, w: Wording = ENGLISH) -> str:
+    """The report as text for people, its words and the graph's names in the language of *w*."""
     n = report.counts()
-    lines = [f"Plan check for {report.organisation_label} [{report.organisation}]",
-             f"  {n['commitments']} commitments: {n['traced']} traced, {n['suggested']} with suggestions only, "
-             f"{n['untraced']} tracing to nothing",
-             f"  {n['obligations_applicable']} obligations apply: {n['obligations_adopted']} adopted, "
-             f"{n['obligations_justified']} justified, {n['obligations_uncovered']} uncovered", "", "Commitments:"]
+    lines = [w._("Plan check for %(org)s [%(id)s]") % {"org": w.name(report.organisation, report.organisation_label),
+                                                        "id": report.organisation},
+             "  " + _commitment_counts(n, w), "  " + _obligation_counts(n, w), "", w._("Commitments:")]
     for c in report.commitments:
-        lines.append(f"  [{c.status}] {c.id}: {c.text}")
+        lines.append(f"  [{w._(c.status)}] {c.id}: {c.text}")
         for link in c.links:
-            score = f" (suggestion, score {link.score:.2f})" if link.kind == "suggested" else f" ({link.kind})"
-            lines.append(f"      → {link.item}{score}: {link.label} — {link.section}")
-        lines += [f"      note: {note}" for note in c.notes]
+            lines.append(f"      → {link.item} ({_link_kind(link, w)}): {w.name(link.item, link.label)}"
+                         f" — {link.section}")
+        lines += ["      " + w._("note: %(note)s") % {"note": note} for note in c.notes]
     justified = [g for g in report.gaps if g.status == "justified"]
     if justified:
-        lines += ["", "Justified rather than adopted:"]
-        lines += [f"  {g.item}: {g.label} — justified by {', '.join(g.by)}: {g.justification}" for g in justified]
-    lines += ["", "Obligations with no commitment (adopt or justify), by priority or enabling plan:"]
+        lines += ["", w._("Justified rather than adopted:")]
+        lines += [f"  {g.item}: {w.name(g.item, g.label)} — " + w._("justified by %(commitments)s: %(reason)s")
+                  % {"commitments": ", ".join(g.by), "reason": g.justification} for g in justified]
+    lines += ["", w._("Obligations with no commitment (adopt or justify), by priority or enabling plan:")]
     for group, gaps in report.groups().items():
-        lines.append(f"  {group} ({len(gaps)})")
-        lines += [f"    {g.item}: {g.label} — {g.section}" for g in gaps]
+        lines.append(f"  {_group_name(group, w)} ({len(gaps)})")
+        lines += [f"    {g.item}: {w.name(g.item, g.label)} — {g.section}" for g in gaps]
     return "\n".join(lines)
 
 
-def report_html(report: PlanReport) -> str:
-    """A standalone HTML page of the report; every value is escaped."""
+def _group_name(group: str, w: Wording) -> str:
+    return w._(group) if group == NO_GROUP else w.name(None, group)
+
+
+def _link_kind(link: Link, w: Wording) -> str:
+    if link.kind == "suggested":
+        return w._("suggestion, score %(score).2f") % {"score": link.score}
+    return w._(link.kind)
+
+
+def _commitment_counts(n: dict[str, int], w: Wording) -> str:
+    return (w.ngettext("%(num)d commitment", "%(num)d commitments", n["commitments"]) % {"num": n["commitments"]}
+            + ": " + w._("%(traced)d traced, %(suggested)d with suggestions only, %(untraced)d tracing to nothing")
+            % n)
+
+
+def _obligation_counts(n: dict[str, int], w: Wording) -> str:
+    return (w.ngettext("%(num)d obligation applies", "%(num)d obligations apply", n["obligations_applicable"])
+            % {"num": n["obligations_applicable"]} + ": "
+            + w._("%(obligations_adopted)d adopted, %(obligations_justified)d justified, "
+                  "%(obligations_uncovered)d uncovered") % n)
+
+
+def report_html(report: PlanReport, w: Wording = ENGLISH) -> str:
+    """A standalone HTML page of the report for people, in the language of *w*; every value is
+    escaped, and a name the graph has only in English is marked with its language."""
     e = html.escape
     n = report.counts()
-    parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>Plan check: {e(report.organisation_label)}</title></head><body>",
-             f"<h1>Plan check: {e(report.organisation_label)}</h1>",
-             f"<p>{n['commitments']} commitments: {n['traced']} traced, {n['suggested']} with suggestions only, "
-             f"{n['untraced']} tracing to nothing. {n['obligations_applicable']} obligations apply: "
-             f"{n['obligations_adopted']} adopted, {n['obligations_justified']} justified, "
-             f"{n['obligations_uncovered']} uncovered.</p>",
-             "<h2>Commitments</h2><table><thead><tr><th>commitment</th><th>status</th><th>answers</th>"
-             "<th>source</th></tr></thead><tbody>"]
+
+    def name(ident: str | None, english: str) -> str:
+        text, fallback = w.name_of(ident, english)
+        marked = e(w._("(in English)"))
+        return f'<span lang="en">{e(text)}</span> <small>{marked}</small>' if fallback else e(text)
+
+    org = name(report.organisation, report.organisation_label)
+    title = w._("Plan check: %(org)s") % {"org": w.name(report.organisation, report.organisation_label)}
+    heading = e(w._("Plan check: %(org)s")).replace("%(org)s", org)
+    columns = "".join(f"<th>{e(word)}</th>" for word in (w._("commitment"), w._("status"), w._("answers"),
+                                                         w._("source")))
+    parts = ["<!doctype html>", f'<html lang="{e(w.lang)}"><head><meta charset="utf-8">',
+             f"<title>{e(title)}</title></head><body>", f"<h1>{heading}</h1>",
+             f"<p>{e(_commitment_counts(n, w))}. {e(_obligation_counts(n, w))}.</p>",
+             "<h2>" + e(w._("Commitments")) + f"</h2><table><thead><tr>{columns}</tr></thead><tbody>"]
     for c in report.commitments:
         links = "<br>".join(
-            f"{e(link.item)}: {e(link.label)}" + (f" <em>(suggestion, score {link.score:.2f})</em>"
-                                                   if link.kind == "suggested" else f" ({e(link.kind)})")
+            f"{e(link.item)}: {name(link.item, link.label)}" + (f" <em>({e(_link_kind(link, w))})</em>"
+                                                                 if link.kind == "suggested"
+                                                                 else f" ({e(_link_kind(link, w))})")
             for link in c.links) or "—"
         sources = "<br>".join(f"{e(link.section)} [{e(link.passage)}]" for link in c.links)
-        parts.append(f"<tr><td>{e(c.id)}: {e(c.text)}</td><td>{e(c.status)}</td><td>{links}</td>"
+        parts.append(f"<tr><td>{e(c.id)}: {e(c.text)}</td><td>{e(w._(c.status))}</td><td>{links}</td>"
                      f"<td>{sources}</td></tr>")
-    parts.append("</tbody></table><h2>Obligations with no commitment (adopt or justify)</h2>")
+    gaps_heading = w._("Obligations with no commitment (adopt or justify)")
+    parts.append(f"</tbody></table><h2>{e(gaps_heading)}</h2>")
     for group, gaps in report.groups().items():
-        parts.append(f"<h3>{e(group)} ({len(gaps)})</h3><ul>")
-        parts += [f"<li>{e(g.item)}: {e(g.label)} — {e(g.section)} [{e(g.passage)}]</li>" for g in gaps]
+        heading = e(w._(group)) if group == NO_GROUP else name(None, group)
+        parts.append(f"<h3>{heading} ({len(gaps)})</h3><ul>")
+        parts += [f"<li>{e(g.item)}: {name(g.item, g.label)} — {e(g.section)} [{e(g.passage)}]</li>" for g in gaps]
         parts.append("</ul>")
     justified = [g for g in report.gaps if g.status == "justified"]
     if justified:
-        parts.append("<h2>Justified rather than adopted</h2><ul>")
-        parts += [f"<li>{e(g.item)}: {e(g.label)} — {e(g.justification)} [{e(g.passage)}]</li>" for g in justified]
+        justified_heading = w._("Justified rather than adopted")
+        parts.append(f"<h2>{e(justified_heading)}</h2><ul>")
+        parts += [f"<li>{e(g.item)}: {name(g.item, g.label)} — {e(g.justification)} [{e(g.passage)}]</li>"
+                  for g in justified]
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -26,7 +26,7 @@ from rdflib.term import Identifier, Node
 
 from .errors import StoreError
 from .namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from .store import QueryResult
+from .store import QueryResult, plan_files_beside
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -63,12 +63,15 @@ class SparqlServerStore:
         self.store_url = store_url
         self.timeout = timeout
 
-    def _request(self, url: str, data: bytes | None, headers: dict, method: str) -> tuple[str, bytes]:
+    def _request(self, url: str, data: bytes | None, headers: dict, method: str,
+                 missing_ok: bool = False) -> tuple[str, bytes]:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.headers.get_content_type(), response.read()
         except urllib.error.HTTPError as err:
+            if missing_ok and err.code == 404:
+                return "", b""
             detail = err.read().decode("utf-8", "replace").strip()[:500]
             raise StoreError(f"the SPARQL server at {url} answered {err.code}: {detail}") from None
         except (urllib.error.URLError, OSError) as err:
@@ -99,18 +102,36 @@ class SparqlServerStore:
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows
         return int(rows[0]["n"]) if rows else 0
 
+    def _graph_url(self, graph: str) -> str:
+        if not self.store_url:
+            raise StoreError("no Graph Store Protocol address to write to (POLICY_GRAPH_SPARQL_STORE_URL)")
+        return f"{self.store_url}?{urllib.parse.urlencode({'graph': graph})}"
+
+    def put_graph(self, graph: str, triples: Graph) -> int:
+        """Replace the named graph *graph* on the server by *triples* (Graph Store Protocol PUT)."""
+        data = triples.serialize(format="nt", encoding="utf-8")
+        self._request(self._graph_url(graph), data, {"Content-Type": "application/n-triples"}, "PUT")
+        return len(triples)
+
+    def delete_graph(self, graph: str) -> None:
+        """Drop the named graph *graph* from the server (Graph Store Protocol DELETE); a graph
+        the server does not hold is already gone."""
+        self._request(self._graph_url(graph), None, {}, "DELETE", missing_ok=True)
+
     def load(self, artefact: Path) -> dict[str, int]:
-        """Replace each named graph on the server with the built artefact's, by Graph Store
-        Protocol PUT (each graph is replaced whole, so a reload leaves no stale triples)."""
+        """Replace each named graph on the server with the built artefact's and the loaded
+        plans' (``plans/*.nq`` beside it), by Graph Store Protocol PUT (each graph is replaced
+        whole, so a reload leaves no stale triples)."""
         if not self.store_url:
             raise StoreError("no Graph Store Protocol address to load into")
         if not artefact.is_file():
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
         graphs: dict[str, list[str]] = {str(g): [] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH)}
-        with artefact.open(encoding="utf-8") as lines:
-            for line in lines:
-                head, _, graph = line.rstrip(" .\n").rpartition(" <")
-                graphs.setdefault(graph.rstrip(">"), []).append(head + " .\n")
+        for path in [artefact, *plan_files_beside(artefact)]:
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    head, _, graph = line.rstrip(" .\n").rpartition(" <")
+                    graphs.setdefault(graph.rstrip(">"), []).append(head + " .\n")
         counts = {}
         for graph, triples in graphs.items():
             url = f"{self.store_url}?{urllib.parse.urlencode({'graph': graph})}"

@@ -24,12 +24,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .applicability import Applicability, item_sources
+from .cli_language import N_
 from .errors import InputFileError, Problem
 from .namespaces import NWP, short
 from .queries import NamedQuery, run_named
 from .store import Store
+from .wording import ENGLISH, Wording
 
-MET, NOT_MET, NOT_ASSESSABLE = "met", "not met", "not assessable"
+#: The verdicts, as the data gives them (JSON and CSV keep these words; the text report translates them).
+MET, NOT_MET, NOT_ASSESSABLE = N_("met"), N_("not met"), N_("not assessable")
 REQUIRED_COLUMNS = ("metric", "period", "value")
 OPTIONAL_COLUMNS = ("baseline", "unit")
 
@@ -119,20 +122,20 @@ class Rule:
     def relative(self) -> bool:
         return self.unit == str(NWP.PercentChange)
 
-    def describe(self) -> str:
+    def describe(self, w: Wording = ENGLISH) -> str:
         """The rule in words: "at least 20 per cent by 2026-12-31"."""
         if self.value is None:
-            words = self.comparator_label
+            words = w.term(self.comparator_label)
         else:
-            words = f"{self.comparator_label} {_number(self.value)} {self.unit_label}"
+            words = f"{w.term(self.comparator_label)} {_number(self.value)} {w.term(self.unit_label)}"
         if self.relative and self.baseline:
             words += f" ({self.baseline})"
         if self.stretch is not None:
-            words += f", stretch {_number(self.stretch)}"
+            words += w._(", stretch %(value)s") % {"value": _number(self.stretch)}
         if self.effective_from:
-            words += f" from {self.effective_from.isoformat()}"
+            words += w._(" from %(date)s") % {"date": self.effective_from.isoformat()}
         if self.due_by:
-            words += f" by {self.due_by.isoformat()}"
+            words += w._(" by %(date)s") % {"date": self.due_by.isoformat()}
         return words
 
 
@@ -355,68 +358,78 @@ def _period_or_none(text: str) -> Period | None:
         return None
 
 
-def _baseline(rule: Rule, figure: Figure, by_period: dict[str, list[Figure]]) -> tuple[Decimal | None, str]:
+def _baseline(rule: Rule, figure: Figure, by_period: dict[str, list[Figure]],
+              w: Wording = ENGLISH) -> tuple[Decimal | None, str]:
     """The baseline figure for a relative target: the line's own baseline column, else the
     trajectory's figure for the target's baseline period."""
     if figure.baseline is not None:
-        return figure.baseline, f"baseline {_number(figure.baseline)} (line {figure.line})"
+        return figure.baseline, w._("baseline %(value)s (line %(line)d)") % {
+            "value": _number(figure.baseline), "line": figure.line}
     wanted = _period_or_none(rule.baseline)
     for other in by_period.get(figure.metric, []):
         if wanted is not None and (other.period.start, other.period.end) == (wanted.start, wanted.end):
-            return other.value, f"baseline {_number(other.value)} for {other.period.text} (line {other.line})"
+            return other.value, w._("baseline %(value)s for %(period)s (line %(line)d)") % {
+                "value": _number(other.value), "period": other.period.text, "line": other.line}
     return None, ""
 
 
-def assess(rule: Rule, figure: Figure, series: list[Figure], by_metric: dict[str, list[Figure]]) -> Verdict:
-    """The verdict of one rule on one figure (*series*: the metric's figures in period order)."""
-    figures = f"{_number(figure.value)} for {figure.period.text} (line {figure.line})"
+def assess(rule: Rule, figure: Figure, series: list[Figure], by_metric: dict[str, list[Figure]],
+           w: Wording = ENGLISH) -> Verdict:
+    """The verdict of one rule on one figure (*series*: the metric's figures in period order), its
+    reasons in the language of *w*."""
+    figures = w._("%(value)s for %(period)s (line %(line)d)") % {
+        "value": _number(figure.value), "period": figure.period.text, "line": figure.line}
 
     def verdict(result: str, reason: str, measured: str = "", used: str = figures) -> Verdict:
         return Verdict(short(rule.target), rule.label, short(rule.metric), figure.period.text, result,
-                       rule.describe(), used, measured, reason, short(rule.item), rule.item_label,
+                       rule.describe(w), used, measured, reason, short(rule.item), rule.item_label,
                        short(rule.passage) if rule.passage else "", rule.quote, rule.section, figure.line)
 
     if rule.effective_from and figure.period.end < rule.effective_from:
-        return verdict(NOT_ASSESSABLE, f"the target applies from {rule.effective_from.isoformat()}, "
-                                       f"after this period ends")
+        return verdict(NOT_ASSESSABLE, w._("the target applies from %(date)s, after this period ends")
+                       % {"date": rule.effective_from.isoformat()})
     if rule.due_by and figure.period.end < rule.due_by:
-        return verdict(NOT_ASSESSABLE, f"not yet due: the target is due by {rule.due_by.isoformat()}, "
-                                       f"after this period ends")
+        return verdict(NOT_ASSESSABLE, w._("not yet due: the target is due by %(date)s, after this period ends")
+                       % {"date": rule.due_by.isoformat()})
     measured, used = figure.value, figures
     if rule.relative:
-        base, base_text = _baseline(rule, figure, by_metric)
+        base, base_text = _baseline(rule, figure, by_metric, w)
         if base is None:
-            wanted = rule.baseline or "the baseline period"
-            return verdict(NOT_ASSESSABLE, f"a change on {wanted} needs its baseline figure: add a baseline "
-                                           f"column or a line for that period")
+            wanted = rule.baseline or w._("the baseline period")
+            return verdict(NOT_ASSESSABLE, w._("a change on %(period)s needs its baseline figure: add a baseline "
+                                               "column or a line for that period") % {"period": wanted})
         if base == 0:
-            return verdict(NOT_ASSESSABLE, "the baseline figure is 0, so a change on it has no percentage")
+            return verdict(NOT_ASSESSABLE, w._("the baseline figure is 0, so a change on it has no percentage"))
         measured = (figure.value - base) / base * 100
         used = f"{figures}; {base_text}"
     elif rule.unit != rule.metric_unit:
-        return verdict(NOT_ASSESSABLE, f"the target is in {rule.unit_label}, but figures for the metric are in "
-                                       f"{short(rule.metric_unit)}")
-    shown = f"{measured.quantize(Decimal('0.1')) if rule.relative else _number(measured)}" \
-            + (" per cent change" if rule.relative else f" {rule.unit_label}")
+        return verdict(NOT_ASSESSABLE, w._("the target is in %(unit)s, but figures for the metric are in %(other)s")
+                       % {"unit": w.term(rule.unit_label), "other": short(rule.metric_unit)})
+    shown = (w._("%(value)s per cent change") % {"value": measured.quantize(Decimal("0.1"))} if rule.relative
+             else f"{_number(measured)} {w.term(rule.unit_label)}")
     if rule.comparator in _TRENDS:
         earlier = [f for f in series if f.period.end < figure.period.start]
         if not earlier:
-            return verdict(NOT_ASSESSABLE, "a trend needs a figure for an earlier period", shown, used)
+            return verdict(NOT_ASSESSABLE, w._("a trend needs a figure for an earlier period"), shown, used)
         before = earlier[-1]
-        used = f"{used}; previous {_number(before.value)} for {before.period.text} (line {before.line})"
+        used = used + w._("; previous %(value)s for %(period)s (line %(line)d)") % {
+            "value": _number(before.value), "period": before.period.text, "line": before.line}
         met = _TRENDS[rule.comparator](figure.value, before.value)
-        return verdict(MET if met else NOT_MET, "compared with the previous period", shown, used)
+        return verdict(MET if met else NOT_MET, w._("compared with the previous period"), shown, used)
     if rule.value is None or rule.comparator not in _COMPARE:
-        return verdict(NOT_ASSESSABLE, "the target states no threshold to compare with", shown, used)
+        return verdict(NOT_ASSESSABLE, w._("the target states no threshold to compare with"), shown, used)
     met = _COMPARE[rule.comparator](measured, rule.value)
-    reason = f"{shown} is {'' if met else 'not '}{rule.comparator_label} {_number(rule.value)}"
+    reason = (w._("%(measured)s is %(comparator)s %(value)s") if met
+              else w._("%(measured)s is not %(comparator)s %(value)s")) % {
+        "measured": shown, "comparator": w.term(rule.comparator_label), "value": _number(rule.value)}
     return verdict(MET if met else NOT_MET, reason, shown, used)
 
 
 def check_targets(store: Store, queries: dict[str, NamedQuery], organisation: str, figures: list[Figure],
                   rules: dict[str, Rule] | None = None,
-                  applicability: Applicability | None = None) -> TargetReport:
-    """Every verdict of the targets that bind *organisation* on the trajectory *figures*."""
+                  applicability: Applicability | None = None, wording: Wording = ENGLISH) -> TargetReport:
+    """Every verdict of the targets that bind *organisation* on the trajectory *figures*, the
+    rules, figures and reasons in words of *wording* (English unless told)."""
     applicability = applicability or Applicability(store, queries)
     body = applicability.body(organisation)
     rules = rules if rules is not None else load_rules(store, queries, set(applicability.obligations))
@@ -444,7 +457,7 @@ def check_targets(store: Store, queries: dict[str, NamedQuery], organisation: st
         for figure in by_metric[metric]:
             if baseline is not None and (figure.period.start, figure.period.end) == (baseline.start, baseline.end):
                 continue  # the baseline figure itself is not judged against the change on it
-            verdicts.append(assess(rule, figure, by_metric[metric], by_metric))
+            verdicts.append(assess(rule, figure, by_metric[metric], by_metric, wording))
     unused = sorted(set(by_metric) - used_metrics)
     return TargetReport(body.id, body.label, verdicts, unused)
 
@@ -462,21 +475,28 @@ def report_csv(report: TargetReport) -> str:
     return out.getvalue()
 
 
-def report_text(report: TargetReport) -> str:
+def report_text(report: TargetReport, w: Wording = ENGLISH) -> str:
+    """The report as text for people, in the language of *w* (the verdicts' own sentences are in
+    the language :func:`check_targets` wrote them in)."""
     counts = report.counts()
-    lines = [f"Targets for {report.organisation_label} [{report.organisation}]: "
-             f"{counts[MET]} met, {counts[NOT_MET]} not met, {counts[NOT_ASSESSABLE]} not assessable", ""]
+    lines = [w._("Targets for %(org)s [%(id)s]: %(met)d met, %(not_met)d not met, %(not_assessable)d not assessable")
+             % {"org": w.name(report.organisation, report.organisation_label), "id": report.organisation,
+                "met": counts[MET], "not_met": counts[NOT_MET], "not_assessable": counts[NOT_ASSESSABLE]}, ""]
+    width = max([15] + [len(w._(v)) + 1 for v in (MET, NOT_MET, NOT_ASSESSABLE)])
     for v in report.verdicts:
-        lines.append(f"{v.verdict.upper():15} {v.target}  {v.period}")
-        lines.append(f"    rule: {v.metric} {v.rule}")
-        lines.append(f"    figures: {v.figures}" + (f" → {v.measured}" if v.measured else ""))
+        lines.append(f"{w._(v.verdict).upper():{width}} {v.target}  {v.period}")
+        lines.append("    " + w._("rule: %(rule)s") % {"rule": f"{v.metric} {v.rule}"})
+        lines.append("    " + w._("figures: %(figures)s") % {"figures": v.figures}
+                     + (f" → {v.measured}" if v.measured else ""))
         lines.append(f"    {v.reason}")
         if v.passage:
             quote = " ".join(v.quote.split())
             quote = quote if len(quote) <= 100 else v.quote[:97].rstrip() + "..."
-            lines.append(f"    source: “{quote}” — {v.section} [{v.passage}]")
+            lines.append("    " + w._("source: %(quote)s — %(section)s [%(passage)s]")
+                         % {"quote": f"“{quote}”", "section": v.section, "passage": v.passage})
     if report.unused_metrics:
-        lines += ["", "No target that binds this organisation is set on: " + ", ".join(report.unused_metrics)]
+        lines += ["", w._("No target that binds this organisation is set on: %(metrics)s")
+                  % {"metrics": ", ".join(report.unused_metrics)}]
     return "\n".join(lines)
 
 

@@ -215,4 +215,4 @@ def test_validate_reports_an_orphan(mini, capsys):
         """)
     assert main(["--root", str(mini.root), "validate"]) == 0
     out = capsys.readouterr().out
-    assert "1 orphan(s)" in out and "req-orphan" in out and "req-handover" not in out.split("orphan(s)")[1]
+    assert "1 orphan:" in out and "req-orphan" in out and "req-handover" not in out.split("1 orphan:")[1]

@@ -33,11 +33,13 @@ class _Worker:
 
 
 class WorkerPool:
-    """*size* worker processes, each with its own copy of the graph at *artefact*."""
+    """*size* worker processes, each with its own copy of the graph at *artefact* (and of the
+    plans kept beside it when *plans*: they are an organisation's, not public by default)."""
 
-    def __init__(self, artefact: Path, size: int = 2):
+    def __init__(self, artefact: Path, size: int = 2, plans: bool = False):
         self.artefact = str(artefact)
         self.size = size
+        self.plans = plans
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
@@ -48,7 +50,7 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=worker_main, args=(child, self.artefact), daemon=True,
+        process = self._context.Process(target=worker_main, args=(child, self.artefact, self.plans), daemon=True,
                                         name="sparql-worker")
         process.start()
         child.close()

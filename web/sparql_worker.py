@@ -122,9 +122,10 @@ def tsv(answer: Result) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def worker_main(conn, artefact: str) -> None:
-    """Process entry point: load the graph, say ready, then answer jobs until told to stop."""
-    store = OxigraphStore(Path(artefact)).store
+def worker_main(conn, artefact: str, plans: bool = False) -> None:
+    """Process entry point: load the graph (with the organisations' plans kept beside it only
+    when *plans*), say ready, then answer jobs until told to stop."""
+    store = OxigraphStore(Path(artefact), plans=plans).store
     conn.send("ready")
     while True:
         try:

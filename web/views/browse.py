@@ -18,6 +18,7 @@ from ..graphdata import run
 from ..i18n import language, plain_name, term
 from ..search import FACETS, Row, applies_to, apply_filters, facet_counts
 from ..twins import csv_response, json_response, split_suffix, wanted_format
+from . import rules
 
 bp = Blueprint("browse", __name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -61,7 +62,10 @@ def node(rest: str):
     fmt = wanted_format(suffix)
     if ident.endswith("/trace"):
         return _trace(ident.removesuffix("/trace"), fmt)
-    data = pages.item(ident)
+    if ident.endswith("/impact"):
+        return rules.impact_page(ident.removesuffix("/impact"), fmt)
+    # commitments of loaded plans change while the app runs, so they are not part of the kept page
+    data = {**pages.item(ident), "commitments": rules.commitments_for(ident)}
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
     return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"))
@@ -72,8 +76,12 @@ def _trace(ident: str, fmt: str):
     steps = [{"depth": n.depth, "relation": n.relation, "id": short(n.iri), "label": n.label, "kind": n.kind,
               "via": short(n.via) if n.via else "", "part": part}
              for part, nodes in (("chain", tr.chain), ("basis", tr.basis)) for n in nodes]
+    # commitments of kept plans that answer the item or anything it traces through (read per
+    # request: plans are kept and removed while the app runs)
+    labels = {short(n.iri): n.label for n in tr.nodes()}
+    commitments = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in rules.commitments_for(*labels)]
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
-            "steps": steps}
+            "steps": steps, "commitments": commitments}
     if fmt == "html":
         extra = {"svg": render_svg(tr, item_href, plain_name, term), "tr": tr}
         return render_template("browse/trace.html", **data, **extra)

@@ -39,7 +39,8 @@ def _pool() -> WorkerPool:
     with _pool_lock:
         pool = current_app.extensions.get("sparql_pool")
         if pool is None:
-            pool = WorkerPool(Path(current_app.config["GRAPH_PATH"]), current_app.config["SPARQL_WORKERS"])
+            pool = WorkerPool(Path(current_app.config["GRAPH_PATH"]), current_app.config["SPARQL_WORKERS"],
+                              bool(current_app.config.get("SPARQL_EXPOSE_PLANS")))
             current_app.extensions["sparql_pool"] = pool
         return pool
 

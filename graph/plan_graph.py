@@ -1,0 +1,563 @@
+"""An organisation's plan as a named graph: built from its commitments (and its trajectory's
+planned figures), validated on its own, and kept beside the built policy graph.
+
+A loaded plan lives in ``build/plans/<plan-id>.nq``: N-Quads whose every quad is in the plan's
+named graph ``…/graph/plan/<plan-id>``. Opening the built artefact also opens the plans next to
+it (:func:`nhswales_graph.store.open_store`), so their commitments show in the browser, in
+traces and in impact. The policy graph itself is never written: a plan is only ever added or
+removed as a file of its own, and it is written to a temporary file first and renamed into
+place, so a failed or interrupted load leaves nothing behind.
+
+Validation uses the SHACL shapes of ``ontology/plan-shapes.ttl`` over the plan graph plus only
+the few policy facts it needs (the types of the items, bodies and metrics it names, fetched
+from the store), so its cost is the size of the plan, not of the policy graph.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+
+from .errors import InputFileError, Problem, StoreError
+from .namespaces import GRAPHS, ID, NWP, PREFIXES, bind_prefixes, short
+from .paths import ARTEFACT_NAME, default_layout
+from .plans import Commitment, PlanError
+from .remote import SparqlServerStore
+from .shape_checks import check_shapes
+from .store import Store, open_store, plan_files_beside
+from .targets import Figure, parse_period
+
+PLANS_DIR = "plans"
+PLAN_SHAPES = "plan-shapes.ttl"
+_PLAN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+#: The fields of a commitment each reference property stands for, so a problem names the
+#: column of the file the person wrote.
+_FIELDS = {NWP.answers: "references", NWP.justifiesNotAdopting: "references", NWP.tracksMetric: "metrics",
+           PROV.wasAttributedTo: "organisation", DCTERMS.creator: "organisation"}
+
+
+def check_plan_id(plan_id: str) -> str:
+    """*plan_id* if it can name a plan (a file name and an IRI segment).
+
+    :raise PlanError: when it cannot.
+    """
+    if not _PLAN_ID.match(plan_id or ""):
+        raise PlanError([Problem(f"'{plan_id}' cannot name a plan: use up to 100 letters, digits, '.', '_' "
+                                 f"or '-', starting with a letter or digit", field="id")])
+    return plan_id
+
+
+def plan_graph_iri(plan_id: str) -> URIRef:
+    """The named graph that holds plan *plan_id*."""
+    return URIRef(f"{GRAPHS}plan/{check_plan_id(plan_id)}")
+
+
+def plan_iri(plan_id: str) -> URIRef:
+    """The plan itself, as a node."""
+    return URIRef(f"{ID}plan/{check_plan_id(plan_id)}")
+
+
+def commitment_iri(plan_id: str, commitment_id: str) -> URIRef:
+    return URIRef(f"{plan_iri(plan_id)}/commitment/{quote(commitment_id, safe='')}")
+
+
+def figure_iri(plan_id: str, metric: str, period: str) -> URIRef:
+    return URIRef(f"{plan_iri(plan_id)}/figure/{quote(metric, safe='')}/{quote(period.replace(' ', '-'), safe='')}")
+
+
+def item_iri(reference: str) -> URIRef:
+    """A reference as written in a plan (an id, a CURIE or an IRI) as the item's IRI."""
+    if "://" in reference:
+        return URIRef(reference)
+    prefix, colon, local = reference.partition(":")
+    if colon and prefix in PREFIXES and prefix != "id":
+        return URIRef(str(PREFIXES[prefix]) + local)
+    return URIRef(str(ID) + reference)
+
+
+def plan_to_graph(plan_id: str, organisation: str, commitments: list[Commitment],
+                  figures: list[Figure] | None = None, title: str = "", *, source: str = "",
+                  created: dt.datetime | None = None) -> Graph:
+    """The plan as an rdflib graph whose identifier is its named graph.
+
+    A commitment with a justification justifies not adopting the items it references
+    (``nwp:justifiesNotAdopting`` with ``nwp:justification``); any other commitment answers
+    them (``nwp:answers``). *source* is the name of the file it was read from.
+    """
+    graph = bind_prefixes(Graph(identifier=plan_graph_iri(plan_id)))
+    plan = plan_iri(plan_id)
+    body = item_iri(organisation)
+    graph.add((plan, RDF.type, NWP.OrganisationPlan))
+    graph.add((plan, DCTERMS.identifier, Literal(plan_id)))
+    graph.add((plan, DCTERMS.title, Literal(title or f"Plan {plan_id}", lang="en")))
+    graph.add((plan, DCTERMS.creator, body))
+    graph.add((plan, PROV.wasAttributedTo, body))
+    stamp = (created or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    graph.add((plan, DCTERMS.created, Literal(stamp.isoformat(), datatype=XSD.dateTime)))
+    if source:
+        graph.add((plan, NWP.fileName, Literal(source)))
+    for order, c in enumerate(commitments, start=1):
+        node = commitment_iri(plan_id, c.id)
+        graph.add((node, RDF.type, NWP.Commitment))
+        graph.add((node, DCTERMS.identifier, Literal(c.id)))
+        graph.add((node, DCTERMS.description, Literal(c.text, lang="en")))
+        graph.add((node, DCTERMS.isPartOf, plan))
+        graph.add((node, PROV.wasAttributedTo, item_iri(c.organisation)))
+        graph.add((node, NWP.order, Literal(order)))
+        link = NWP.justifiesNotAdopting if c.justification else NWP.answers
+        for ref in c.references:
+            graph.add((node, link, item_iri(ref)))
+        if c.justification:
+            graph.add((node, NWP.justification, Literal(c.justification)))
+        if c.due:
+            try:
+                graph.add((node, NWP.dueBy, Literal(dt.date.fromisoformat(c.due))))
+            except ValueError:  # a due date as worded ("Q4 2026/27") is kept as worded
+                graph.add((node, NWP.dateText, Literal(c.due)))
+        for metric in c.metrics:
+            graph.add((node, NWP.tracksMetric, item_iri(metric)))
+        if c.line is not None:
+            graph.add((node, NWP.sourceLine, Literal(c.line)))
+    for f in figures or []:
+        node = figure_iri(plan_id, f.metric, f.period.text)
+        graph.add((plan, NWP.hasPlannedFigure, node))
+        graph.add((node, RDF.type, NWP.PlannedFigure))
+        graph.add((node, DCTERMS.isPartOf, plan))
+        graph.add((node, NWP.tracksMetric, item_iri(f.metric)))
+        graph.add((node, NWP.period, Literal(f.period.text)))
+        graph.add((node, RDF.value, Literal(f.value, datatype=XSD.decimal)))
+        if f.baseline is not None:
+            graph.add((node, NWP.baselineValue, Literal(f.baseline, datatype=XSD.decimal)))
+        graph.add((node, NWP.sourceLine, Literal(f.line)))
+    return graph
+
+
+# --- reading a plan graph back ------------------------------------------------------------------
+
+
+@dataclass
+class PlanInfo:
+    """What a listing shows of a loaded plan."""
+
+    id: str
+    title: str
+    organisation: str
+    created: str
+    source: str
+    commitments: int
+    figures: int
+    path: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _plan_node(graph: Graph) -> URIRef:
+    plans = sorted(graph.subjects(RDF.type, NWP.OrganisationPlan))
+    if len(plans) != 1:
+        raise StoreError(f"the plan graph {graph.identifier} holds {len(plans)} plans, not one")
+    return plans[0]  # type: ignore[return-value]
+
+
+def _text(graph: Graph, node, predicate) -> str:
+    value = graph.value(node, predicate)
+    return "" if value is None else str(value)
+
+
+def plan_info(graph: Graph) -> PlanInfo:
+    plan = _plan_node(graph)
+    return PlanInfo(_text(graph, plan, DCTERMS.identifier), _text(graph, plan, DCTERMS.title),
+                    short(_text(graph, plan, DCTERMS.creator)), _text(graph, plan, DCTERMS.created),
+                    _text(graph, plan, NWP.fileName), len(set(graph.subjects(RDF.type, NWP.Commitment))),
+                    len(set(graph.subjects(RDF.type, NWP.PlannedFigure))))
+
+
+def _reference(iri) -> str:
+    return short(str(iri))
+
+
+def commitments_from_graph(graph: Graph) -> list[Commitment]:
+    """The commitments of a plan graph, in the plan's order, as :func:`read_plan` gives them."""
+    info = plan_info(graph)
+    out = []
+    for node in graph.subjects(RDF.type, NWP.Commitment):
+        line = graph.value(node, NWP.sourceLine)
+        due = graph.value(node, NWP.dueBy) or graph.value(node, NWP.dateText)
+        references = sorted(_reference(o) for p in (NWP.answers, NWP.justifiesNotAdopting)
+                            for o in graph.objects(node, p))
+        commitment = Commitment(_text(graph, node, DCTERMS.identifier), _text(graph, node, DCTERMS.description),
+                                _reference(graph.value(node, PROV.wasAttributedTo)), references,
+                                _text(graph, node, NWP.justification), "" if due is None else str(due),
+                                sorted(_reference(o) for o in graph.objects(node, NWP.tracksMetric)),
+                                info.source or f"plan {info.id}", None if line is None else int(line))
+        out.append((int(graph.value(node, NWP.order) or 0), commitment.id, commitment))
+    return [c for _o, _i, c in sorted(out, key=lambda t: (t[0], t[1]))]
+
+
+def figures_from_graph(graph: Graph) -> list[Figure]:
+    """The planned figures of a plan graph, as :func:`read_trajectory` gives them."""
+    out = []
+    for node in graph.subjects(RDF.type, NWP.PlannedFigure):
+        baseline = graph.value(node, NWP.baselineValue)
+        out.append(Figure(int(graph.value(node, NWP.sourceLine) or 0),
+                          _reference(graph.value(node, NWP.tracksMetric)),
+                          parse_period(_text(graph, node, NWP.period)),
+                          Decimal(str(graph.value(node, RDF.value))),
+                          None if baseline is None else Decimal(str(baseline))))
+    return sorted(out, key=lambda f: (f.line, f.metric, f.period.text))
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _shapes(path: Path, mtime: float) -> Graph:
+    shapes = Graph()
+    try:
+        shapes.parse(path, format="turtle")
+    except Exception as exc:  # rdflib raises several unrelated types on bad Turtle
+        raise StoreError(f"cannot read the plan shapes {path}: {exc}") from None
+    return shapes
+
+
+def plan_shapes(path: Path | None = None) -> Graph:
+    """The SHACL shapes a plan must conform to."""
+    path = path or default_layout().ontology_dir / PLAN_SHAPES
+    if not path.is_file():
+        raise StoreError(f"no plan shapes at {path}")
+    return _shapes(path, path.stat().st_mtime)
+
+
+def _types(store: Store, nodes: set[URIRef]) -> dict[URIRef, set[URIRef]]:
+    """The types (stated and inferred) the policy graph gives each of *nodes*; a node the
+    graph does not know gets none. One query for all of them."""
+    if not nodes:
+        return {}
+    values = " ".join(n.n3() for n in sorted(nodes))
+    sparql = f"SELECT ?node ?type WHERE {{ VALUES ?node {{ {values} }} ?node a ?type }}"
+    found: dict[URIRef, set[URIRef]] = {}
+    for row in store.query(sparql).rows:
+        found.setdefault(row["node"], set()).add(row["type"])  # type: ignore[arg-type]
+    return found
+
+
+def _locate(graph: Graph, node, source: str) -> tuple[str | None, int | None, str | None]:
+    """The file, line and id of a commitment or figure, for a problem to name."""
+    line = graph.value(node, NWP.sourceLine)
+    ident = graph.value(node, DCTERMS.identifier)
+    if ident is None and (node, RDF.type, NWP.PlannedFigure) in graph:
+        ident = f"{short(str(graph.value(node, NWP.tracksMetric)))} {graph.value(node, NWP.period)}"
+    return source or None, None if line is None else int(line), None if ident is None else str(ident)
+
+
+def validate_plan(graph: Graph, store: Store, shapes: Graph | None = None, checker: str | None = None) -> list[Problem]:
+    """Every problem of a plan graph, each naming the commitment (and the line of the file it
+    was read from) and the field: an id that is not in the policy graph, then every result of
+    the plan shapes. An empty list means the plan can be kept.
+
+    *checker* is ``fast`` (the default: the shapes compiled to SPARQL on Oxigraph,
+    :mod:`nhswales_graph.shape_checks`, tens of times faster) or ``pyshacl`` (the reference);
+    ``POLICY_GRAPH_PLAN_CHECKER`` sets it too. Both give the same findings."""
+    checker = checker or os.environ.get("POLICY_GRAPH_PLAN_CHECKER") or "fast"
+    if checker not in ("fast", "pyshacl"):
+        raise StoreError(f"unknown plan checker '{checker}'; choose fast or pyshacl")
+    problems: list[Problem] = []
+    try:
+        plan = _plan_node(graph)
+    except StoreError as exc:
+        return [Problem(str(exc))]
+    source = _text(graph, plan, NWP.fileName)
+    referenced: dict[URIRef, list[tuple[object, URIRef]]] = {}
+    for predicate in _FIELDS:
+        for subject, obj in graph.subject_objects(predicate):
+            if isinstance(obj, URIRef):
+                referenced.setdefault(obj, []).append((subject, predicate))
+    types = _types(store, set(referenced))
+    for node, uses in sorted(referenced.items()):
+        if node in types:
+            continue
+        for subject, predicate in sorted(set(uses)):
+            file, line, ident = _locate(graph, subject, source)
+            what = "metric" if predicate == NWP.tracksMetric else (
+                "organisation" if _FIELDS[predicate] == "organisation" else "item")
+            problems.append(Problem(f"names the {what} '{short(str(node))}', which is not in the policy graph",
+                                    file, line, _FIELDS[predicate], ident))
+    typed = [(node, RDF.type, kind) for node, kinds in types.items() for kind in kinds]
+    if checker == "fast":
+        report = check_shapes([*graph, *typed], shapes if shapes is not None else plan_shapes())
+    else:
+        from .validate import validate  # pySHACL takes a tenth of a second to import; only the reference needs it
+
+        data = Graph()
+        data += graph
+        for triple in typed:
+            data.add(triple)
+        report = validate(data, shapes if shapes is not None else plan_shapes())
+    unknown = {n for n in referenced if n not in types}
+    for finding in report.violations:
+        focus = URIRef(finding.focus)
+        if focus in unknown or (finding.value and URIRef(finding.value) in unknown):
+            continue  # already reported, more plainly, as not in the policy graph
+        shown = finding.value if finding.value and finding.value != finding.focus else None
+        message = finding.message + (f" (value: {short(shown)})" if shown else "")
+        if focus in referenced:
+            for subject, predicate in sorted(set(referenced[focus])):
+                file, line, ident = _locate(graph, subject, source)
+                problems.append(Problem(f"names '{short(finding.focus)}', which {message}", file, line,
+                                        _FIELDS[predicate], ident))
+            continue
+        file, line, ident = _locate(graph, focus, source)
+        field = {"nwp:answers": "references", "nwp:justifiesNotAdopting": "references",
+                 "nwp:tracksMetric": "metrics", "prov:wasAttributedTo": "organisation",
+                 "dcterms:creator": "organisation", "dcterms:description": "text", "dcterms:identifier": "id",
+                 "nwp:dueBy": "due", "nwp:justification": "justification", "rdf:value": "value",
+                 "nwp:period": "period", "nwp:baselineValue": "baseline"}.get(finding.path or "", finding.path)
+        if finding.shape.endswith("P5-same-organisation"):
+            field = "organisation"
+        problems.append(Problem(message, file, line, field, ident))
+    return sorted(problems, key=lambda p: (p.line or 0, p.item or "", p.field or "", p.message))
+
+
+# --- keeping plans beside the built graph --------------------------------------------------------
+
+
+def plans_dir(build_dir: Path) -> Path:
+    return build_dir / PLANS_DIR
+
+
+def plan_path(build_dir: Path, plan_id: str) -> Path:
+    return plans_dir(build_dir) / f"{check_plan_id(plan_id)}.nq"
+
+
+def plan_files(build_dir: Path) -> list[Path]:
+    """The loaded plans' files (a temporary file of a load under way is not one)."""
+    return plan_files_beside(build_dir / ARTEFACT_NAME)
+
+
+def save_plan(build_dir: Path, plan_id: str, graph: Graph) -> Path:
+    """Keep *graph* as loaded plan *plan_id* (replacing a plan of that id), atomically: the
+    N-Quads are written to a temporary file in the same folder and renamed into place, so a
+    reader sees the old plan or the new one, never part of one."""
+    target = plan_path(build_dir, plan_id)
+    named = plan_graph_iri(plan_id)
+    triples = Graph()
+    for triple in graph:
+        triples.add(triple)
+    # N-Triples lines, each given the plan's graph: N-Quads in that one named graph
+    lines = sorted(line[:-1] + f"<{named}> ." for line in triples.serialize(format="nt").splitlines()
+                   if line.endswith(" ."))
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    _write_atomically(target, data)
+    return target
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
+    """The graph of loaded plan *plan_id*.
+
+    :raise PlanError: when no plan of that id is loaded; StoreError when its file is unreadable.
+    """
+    path = plan_path(build_dir, plan_id)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
+        raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
+    return _read_plan_file(path)
+
+
+def _read_plan_file(path: Path) -> Graph:
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format="nquads")
+    except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
+        raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
+    named = URIRef(f"{GRAPHS}plan/{path.stem}")
+    graph = bind_prefixes(Graph(identifier=named))
+    for triple in dataset.graph(named):
+        graph.add(triple)
+    return graph
+
+
+def list_plans(build_dir: Path) -> list[PlanInfo]:
+    """Every loaded plan, by id."""
+    out = []
+    for path in plan_files(build_dir):
+        info = plan_info(_read_plan_file(path))
+        info.path = path.name
+        out.append(info)
+    return out
+
+
+def remove_plan(build_dir: Path, plan_id: str) -> Path:
+    """Remove loaded plan *plan_id*; the policy graph is untouched.
+
+    :raise PlanError: when no plan of that id is loaded.
+    """
+    path = plan_path(build_dir, plan_id)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
+        raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
+    path.unlink()
+    return path
+
+
+# --- keeping plans on a SPARQL server too ------------------------------------------------------
+
+
+def plan_server(store: Store | None = None) -> SparqlServerStore | None:
+    """The SPARQL server a kept plan must be put on as well as beside the built graph: *store*
+    when it is one, else the server ``POLICY_GRAPH_STORE=sparql`` names; None for the embedded
+    stores, which open the plans' files themselves."""
+    if store is None and os.environ.get("POLICY_GRAPH_STORE") == "sparql":
+        store = open_store(kind="sparql")
+    return store if isinstance(store, SparqlServerStore) else None
+
+
+def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: SparqlServerStore | None = None) -> Path:
+    """Keep *graph* as loaded plan *plan_id* beside the built graph (:func:`save_plan`) and, with
+    *server*, replace its named graph there by Graph Store Protocol PUT, so every worker over
+    that server sees it. When the server refuses, the file is put back as it was, so the plan
+    is kept in both places or in neither.
+
+    :raise StoreError: when the server has no Graph Store address or refuses the graph.
+    """
+    if server is not None and not server.store_url:
+        raise StoreError("the plan cannot be put on the SPARQL server without its Graph Store Protocol address: "
+                         "set POLICY_GRAPH_SPARQL_STORE_URL (the web app: SPARQL_STORE_URL); nothing was kept")
+    path = plan_path(build_dir, plan_id)
+    previous = path.read_bytes() if path.is_file() else None
+    saved = save_plan(build_dir, plan_id, graph)
+    if server is not None:
+        try:
+            server.put_graph(str(plan_graph_iri(plan_id)), graph)
+        except BaseException:
+            if previous is None:
+                saved.unlink(missing_ok=True)
+            else:
+                _write_atomically(saved, previous)
+            raise
+    return saved
+
+
+def drop_plan(build_dir: Path, plan_id: str, server: SparqlServerStore | None = None) -> Path:
+    """Remove loaded plan *plan_id* (:func:`remove_plan`), and with *server* drop its named graph
+    there first (Graph Store Protocol DELETE): when the server refuses, the plan stays whole.
+
+    :raise PlanError: when no plan of that id is loaded; StoreError when the server refuses.
+    """
+    path = plan_path(build_dir, plan_id)
+    if server is not None and path.is_file():
+        if not server.store_url:
+            raise StoreError("the plan cannot be removed from the SPARQL server without its Graph Store Protocol "
+                             "address: set POLICY_GRAPH_SPARQL_STORE_URL; nothing was removed")
+        server.delete_graph(str(plan_graph_iri(plan_id)))
+    return remove_plan(build_dir, plan_id)
+
+
+# --- loaded plans in the store -------------------------------------------------------------------
+
+
+@dataclass
+class LoadedCommitment:
+    """A commitment of a loaded plan and one item it answers or justifies not adopting."""
+
+    plan: str
+    commitment: str
+    text: str
+    organisation: str
+    item: str
+    link: str  # "answers" or "justifies not adopting"
+    justification: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+_LOADED = f"""
+SELECT ?planId ?id ?text ?org ?item ?link ?justification WHERE {{
+  ?commitment a <{NWP.Commitment}> ; <{DCTERMS.identifier}> ?id ; <{DCTERMS.description}> ?text ;
+              <{DCTERMS.isPartOf}> ?plan ; <{PROV.wasAttributedTo}> ?org ; ?link ?item .
+  VALUES ?link {{ <{NWP.answers}> <{NWP.justifiesNotAdopting}> }}
+  ?plan <{DCTERMS.identifier}> ?planId .
+  OPTIONAL {{ ?commitment <{NWP.justification}> ?justification }}
+}}"""
+
+
+def loaded_commitments(store: Store, items: set[str] | None = None) -> list[LoadedCommitment]:
+    """The commitments of the plans loaded in *store* with the items they answer or justify
+    not adopting; with *items* (ids), only those that answer one of them."""
+    sparql = _LOADED
+    if items is not None:
+        if not items:
+            return []
+        values = " ".join(item_iri(i).n3() for i in sorted(items))
+        sparql = sparql.replace("?link ?item .", f"?link ?item .\n  VALUES ?item {{ {values} }}", 1)
+    out = [LoadedCommitment(str(r["planId"]), str(r["id"]), str(r["text"]), short(str(r["org"])),
+                            short(str(r["item"])),
+                            "answers" if r["link"] == NWP.answers else "justifies not adopting",
+                            str(r.get("justification", "")))
+           for r in store.query(sparql).rows]
+    return sorted(out, key=lambda c: (c.plan, c.commitment, c.item))
+
+
+# --- the whole load ------------------------------------------------------------------------------
+
+
+class PlanInvalidError(InputFileError):
+    """A plan broke the plan shapes or names what the policy graph does not hold; nothing was kept."""
+
+    what = "the plan"
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        lines = "\n".join(f"  - {p}" for p in problems)
+        self.args = (f"the plan has {len(problems)} problem(s); nothing was loaded:\n{lines}",)
+
+
+def build_plan(plan_id: str, organisation: str, commitments: list[Commitment], store: Store,
+               figures: list[Figure] | None = None, title: str = "", source: str = "") -> Graph:
+    """The plan graph, validated.
+
+    :raise PlanInvalidError: with every problem, when it is not valid.
+    """
+    graph = plan_to_graph(plan_id, organisation, commitments, figures, title, source=source)
+    problems = validate_plan(graph, store)
+    if problems:
+        raise PlanInvalidError(problems)
+    return graph
+
+
+def plan_id_from(name: str) -> str:
+    """A plan id made from a file name: its stem, with anything not allowed in an id replaced."""
+    stem = unquote(Path(name).stem)
+    ident = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")[:100]
+    return ident or "plan"
+
+
+__all__ = ["LoadedCommitment", "PlanInfo", "PlanInvalidError", "build_plan", "check_plan_id", "commitment_iri",
+           "drop_plan", "keep_plan", "loaded_commitments", "plan_server",
+           "commitments_from_graph", "figure_iri", "figures_from_graph", "item_iri", "list_plans", "plan_files",
+           "plan_graph_iri", "plan_id_from", "plan_info", "plan_iri", "plan_path", "plan_shapes", "plan_to_graph",
+           "plans_dir", "read_saved_plan", "remove_plan", "save_plan", "validate_plan"]

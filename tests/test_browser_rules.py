@@ -1,0 +1,150 @@
+"""The rules pages in a real headless Chromium (Debian's chromium, driven by playwright) against
+the app served over HTTP: the example plan and trajectory uploaded through the forms, the
+numbers the reports show, their JSON and CSV downloads, the gaps under both groupings, keeping
+the plan, and its commitments on an item page, in a trace and in impact."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from nhswales_graph.paths import ARTEFACT_NAME
+from nhswales_web import create_app
+from nhswales_web.background import serving
+from tests.conftest import REAL
+from tests.test_browser import ARGS, CHROMIUM, shot
+
+EXAMPLES = REAL.root / "examples"
+
+
+@pytest.fixture(scope="module")
+def base_url(built, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser-rules")
+    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
+    with serving(create_app({"GRAPH_PATH": str(folder / ARTEFACT_NAME)})) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'python3 tasks.py test' as root, or 'apt-get install chromium'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
+                                  java_script_enabled=False, accept_downloads=True)
+    requests: list[str] = []
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    yield page
+    context.close()
+    assert requests and all(url.startswith(base_url) for url in requests), requests
+
+
+def number(page, ident: str) -> int:
+    return int(page.locator(f"#n-{ident}").inner_text())
+
+
+def download(page, name: str, folder):
+    """Click the report's download button *name* and return the saved file's name and path."""
+    with page.expect_download() as event:
+        page.locator("form.download").get_by_role("button", name=name).click()
+    path = folder / event.value.suggested_filename
+    event.value.save_as(path)
+    return event.value.suggested_filename, path
+
+
+def test_plan_upload_shows_the_example_counts_and_keeps_the_plan(page, tmp_path):
+    page.goto("/")
+    page.get_by_role("link", name="Check a plan").first.click()
+    page.wait_for_url("**/plans/check")
+    page.get_by_label("Plan file (CSV, YAML, JSON or Turtle)").set_input_files(str(EXAMPLES / "illustrative-plan.csv"))
+    page.get_by_label("Organisation").select_option("swansea-bay-uhb")
+    page.get_by_label("Keep the plan as a named graph").check()
+    page.get_by_label("Name to keep it under").fill("illustrative")
+    page.get_by_role("button", name="Check the plan").click()
+    page.locator("#counts").wait_for()
+    counts = {k: number(page, k) for k in ("commitments", "traced", "suggested", "untraced", "applicable",
+                                           "adopted", "justified", "uncovered")}
+    assert counts == {"commitments": 12, "traced": 8, "suggested": 3, "untraced": 1, "applicable": 543,
+                      "adopted": 13, "justified": 2, "uncovered": 528}
+    c10 = page.locator('tr[data-commitment="c10"]').first
+    assert "suggestion, score 0.53" in c10.inner_text()
+    assert page.locator("#kept").is_visible()
+    shot(page, "plan-check")
+    # the downloads post the checked text again: the report is kept nowhere on the server
+    name, path = download(page, "as CSV", tmp_path)
+    assert name == "plan-check-swansea-bay-uhb.csv"
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    assert sum(r["status"] == "uncovered" for r in rows) == 528
+    assert {r["status"] for r in rows if r["commitment"] == "c10"} == {"suggested"}
+    name, path = download(page, "as JSON", tmp_path)
+    assert name == "plan-check-swansea-bay-uhb.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["counts"]["traced"] == 8 and len(data["gaps"]) == 528
+    # an obligation serving a priority and an enabling plan is under each grouping
+    both = next(g for g in data["gaps"] if g["priority"] and g["plan"])
+    page.get_by_role("link", name="by enabling plan").click()
+    page.wait_for_url("**#gaps-by-plan")
+    for view, group in (("priority", both["priority"]), ("plan", both["plan"])):
+        row = page.locator(f'#gaps-by-{view} details[data-group="{group}"] tr[data-item="{both["item"]}"]')
+        assert row.count() == 1
+    assert page.locator("#gaps-by-plan details.gap-group").count() > 1
+
+    page.goto("/plans")
+    page.get_by_role("link", name="Plan illustrative").click()
+    page.wait_for_url("**/plans/illustrative")
+    assert page.locator("table.commitments tbody tr").count() == 12
+    page.goto("/id/req-2-6-implement-listening-to-people")
+    assert "c07" in page.locator("ul.plan-commitments").inner_text()
+    page.get_by_role("link", name="What depends on it").click()
+    page.wait_for_url("**/impact")
+    page.goto("/id/nhs-complaints-amendment-regulations-2025/impact")
+    assert "c07" in page.locator("ul.plan-commitments").inner_text()
+    shot(page, "impact")
+    # a trace shows the commitments answering anything it passes through
+    page.goto("/id/target-uec-action-1-outcome-1/trace")
+    answered = page.locator('ul.plan-commitments li[data-item="uec-action-1-falls-response"]')
+    assert "c04" in answered.inner_text()
+
+
+def test_trajectory_upload_shows_the_verdict_counts(page, tmp_path):
+    page.goto("/targets/check")
+    page.get_by_label("Trajectory file (CSV)").set_input_files(str(EXAMPLES / "illustrative-trajectory.csv"))
+    page.get_by_label("Organisation").select_option("swansea-bay-uhb")
+    page.get_by_role("button", name="Check the figures").click()
+    page.locator("#counts").wait_for()
+    assert (number(page, "met"), number(page, "not-met"), number(page, "not-assessable")) == (13, 11, 3)
+    assert page.locator("table.verdicts tbody tr").count() == 27
+    assert page.locator("tr.verdict-not-met").count() == 11
+    shot(page, "targets-check")
+    name, path = download(page, "as CSV", tmp_path)
+    assert name == "targets-check-swansea-bay-uhb.csv"
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    assert len(rows) == 27 and sum(r["verdict"] == "not met" for r in rows) == 11
+    name, path = download(page, "as JSON", tmp_path)
+    assert json.loads(path.read_text(encoding="utf-8"))["counts"] == {"met": 13, "not met": 11, "not assessable": 3}
+
+
+def test_a_bad_trajectory_gets_a_page_naming_the_line(page, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("metric,period,value\nmetric-weekend-discharge,2026-27,24\n", encoding="utf-8")
+    page.goto("/targets/check")
+    page.get_by_label("Trajectory file (CSV)").set_input_files(str(bad))
+    page.get_by_label("Organisation").select_option("swansea-bay-uhb")
+    page.get_by_role("button", name="Check the figures").click()
+    row = page.locator("table.problems tbody tr")
+    assert row.count() == 1
+    assert "bad.csv" in row.inner_text() and "2" in row.locator("td").nth(1).inner_text()
+    assert "did you mean metric-weekend-discharges" in row.inner_text()

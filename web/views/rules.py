@@ -1,0 +1,398 @@
+"""The rules in the browser: check a plan or a trajectory brought as a file, keep a plan as a
+named graph, list the kept plans, and show what depends on an item (impact).
+
+An upload is checked whole before anything is kept: a bad file gets a 400 page naming every
+problem by line and field, and nothing is stored. Nothing of a check is kept between requests
+either (any worker can answer any request): the report page carries the text it was made from
+in a form that posts it again for the JSON or CSV download. A plan the reader chose to keep is
+a file beside the built graph, the store is reopened to include it and, over a SPARQL server,
+its named graph is put on the server too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
+
+from nhswales_graph.analysis import impact
+from nhswales_graph.applicability import Applicability
+from nhswales_graph.errors import InputFileError, Problem, QueryError, StoreError
+from nhswales_graph.namespaces import short
+from nhswales_graph.plan_graph import (
+    build_plan,
+    check_plan_id,
+    commitments_from_graph,
+    figures_from_graph,
+    keep_plan,
+    list_plans,
+    loaded_commitments,
+    plan_id_from,
+    plan_info,
+    plan_path,
+    plan_server,
+    read_saved_plan,
+)
+from nhswales_graph.plans import PlanError, check_plan, dependency_graph, read_plan
+from nhswales_graph.plans import report_csv as plan_csv
+from nhswales_graph.remote import SparqlServerStore
+from nhswales_graph.store import open_store
+from nhswales_graph.targets import check_targets, load_metrics, load_rules, read_trajectory
+from nhswales_graph.targets import report_csv as targets_csv
+
+from .. import pages
+from ..graphdata import run
+from ..terms import N_
+from ..twins import csv_response, json_response, split_suffix, wanted_format
+
+bp = Blueprint("rules", __name__)
+PLAN_SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".ttl")
+#: The words of the reports, as the library writes them, marked for the catalogue.
+WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"),
+         N_("met"), N_("not met"), N_("not assessable"), N_("answers"), N_("justifies not adopting"))
+_lock = threading.Lock()
+
+
+# --- what the checks need, kept while the store is the same ------------------------------------
+
+def _store():
+    return current_app.extensions["policy_store"]
+
+
+def _queries() -> dict:
+    return current_app.extensions["policy_queries"]
+
+
+def _engine() -> dict:
+    """The applicability rules, dependency graph, target rules and metrics of the current store
+    (built once per store: a kept plan reopens the store, and these are rebuilt with it)."""
+    store = _store()
+    with _lock:
+        cached = current_app.extensions.get("policy_rules")
+        if cached is None or cached["store"] is not store:
+            rules = Applicability(store, _queries())
+            cached = {"store": store, "rules": rules, "deps": dependency_graph(store, _queries()),
+                      "targets": load_rules(store, _queries(), set(rules.obligations)),
+                      "metrics": load_metrics(store, _queries())}
+            current_app.extensions["policy_rules"] = cached
+        return cached
+
+
+def _build_dir() -> Path:
+    return Path(current_app.config["GRAPH_PATH"]).parent
+
+
+def _plan_server() -> SparqlServerStore | None:
+    """The SPARQL server a kept plan is put on (with the Graph Store address configured as
+    ``SPARQL_STORE_URL`` or ``POLICY_GRAPH_SPARQL_STORE_URL``); None for an embedded store."""
+    server = plan_server(_store())
+    if server is not None and current_app.config.get("SPARQL_STORE_URL"):
+        server = SparqlServerStore(server.query_url, current_app.config["SPARQL_STORE_URL"], server.timeout)
+    return server
+
+
+def _reopen_store() -> None:
+    """Open the store again so it includes the plans now beside the graph; the public SPARQL
+    endpoint's workers are restarted too when they are to show plans. A SPARQL server already
+    holds the plan (it was put there), so the store and the rules built on it stay as they are."""
+    config = current_app.config
+    if not isinstance(_store(), SparqlServerStore):
+        current_app.extensions["policy_store"] = open_store(Path(config["GRAPH_PATH"]), config["STORE"],
+                                                            config.get("SPARQL_SERVER_URL"))
+    if config.get("SPARQL_EXPOSE_PLANS"):
+        pool = current_app.extensions.pop("sparql_pool", None)
+        if pool is not None:
+            pool.close()
+
+
+def organisations() -> list[dict]:
+    """The bodies a check can be made for, by label."""
+    rows = _store().query(
+        "SELECT DISTINCT ?body ?label WHERE { ?body a <http://www.w3.org/ns/org#Organization> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(LANG(?label) = 'en') }").rows
+    return sorted(({"id": short(str(r["body"])), "label": str(r["label"])} for r in rows),
+                  key=lambda o: o["label"])
+
+
+def _csv(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _download_json(data: dict, filename: str) -> Response:
+    response = json_response(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+    return response
+
+
+def _posted_format() -> str:
+    """The representation a check's POST asks for: the form's ``format`` (the report page's
+    download buttons), else the Accept header."""
+    fmt = request.form.get("format", "")
+    return fmt if fmt in ("json", "csv") else wanted_format()
+
+
+def _problems_page(title: str, problems: list[Problem], status: int = 400):
+    rows = [{"file": p.file or "", "line": p.line, "field": p.field or "", "item": p.item or "",
+             "message": p.message} for p in problems]
+    if _asks_json():
+        response = json_response({"error": title, "problems": rows})
+        response.status_code = status
+        return response
+    return render_template("rules/problems.html", title=title, problems=rows, back=request.path), status
+
+
+def _asks_json() -> bool:
+    return request.form.get("format") == "json" or request.args.get("format") == "json" or \
+        wanted_format(split_suffix(request.path)[1]) == "json"
+
+
+def _upload(field: str, suffixes: tuple[str, ...]) -> tuple[str, str] | list[Problem]:
+    """The uploaded file's safe name and text, or the problem with it.
+
+    The file comes as the form's file *field*, or, when the report page posts it again for a
+    download, as its text (``<field>_text``) and name (``file_name``). Line ends are made
+    ``\n`` either way, as a browser posts a form's text with ``\r\n``, so both give the same
+    report.
+    """
+    upload = request.files.get(field)
+    if upload is not None and upload.filename:
+        name, data = secure_filename(upload.filename) or "upload", upload.read()
+    elif f"{field}_text" in request.form:
+        name, data = secure_filename(request.form.get("file_name", "")) or "upload", \
+            request.form[f"{field}_text"].encode("utf-8")
+    else:
+        return [Problem(gettext("no file was chosen"), field=field)]
+    if not name.lower().endswith(suffixes):
+        return [Problem(gettext("the file's name must end in %(suffixes)s", suffixes=", ".join(suffixes)), name,
+                        field=field)]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [Problem(gettext("the file is not UTF-8 text"), name, field=field)]
+    return name, text.replace("\r\n", "\n")
+
+
+def _repost(field: str, name: str, text: str, organisation: str) -> dict:
+    """What the report page's download form posts again: the checked text, not a stored report."""
+    return {"field": field, "name": name, "text": text, "org": organisation}
+
+
+@bp.before_request
+def _bound_form_fields() -> None:
+    # the report page posts the checked text again as a form field, which Werkzeug would
+    # otherwise bound more tightly (500 kB) than the file it came from
+    request.max_form_memory_size = current_app.config.get("MAX_CONTENT_LENGTH")
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    title = gettext("The file is too large")
+    message = gettext("Files of up to %(size)s kB can be checked; nothing was stored.", size=limit // 1000)
+    # the form is not read: reading the oversized body is what is refused
+    if request.args.get("format") == "json" or wanted_format(split_suffix(request.path)[1]) == "json":
+        response = json_response({"error": title, "message": message})
+        response.status_code = 413
+        return response
+    return render_template("error.html", status=413, title=title, message=message, suggestions=[], ident=""), 413
+
+
+# --- checking a plan --------------------------------------------------------------------------
+
+@bp.get("/plans/check")
+def plan_form():
+    return render_template("rules/plan_form.html", organisations=organisations(), chosen=request.args.get("org", ""))
+
+
+@bp.post("/plans/check")
+def plan_upload():
+    organisation = request.form.get("org", "").strip()
+    got = _upload("plan", PLAN_SUFFIXES)
+    if isinstance(got, list):
+        return _problems_page(gettext("The plan cannot be checked"), got)
+    name, text = got
+    if not organisation:
+        return _problems_page(gettext("The plan cannot be checked"),
+                              [Problem(gettext("choose the organisation whose plan it is"), field="org")])
+    keep = request.form.get("keep") == "yes"
+    plan_id = request.form.get("name", "").strip() or plan_id_from(name)
+    engine = _engine()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / name
+            path.write_text(text, encoding="utf-8")
+            commitments = read_plan(path)
+        report = check_plan(_store(), _queries(), commitments, organisation, engine["rules"], engine["deps"])
+        kept = ""
+        if keep:
+            check_plan_id(plan_id)
+            if plan_path(_build_dir(), plan_id).exists():
+                raise PlanError([Problem(gettext("a plan named “%(id)s” is already kept; choose another name",
+                                                 id=plan_id), field="name")])
+            graph = build_plan(plan_id, organisation, commitments, _store(), None,
+                               request.form.get("title", "").strip(), name)
+            keep_plan(_build_dir(), plan_id, graph, _plan_server())
+            _reopen_store()
+            kept = plan_id
+    except InputFileError as exc:
+        return _problems_page(gettext("The plan cannot be checked"), exc.problems)
+    except QueryError as exc:
+        return _problems_page(gettext("The plan cannot be checked"), [Problem(str(exc), field="org")])
+    except StoreError as exc:
+        return _problems_page(gettext("The plan cannot be kept"), [Problem(str(exc), field="keep")], 503)
+    data_out = {"file": name, "kept_as": kept, **report.as_dict()}
+    return _plan_report(data_out, plan_csv(report), _posted_format(),
+                        repost=_repost("plan", name, text, organisation))
+
+
+def _grouped(gaps: list[dict], key: str) -> dict[str, list[dict]]:
+    """The gaps by the priority or by the enabling plan they serve ("" for none)."""
+    groups: dict[str, list[dict]] = {}
+    for gap in gaps:
+        groups.setdefault(gap[key] or "", []).append(gap)
+    return dict(sorted(groups.items(), key=lambda kv: (not kv[0], kv[0])))
+
+
+def _plan_report(data: dict, csv_text: str, fmt: str, repost: dict | None = None, plan: str = ""):
+    """The report page, or its JSON or CSV: a kept plan's check has addresses of its own; an
+    uploaded plan's report posts its text again (*repost*) for them."""
+    filename = f"plan-check-{data['organisation']}"
+    if fmt == "json":
+        return _download_json(data, filename) if repost else json_response(data)
+    if fmt == "csv":
+        return _csv(csv_text, filename)
+    links = {} if repost else {"json": url_for("rules.plan_page", rest=f"{plan}/check.json"),
+                               "csv": url_for("rules.plan_page", rest=f"{plan}/check.csv")}
+    return render_template("rules/plan_report.html", r=data, by_priority=_grouped(data["gaps"], "priority"),
+                           by_plan=_grouped(data["gaps"], "plan"), links=links, repost=repost, plan=plan,
+                           action=url_for("rules.plan_upload"))
+
+
+# --- checking a trajectory --------------------------------------------------------------------
+
+@bp.get("/targets/check")
+def targets_form():
+    return render_template("rules/targets_form.html", organisations=organisations(),
+                           chosen=request.args.get("org", ""))
+
+
+@bp.post("/targets/check")
+def targets_upload():
+    organisation = request.form.get("org", "").strip()
+    got = _upload("trajectory", (".csv",))
+    if isinstance(got, list):
+        return _problems_page(gettext("The trajectory cannot be checked"), got)
+    name, text = got
+    if not organisation:
+        return _problems_page(gettext("The trajectory cannot be checked"),
+                              [Problem(gettext("choose the organisation whose figures they are"), field="org")])
+    engine = _engine()
+    try:
+        figures = read_trajectory(text, engine["metrics"], name)
+        report = check_targets(_store(), _queries(), organisation, figures, engine["targets"], engine["rules"])
+    except InputFileError as exc:
+        return _problems_page(gettext("The trajectory cannot be checked"), exc.problems)
+    except QueryError as exc:
+        return _problems_page(gettext("The trajectory cannot be checked"), [Problem(str(exc), field="org")])
+    data_out = {"file": name, **report.as_dict()}
+    fmt, filename = _posted_format(), f"targets-check-{data_out['organisation']}"
+    if fmt == "json":
+        return _download_json(data_out, filename)
+    if fmt == "csv":
+        return _csv(targets_csv(report), filename)
+    return render_template("rules/targets_report.html", r=data_out,
+                           repost=_repost("trajectory", name, text, organisation),
+                           action=url_for("rules.targets_upload"))
+
+
+@bp.get("/metrics", defaults={"suffix": ""})
+@bp.get("/metrics.<any(json, csv):suffix>")
+def metrics(suffix: str):
+    """The published list of metric identifiers and units a trajectory may use."""
+    rows = run("metrics")
+    fmt = wanted_format(suffix)
+    if fmt == "json":
+        return json_response({"metrics": rows})
+    if fmt == "csv":
+        return csv_response(rows, "metrics")
+    return render_template("rules/metrics.html", metrics=rows)
+
+
+# --- loaded plans -------------------------------------------------------------------------------
+
+@bp.get("/plans", defaults={"suffix": ""})
+@bp.get("/plans.<any(json, csv):suffix>")
+def plans(suffix: str):
+    rows = [p.as_dict() for p in list_plans(_build_dir())]
+    for row in rows:
+        row.pop("path", None)
+    fmt = wanted_format(suffix)
+    if fmt == "json":
+        return json_response({"plans": rows})
+    if fmt == "csv":
+        return csv_response(rows, "plans")
+    return render_template("rules/plans.html", plans=rows)
+
+
+@bp.get("/plans/<path:rest>")
+def plan_page(rest: str):
+    """A loaded plan (``/plans/<id>``) or its check (``/plans/<id>/check``), with twins."""
+    ident, suffix = split_suffix(rest)
+    fmt = wanted_format(suffix)
+    check = ident.endswith("/check")
+    plan_id = ident.removesuffix("/check")
+    try:
+        graph = read_saved_plan(_build_dir(), plan_id)
+    except InputFileError as exc:
+        return _problems_page(gettext("No such plan"), exc.problems, 404)
+    info = plan_info(graph)
+    commitments = commitments_from_graph(graph)
+    if check:
+        engine = _engine()
+        report = check_plan(_store(), _queries(), commitments, info.organisation, engine["rules"], engine["deps"])
+        return _plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report), fmt, plan=plan_id)
+    rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,
+             "due": c.due, "metrics": c.metrics, "line": c.line,
+             "link": "" if not c.references else ("justifies not adopting" if c.justification else "answers")}
+            for c in commitments]
+    figures = [{"metric": f.metric, "period": f.period.text, "value": str(f.value),
+                "baseline": "" if f.baseline is None else str(f.baseline), "line": f.line}
+               for f in figures_from_graph(graph)]
+    data = {"plan": info.as_dict() | {"path": ""}, "commitments": rows, "figures": figures}
+    if fmt == "json":
+        return json_response(data)
+    if fmt == "csv":
+        return csv_response(rows, f"plan-{plan_id}")
+    return render_template("rules/plan.html", info=info, commitments=rows, figures=figures,
+                           graph_iri=str(graph.identifier))
+
+
+# --- impact -----------------------------------------------------------------------------------
+
+def impact_page(ident: str, fmt: str):
+    """Everything downstream of an item, and the commitments of loaded plans resting on it."""
+    try:
+        result = impact(_store(), _queries(), ident, graph=_engine()["deps"])
+        data = {"id": result.item, "label": result.label, "dependants": [d.__dict__ for d in result.dependants],
+                "commitments": [c.as_dict() for c in result.loaded]}
+    except QueryError:
+        # an item no link depends on: nothing is downstream, but commitments may answer it
+        item = pages.item(ident)  # raises NotFound for an id the graph does not hold
+        data = {"id": item["id"], "label": item["label"], "dependants": [], "commitments": commitments_for(ident)}
+    if fmt == "json":
+        return json_response(data)
+    if fmt == "csv":
+        return csv_response(data["dependants"], f"{ident.replace('/', '-')}-impact")
+    return render_template("rules/impact.html", **data)
+
+
+def commitments_for(*idents: str) -> list[dict]:
+    """The commitments of loaded plans that answer any of the items or justify not adopting it."""
+    return [c.as_dict() for c in loaded_commitments(_store(), set(idents))]
