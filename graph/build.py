@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 from rdflib.exceptions import ParserError
@@ -28,7 +29,10 @@ from .namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH,
 from .paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
 from .provenance import add_provenance, locate_sections
 from .sources import Sources, load_sources
-from .validate import Finding, ValidationReport, validate
+from .store import prepare_disk_store, wants_disk_store
+
+if TYPE_CHECKING:
+    from .validate import Finding, ValidationReport
 
 Progress = Callable[[str], None]
 
@@ -55,7 +59,8 @@ def parse_turtle(path: Path, root: Path) -> Graph:
 def load_ontology(layout: Layout) -> Graph:
     """The ontology: every ``ontology/*.ttl`` but the SHACL shapes."""
     ontology = Graph()
-    files = sorted(p for p in layout.ontology_dir.glob("*.ttl") if p != layout.shapes_file)
+    # SHACL shapes (shapes.ttl for the policy graph, plan-shapes.ttl for plans) are not ontology
+    files = sorted(p for p in layout.ontology_dir.glob("*.ttl") if not p.name.endswith("shapes.ttl"))
     if not files:
         raise BuildError("reading ontology", [Problem(f"no ontology files in {layout.ontology_dir}")])
     for path in files:
@@ -105,11 +110,13 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def build(layout: Layout | None = None, out_dir: Path | None = None,
-          progress: Progress | None = None, reasoner: str = "owlrl") -> BuildResult:
+          progress: Progress | None = None, reasoner: str = "owlrl", disk_store: bool | None = None) -> BuildResult:
     """Run the whole pipeline and write ``policy-graph.nq`` and ``report.json``.
 
     *reasoner* is ``owlrl`` (the full OWL 2 RL closure, the reference) or ``rules`` (the same
-    entailments from targeted rules on Oxigraph, for large graphs).
+    entailments from targeted rules on Oxigraph, for large graphs). With *disk_store* (by
+    default: when the service is set to ``oxigraph-disk`` or such a store was made before) the
+    on-disk store is brought up to date too, so a server on it only opens it.
 
     :raise BuildError: naming every problem of the first stage that fails; nothing is written.
     """
@@ -138,6 +145,10 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     inferred = stage("inference (OWL-RL)", infer, ontology, asserted, reasoner)
 
     def check() -> ValidationReport:
+        # imported here: pySHACL takes a tenth of a second to import, and the web app imports
+        # this module (for parse_turtle) without ever validating
+        from .validate import validate
+
         union = Graph()
         for part in (ontology, asserted, inferred):
             union += part
@@ -152,6 +163,8 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     artefact = out_dir / ARTEFACT_NAME
     quads = stage("writing", write_nquads, artefact,
                   [(ONTOLOGY_GRAPH, ontology), (ASSERTED_GRAPH, asserted), (INFERRED_GRAPH, inferred)])
+    if disk_store if disk_store is not None else wants_disk_store(artefact):
+        stage("preparing the on-disk store", prepare_disk_store, artefact)
     union = Graph()
     union += asserted
     union += inferred

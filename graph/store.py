@@ -13,7 +13,11 @@ named queries select their parameters and the stores leave them out of the answe
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,13 @@ from rdflib.term import Identifier, Node
 from .errors import StoreError
 from .namespaces import INFERRED_GRAPH, bind_prefixes
 from .paths import ARTEFACT_NAME, default_layout
+
+
+def plan_files_beside(artefact: Path) -> list[Path]:
+    """The organisations' plans loaded beside the built artefact (``plans/*.nq``), each in its
+    own named graph; opening the artefact opens them too, so their commitments are queryable."""
+    folder = artefact.parent / "plans"
+    return sorted(folder.glob("*.nq")) if folder.is_dir() else []
 
 
 @dataclass
@@ -53,20 +64,28 @@ class Store(Protocol):
 class RdflibStore:
     """The built graph held in memory by rdflib; queries see the union of its named graphs."""
 
-    def __init__(self, artefact: Path):
+    def __init__(self, artefact: Path, plans: bool = True):
         if not artefact.is_file():
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
         self.artefact = artefact
         self.dataset = Dataset(default_union=True)
-        try:
-            with artefact.open("rb") as source:
-                self.dataset.parse(source, format="nquads")
-        except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
-            raise StoreError(f"cannot read the built graph {artefact}: {exc}") from None
+        for path in [artefact, *(plan_files_beside(artefact) if plans else [])]:
+            try:
+                with path.open("rb") as source:
+                    self.dataset.parse(source, format="nquads")
+            except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
+                raise StoreError(f"cannot read the built graph {path}: {exc}") from None
         bind_prefixes(self.dataset)
         self._inferred = self.dataset.graph(URIRef(INFERRED_GRAPH))
+        # rdflib's SPARQL parser is not thread-safe (concurrent parses fail inside pyparsing),
+        # and the web server answers requests on several threads: one query at a time.
+        self._lock = threading.Lock()
 
     def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
+        with self._lock:
+            return self._query(sparql, bindings)
+
+    def _query(self, sparql: str, bindings: Mapping[str, Identifier] | None) -> QueryResult:
         result = self.dataset.query(sparql, initBindings=dict(bindings or {}))
         if result.type == "ASK":
             return QueryResult("ask", boolean=bool(result.askAnswer))
@@ -116,15 +135,16 @@ class OxigraphStore:
     """The built graph loaded into an in-memory Oxigraph store; queries see the union of
     its named graphs."""
 
-    def __init__(self, artefact: Path):
+    def __init__(self, artefact: Path, plans: bool = True):
         if not artefact.is_file():
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
         self.artefact = artefact
         self.store = ox.Store()
-        try:
-            self.store.bulk_load(path=str(artefact), format=ox.RdfFormat.N_QUADS)
-        except (SyntaxError, OSError, ValueError) as exc:
-            raise StoreError(f"cannot read the built graph {artefact}: {exc}") from None
+        for path in [artefact, *(plan_files_beside(artefact) if plans else [])]:
+            try:
+                self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            except (SyntaxError, OSError, ValueError) as exc:
+                raise StoreError(f"cannot read the built graph {path}: {exc}") from None
         self._inferred = ox.NamedNode(str(INFERRED_GRAPH))
 
     def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
@@ -156,15 +176,93 @@ class OxigraphStore:
         return len(self.store)
 
 
-STORES = {"oxigraph": OxigraphStore, "rdflib": RdflibStore}
+DISK_STORE_SUFFIX = ".oxigraph"
+
+
+def disk_store_location(artefact: Path) -> Path:
+    """Where the on-disk store of *artefact* is kept: ``policy-graph.oxigraph/`` beside it."""
+    return artefact.with_suffix(DISK_STORE_SUFFIX)
+
+
+def wants_disk_store(artefact: Path) -> bool:
+    """Whether a build or a plan load should bring the on-disk store up to date: the service is
+    set to use it (``POLICY_GRAPH_STORE=oxigraph-disk``) or it has been made before."""
+    return os.environ.get("POLICY_GRAPH_STORE") == "oxigraph-disk" or disk_store_location(artefact).is_dir()
+
+
+def _stamp(sources: list[Path]) -> str:
+    return json.dumps([[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sources])
+
+
+def prepare_disk_store(artefact: Path, plans: bool = True) -> Path:
+    """Bring the on-disk store of *artefact* (and the plans beside it) up to date, rebuilding it
+    if the artefact or any plan file changed (by size and modification time) since it was made.
+    A build and the bench call this, so that a server on ``oxigraph-disk`` only opens the
+    store; a server that finds it stale (a plan loaded since) rebuilds it before serving.
+
+    Several processes starting together build it once: under a lock, into a temporary folder
+    renamed into place. Returns the store's folder."""
+    if not artefact.is_file():
+        raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
+    sources = [artefact, *(plan_files_beside(artefact) if plans else [])]
+    location = disk_store_location(artefact)
+    stamp = _stamp(sources)
+    manifest = location / "SOURCES.json"
+    if not (manifest.is_file() and manifest.read_text(encoding="utf-8") == stamp):
+        with open(location.with_name(f".{location.name}.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (manifest.is_file() and manifest.read_text(encoding="utf-8") == stamp):
+                _rebuild_disk_store(location, sources, stamp)
+    return location
+
+
+def _rebuild_disk_store(location: Path, sources: list[Path], stamp: str) -> None:
+    temporary = location.with_name(f".{location.name}.{os.getpid()}.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        store = ox.Store(str(temporary))
+        for path in sources:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        store.optimize()
+        store.flush()
+        del store
+        (temporary / "SOURCES.json").write_text(stamp, encoding="utf-8")
+        shutil.rmtree(location, ignore_errors=True)
+        os.replace(temporary, location)
+    except (SyntaxError, OSError, ValueError) as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise StoreError(f"cannot build the on-disk store {location} from {', '.join(map(str, sources))}: "
+                         f"{exc}") from None
+
+
+class OxigraphDiskStore(OxigraphStore):
+    """The built graph and the plans beside it in an on-disk Oxigraph store
+    (``policy-graph.oxigraph/`` next to the artefact), opened read-only: it starts in
+    milliseconds and its memory stays small whatever the graph's size, since the data stays
+    on disk. The folder is derived (see :func:`prepare_disk_store`)."""
+
+    def __init__(self, artefact: Path, plans: bool = True):
+        self.artefact = artefact
+        self._inferred = ox.NamedNode(str(INFERRED_GRAPH))
+        self.location = prepare_disk_store(artefact, plans)
+        try:
+            self.store = ox.Store.read_only(str(self.location))
+        except OSError as exc:
+            raise StoreError(f"cannot open the on-disk store {self.location}: {exc}") from None
+
+
+STORES = {"oxigraph": OxigraphStore, "oxigraph-disk": OxigraphDiskStore, "rdflib": RdflibStore}
 DEFAULT_STORE = "oxigraph"
 
 
-def open_store(artefact: Path | None = None, kind: str | None = None, server: str | None = None) -> Store:
+def open_store(artefact: Path | None = None, kind: str | None = None, server: str | None = None,
+               store_url: str | None = None) -> Store:
     """Open the graph: the built artefact (by default ``build/policy-graph.nq`` of this
-    checkout) in the embedded store *kind* (default: ``POLICY_GRAPH_STORE``, else Oxigraph),
-    or, for kind ``sparql``, the SPARQL server at *server* (``POLICY_GRAPH_SPARQL_URL``)
-    that ``policy-graph push`` loaded."""
+    checkout) with the organisations' plans loaded beside it, in the embedded store *kind*
+    (default: ``POLICY_GRAPH_STORE``, else Oxigraph), or, for kind ``sparql``, the SPARQL
+    server at *server* (``POLICY_GRAPH_SPARQL_URL``) that ``policy-graph push`` loaded, written
+    to (a kept plan) at its Graph Store Protocol address *store_url*
+    (``POLICY_GRAPH_SPARQL_STORE_URL``)."""
     kind = kind or os.environ.get("POLICY_GRAPH_STORE") or DEFAULT_STORE
     if kind == "sparql":
         from .remote import SparqlServerStore
@@ -172,7 +270,7 @@ def open_store(artefact: Path | None = None, kind: str | None = None, server: st
         server = server or os.environ.get("POLICY_GRAPH_SPARQL_URL")
         if not server:
             raise StoreError("the 'sparql' store needs the server's query address (POLICY_GRAPH_SPARQL_URL)")
-        return SparqlServerStore(server)
+        return SparqlServerStore(server, store_url or os.environ.get("POLICY_GRAPH_SPARQL_STORE_URL"))
     if kind not in STORES:
         raise StoreError(f"unknown store '{kind}'; choose one of {', '.join([*STORES, 'sparql'])}")
     return STORES[kind](artefact or default_layout().build_dir / ARTEFACT_NAME)

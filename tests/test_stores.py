@@ -1,5 +1,6 @@
 """The default embedded store (Oxigraph) gives exactly the answers of rdflib, the reference,
-for every named query and every case of tests/queries.yaml."""
+for every named query and every case of tests/queries.yaml; the on-disk Oxigraph store gives
+exactly the default store's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rdflib.namespace import XSD
 
 from nhswales_graph.errors import StoreError
 from nhswales_graph.queries import find_query, run_named
-from nhswales_graph.store import OxigraphStore, RdflibStore, open_store
+from nhswales_graph.store import OxigraphDiskStore, OxigraphStore, RdflibStore, disk_store_location, open_store
 from tests.test_queries import CASES
 
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int, XSD.long}
@@ -38,6 +39,30 @@ def test_oxigraph_and_rdflib_agree(store, rdflib_store, queries, case):
     assert _answer(store, queries, case) == _answer(rdflib_store, queries, case)
 
 
+@pytest.fixture(scope="module")
+def disk_store(built, tmp_path_factory) -> OxigraphDiskStore:
+    """The real graph in an on-disk store of its own (the built folder is shared by the session)."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("disk")
+    artefact = folder / built.artefact.name
+    shutil.copy(built.artefact, artefact)
+    return OxigraphDiskStore(artefact)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_the_on_disk_store_agrees_with_the_default(store, disk_store, queries, case):
+    assert _answer(disk_store, queries, case) == _answer(store, queries, case)
+
+
+def test_the_on_disk_store_is_prepared_once_and_then_only_opened(disk_store):
+    location = disk_store_location(disk_store.artefact)
+    made = (location / "SOURCES.json").stat().st_mtime_ns
+    again = OxigraphDiskStore(disk_store.artefact)
+    assert (location / "SOURCES.json").stat().st_mtime_ns == made
+    assert len(again) == len(disk_store) > 0
+
+
 def test_stores_agree_on_parameters_that_match_nothing(store, rdflib_store, queries):
     case = {"query": "obligations-for", "params": {"subject": "no-such-body"}}
     assert _answer(store, queries, case) == _answer(rdflib_store, queries, case) == (
@@ -60,9 +85,10 @@ def test_default_store_is_oxigraph_and_rdflib_is_one_setting_away(built, monkeyp
         open_store(built.artefact, "sqlite")
 
 
-@pytest.mark.parametrize("kind", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("kind", ["oxigraph", "rdflib", "oxigraph-disk"])
 def test_a_corrupt_artefact_is_a_clear_error(tmp_path, kind):
     bad = tmp_path / "bad.nq"
     bad.write_text("<a> <b> .\n")
-    with pytest.raises(StoreError, match="cannot read the built graph"):
+    with pytest.raises(StoreError, match="cannot (read the built graph|build the on-disk store)"):
         open_store(bad, kind)
+    assert not disk_store_location(bad).exists()  # nothing half-made is left to be opened later

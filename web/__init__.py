@@ -29,6 +29,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_MAX_BYTES=10_000_000,
         SPARQL_MAX_QUERY_LENGTH=20_000,
         SPARQL_WORKERS=2,
+        # Organisations' plans kept as named graphs are hidden from the public endpoint unless this is set.
+        SPARQL_EXPOSE_PLANS=False,
+        # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
+        MAX_CONTENT_LENGTH=2_000_000,
     )
     if test_config:
         app.config.update(test_config)
@@ -53,4 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
+    from .views import rules
+
+    app.register_blueprint(rules.bp)
     return app

@@ -1,5 +1,5 @@
-"""What the browser keeps in memory, loaded once when the app starts: every named node with
-the facets a search filters on, and the source texts the pages quote from.
+"""What the browser keeps in memory, loaded once, when a page first needs it: every named node
+with the facets a search filters on, and the source texts the pages quote from.
 
 The graph is read-only while the app runs, so answers that depend only on the graph (the
 obligations of a subject, a rendered document) are cached here too.
@@ -7,6 +7,8 @@ obligations of a subject, a rendered document) are cached here too.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from babel.support import Translations
 from flask import Flask, current_app
 
 from nhswales_graph.sources import SourceDocument, load_sources
-from nhswales_graph.store import Store
+from nhswales_graph.store import RdflibStore, Store
 
 from .graphdata import run_on
 
@@ -88,8 +90,68 @@ class Catalogue:
         return self.cache[key]
 
 
+#: What :func:`install` provides on ``app.extensions``, computed together on first use.
+LAZY_KEYS = ("policy_catalogue", "policy_labels_cy", "policy_search")
+
+
+class _LazyExtensions(dict):
+    """``app.extensions``, computing the catalogue and search index the first time a page asks
+    for one of them rather than when the app starts: building them reads every named node
+    (about a second at 1x, more as plans grow), and the first answer (a lookup, a query) does
+    not need them. Computed once, under a lock, whichever thread asks first."""
+
+    def __init__(self, existing: dict, app: Flask):
+        super().__init__(existing)
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __missing__(self, key):
+        if key not in LAZY_KEYS:
+            raise KeyError(key)
+        with self._lock:
+            if not dict.__contains__(self, key):
+                self.update(_compute(self._app))
+        return dict.__getitem__(self, key)
+
+
 def install(app: Flask) -> None:
-    """Load the catalogue and the search index onto *app* (once, when the browser is registered)."""
+    """Provide the catalogue and the search index on *app*, loaded when first used (see
+    :func:`warm_up` to load them in the background once the server is up)."""
+    if not isinstance(app.extensions, _LazyExtensions):
+        app.extensions = _LazyExtensions(app.extensions, app)
+
+
+def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
+    """Load the catalogue and search index in a background thread, so that the first page that
+    needs them does not wait; a page that needs them meanwhile waits for this one load.
+
+    It starts *delay_s* after the server does, so that the server's first answers (and its
+    other workers starting beside it) do not share the processor with it. On rdflib, which
+    answers one query at a time, a load in the background would hold up every request for its
+    whole length, so there it loads now, before the worker serves."""
+    if load_if_serial(app):
+        delay_s = 0.0
+
+    def load() -> None:
+        time.sleep(delay_s)
+        app.extensions["policy_catalogue"]  # noqa: B018 - loads it
+
+    thread = threading.Thread(target=load, name="catalogue-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def load_if_serial(app: Flask) -> bool:
+    """Load the catalogue now if the app's store answers one query at a time (rdflib), where a
+    load in the background would hold up every request; whether it did. A server that forks
+    its workers from one loaded app calls this before forking, so the load is done once."""
+    if isinstance(app.extensions["policy_store"], RdflibStore):
+        app.extensions["policy_catalogue"]  # noqa: B018 - loads it
+        return True
+    return False
+
+
+def _compute(app: Flask) -> dict:
     from .search import SearchIndex
 
     catalogue = Catalogue.load(app.extensions["policy_store"], app.extensions["policy_queries"],
@@ -100,10 +162,10 @@ def install(app: Flask) -> None:
     for entry in catalogue.entries.values():
         if entry.role == "kind of body" and not entry.label_cy and welsh_terms.gettext(entry.label) != entry.label:
             entry.label_cy = welsh_terms.gettext(entry.label)
-    app.extensions["policy_catalogue"] = catalogue
     welsh = {e.id: e.label_cy for e in catalogue.entries.values() if e.label_cy}
-    app.extensions["policy_labels_cy"] = (welsh, {catalogue.entries[i].label: w for i, w in welsh.items()})
-    app.extensions["policy_search"] = SearchIndex(catalogue.entries.values())
+    return {"policy_catalogue": catalogue,
+            "policy_labels_cy": (welsh, {catalogue.entries[i].label: w for i, w in welsh.items()}),
+            "policy_search": SearchIndex(catalogue.entries.values())}
 
 
 def catalogue() -> Catalogue:

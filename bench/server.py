@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""The service as the bench measures it, in its own process: the real Flask app, created and
+served as ``policy-graph serve`` serves it (gunicorn's worker processes where gunicorn is
+installed, else werkzeug's threaded server; ``--workers``), on the store named by
+``--store``. One route is added for the bench: ``/bench/query/<name>?param=value`` answers a
+named query on the app's store as JSON rows, the way the pages call them, so every named query
+can be timed over HTTP on every store.
+
+    .venv/bin/python bench/server.py --graph build/policy-graph.nq --store oxigraph --port 8123
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, request
+
+from nhswales_graph.paths import default_layout
+from nhswales_graph.store import prepare_disk_store
+from nhswales_web import create_app
+from nhswales_web.catalogue import load_if_serial, warm_up
+from nhswales_web.graphdata import plain
+from nhswales_web.wsgi_server import serve
+
+bench = Blueprint("bench", __name__)
+
+
+@bench.get("/bench/query/<name>")
+def named_query(name: str):
+    from nhswales_graph.queries import find_query, run_named
+
+    query = find_query(current_app.extensions["policy_queries"], name)
+    result = run_named(current_app.extensions["policy_store"], query, request.args.to_dict())
+    return jsonify([{k: plain(v) for k, v in row.items()} for row in result.rows])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", required=True, help="the built artefact to serve")
+    parser.add_argument("--store", required=True, help="store kind (oxigraph, rdflib, sparql, ...)")
+    parser.add_argument("--sparql-url", help="the SPARQL server's query address, for --store sparql")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, help="worker processes (default: as policy-graph serve)")
+    parser.add_argument("--werkzeug", action="store_true",
+                        help="serve with werkzeug's threaded server in one process instead, to compare")
+    args = parser.parse_args()
+
+    def make_app():
+        app = create_app({"GRAPH_PATH": args.graph, "QUERIES_DIR": str(default_layout().queries_dir),
+                          "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url})
+        app.register_blueprint(bench)
+        load_if_serial(app)
+        return app
+
+    if args.werkzeug:
+        from werkzeug.serving import make_server
+
+        from nhswales_web.background import QuietHandler
+
+        app = make_app()
+        warm_up(app)
+        make_server("127.0.0.1", args.port, app, threaded=True, request_handler=QuietHandler).serve_forever()
+        return
+    if args.store == "oxigraph-disk":
+        prepare_disk_store(Path(args.graph))  # once, before the workers open it
+    serve(make_app, "127.0.0.1", args.port, workers=args.workers, fork_after_load=args.store != "oxigraph-disk",
+          on_worker_start=warm_up)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""``policy-graph serve`` serves with gunicorn's worker processes where gunicorn is installed
+(answering concurrent requests on several processes, on the in-memory and the on-disk store),
+falls back to werkzeug's server where it is not, and refuses a bad worker count clearly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from nhswales_graph.store import disk_store_location
+from nhswales_web.wsgi_server import gunicorn_available
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOKUPS = ["/id/wast.json", "/id/hywel-dda-uhb.json", "/id/kde-2-1-rtt-104-weeks.json", "/metrics.json"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return found + [g for c in found for g in children(c)]
+
+
+def start(artefact: Path, env: dict, prelude: str = "") -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    code = f"{prelude}import sys; from nhswales_graph.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--graph", str(artefact)],
+                               env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(base + "/id/wast.json", timeout=10) as response:
+                if response.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    output = process.communicate()[0].decode(errors="replace")
+    raise AssertionError(f"the server did not answer: {output[-2000:]}")
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.terminate()
+    try:
+        return process.communicate(timeout=30)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0].decode(errors="replace")
+
+
+def hammer(base: str, rounds: int = 10) -> list[int]:
+    def get(path: str) -> int:
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            response.read()
+            return response.status
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(get, LOOKUPS * rounds))
+
+
+@pytest.fixture
+def artefact(built, tmp_path) -> Path:
+    target = tmp_path / built.artefact.name
+    shutil.copy(built.artefact, target)
+    return target
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "oxigraph-disk"])
+def test_serve_answers_concurrent_requests_on_several_worker_processes(artefact, store):
+    assert gunicorn_available()  # a dependency of the project
+    process, base = start(artefact, {"POLICY_GRAPH_STORE": store, "POLICY_GRAPH_WORKERS": "2"})
+    try:
+        assert set(hammer(base)) == {200}
+        assert len(children(process.pid)) >= 2  # the gunicorn workers
+        if store == "oxigraph-disk":
+            assert (disk_store_location(artefact) / "SOURCES.json").is_file()
+    finally:
+        output = stop(process)
+    assert "Traceback" not in output, output
+
+
+def test_serve_falls_back_to_werkzeug_without_gunicorn(artefact):
+    # gunicorn made unimportable in the server's process, as where it is not installed
+    process, base = start(artefact, {}, prelude="import sys; sys.modules['gunicorn'] = None; ")
+    try:
+        assert set(hammer(base, rounds=3)) == {200}
+        assert children(process.pid) == []
+    finally:
+        output = stop(process)
+    assert "Traceback" not in output, output
+
+
+def test_a_bad_worker_count_is_a_clear_error(artefact):
+    code = "import sys; from nhswales_graph.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, "serve", "--port", str(free_port()), "--graph", str(artefact)],
+                          env={**os.environ, "POLICY_GRAPH_WORKERS": "many"}, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode != 0
+    assert "POLICY_GRAPH_WORKERS must be a whole number of worker processes, not 'many'" in done.stderr
+    assert "Traceback" not in done.stderr
