@@ -216,6 +216,52 @@ def prepare_disk_store(artefact: Path, plans: bool = True) -> Path:
     return location
 
 
+def disk_store_stamp(artefact: Path) -> str | None:
+    """What the on-disk store of *artefact* must have been made from to be up to date now (the
+    artefact's and the plans' files by size and modification time); None when there is no
+    on-disk store. A plan load takes this before it writes, for :func:`refresh_disk_store`."""
+    if not disk_store_location(artefact).is_dir() or not artefact.is_file():
+        return None
+    return _stamp([artefact, *plan_files_beside(artefact)])
+
+
+def refresh_disk_store(artefact: Path, graph: str, plan_file: Path, before: str | None) -> Path | None:
+    """After *plan_file* (the file of the plan in named graph *graph*, beside *artefact*) was
+    written or removed, bring the on-disk store (if there is one) up to date, so that the next
+    server start only opens it.
+
+    When the store was up to date before the change (its sources were *before*, from
+    :func:`disk_store_stamp`), only the plan's named graph *graph* is replaced: dropped, then
+    loaded again from the plan's file if it still exists, in the time of the plan's size rather
+    than the whole graph's. Otherwise the store is rebuilt whole (:func:`prepare_disk_store`).
+    The store is marked stale while it changes, so an interrupted refresh is redone whole by
+    the next open. Returns the store's folder, or None when there is no on-disk store."""
+    location = disk_store_location(artefact)
+    if before is None or not location.is_dir():
+        return None
+    manifest = location / "SOURCES.json"
+    stamp = _stamp([artefact, *plan_files_beside(artefact)])
+    with open(location.with_name(f".{location.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (manifest.is_file() and manifest.read_text(encoding="utf-8") == before):
+            _rebuild_disk_store(location, [artefact, *plan_files_beside(artefact)], stamp)
+            return location
+        manifest.unlink()
+        try:
+            store = ox.Store(str(location))
+            store.update(f"DROP SILENT GRAPH <{graph}>")
+            if plan_file.is_file():
+                store.load(path=str(plan_file), format=ox.RdfFormat.N_QUADS)
+            store.flush()
+            del store
+        except (SyntaxError, OSError, ValueError) as exc:
+            done = "kept" if plan_file.is_file() else "removed"
+            raise StoreError(f"{plan_file.name} is {done}, but the on-disk store {location} cannot be brought up "
+                             f"to date: {exc}; it will be rebuilt whole when the service next opens it") from None
+        manifest.write_text(stamp, encoding="utf-8")
+    return location
+
+
 def _rebuild_disk_store(location: Path, sources: list[Path], stamp: str) -> None:
     temporary = location.with_name(f".{location.name}.{os.getpid()}.tmp")
     shutil.rmtree(temporary, ignore_errors=True)

@@ -9,8 +9,8 @@ directed graph, drops the shortcuts that transitive properties add, and walks it
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import URIRef
 
 from .cli_language import N_
@@ -19,6 +19,9 @@ from .namespaces import NWP, OA, short
 from .queries import NamedQuery, bind_parameters, run_named
 from .store import Store
 from .wording import ENGLISH, Wording
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: The relations' names as the data gives them (JSON keeps these); a report puts them into its
 #: reader's language.
@@ -91,6 +94,8 @@ class Trace:
 
 def edge_graph(rows: list[dict]) -> tuple[nx.DiGraph, dict[str, tuple[str, str]]]:
     """The upward links as a DiGraph, with (label, kind) for every node reached."""
+    import networkx as nx  # a tenth of a second to import: only a trace needs it, not every start
+
     graph = nx.DiGraph()
     info: dict[str, tuple[str, set[str]]] = {}
     for row in rows:
@@ -115,6 +120,8 @@ TRANSITIVE = [NWP.partOf, NWP.underpinnedBy]
 def without_shortcuts(graph: nx.DiGraph, relations: list[URIRef]) -> nx.DiGraph:
     """The sub-graph of *relations*, less the shortcut links that transitive relations add
     (x partOf z when x partOf y partOf z), so each step of a chain is shown once."""
+    import networkx as nx
+
     sub = nx.DiGraph()
     sub.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d["relation"] in relations)
     for relation in TRANSITIVE:

@@ -202,6 +202,51 @@ def test_save_is_atomic(commitments, build_dir):
     assert len(commitments_from_graph(read_saved_plan(build_dir, "demo"))) == 2
 
 
+AWKWARD = [
+    line('Say "yes" \\ not \\"no\\"\nsecond line\r\n\ttabbed: Gwasanaeth Iechyd ŵ ŷ – “curly” 🏥', 2,
+         references=["kde-2-1-ambulance-handover-45-minutes"], due="2027-03-31"),
+    line("Justified", 3, references=["uec-action-2-single-point-of-access"], due="Q4 2026/27",
+         justification='Led by "another" body\\region\n(see \u00e9quipe)'),
+    Commitment("c 4/é", "Odd id", ORG, [], "", "", [], "plan.csv", None),
+]
+
+
+def rdflib_nquads(graph, named) -> bytes:
+    """The plan as rdflib's own N-Triples serializer writes it, each line given the plan's graph
+    (what the plan files were before they were written directly)."""
+    lines = sorted(line[:-1] + f"<{named}> ." for line in graph.serialize(format="nt").splitlines()
+                   if line.endswith(" ."))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("case", ["illustrative", "awkward"])
+def test_saved_plan_is_what_rdflib_writes_and_reads_back_the_same(case, commitments, figures, build_dir):
+    import pyoxigraph as ox
+    from rdflib.compare import isomorphic
+
+    from nhswales_graph.store import to_rdflib
+
+    if case == "illustrative":
+        graph = plan_to_graph("demo", ORG, commitments, figures, "Illustrative plan", source="illustrative-plan.csv")
+    else:
+        graph = plan_to_graph("demo", ORG, AWKWARD, title='Cynllun "IMTP" \\ 2026–29\n', source="plân.csv")
+        assert any(isinstance(o, Literal) and o.language == "en" and "\n" in o for o in graph.objects())
+    path = save_plan(build_dir, "demo", graph)
+    assert path.read_bytes() == rdflib_nquads(graph, plan_graph_iri("demo"))
+    assert isomorphic(read_saved_plan(build_dir, "demo"), graph)
+    # and Oxigraph, which loads the plans into the served stores, reads the same triples
+    quads = list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    assert {q.graph_name.value for q in quads} == {str(plan_graph_iri("demo"))}
+    assert {(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads} == set(graph)
+
+
+def test_a_plan_naming_what_is_not_an_iri_is_not_written(build_dir):
+    graph = plan_to_graph("demo", ORG, [line("Spaced", 2, references=["has a space"])])
+    with pytest.raises(PlanError, match="'https://w3id.org/nhs-wales-planning/id/has a space' is not an IRI"):
+        save_plan(build_dir, "demo", graph)
+    assert not (build_dir / "plans").exists() or list((build_dir / "plans").iterdir()) == []
+
+
 def test_stores_open_the_plans_beside_the_artefact(commitments, build_dir):
     artefact = build_dir / ARTEFACT_NAME
     before = digest(artefact)
@@ -263,6 +308,51 @@ def test_cli_plan_load_list_check_and_remove(build_dir, capsys, monkeypatch):
     assert main(["plan", "remove", "imtp", *graph]) == 0
     assert "Removed plan 'imtp' (build/plans/imtp.nq)" in capsys.readouterr().out
     assert list_plans(build_dir) == [] and digest(build_dir / ARTEFACT_NAME) == before
+
+
+def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, capsys):
+    from nhswales_graph.cli import main
+    from nhswales_graph.store import OxigraphDiskStore, disk_store_location, disk_store_stamp, prepare_disk_store
+
+    artefact = build_dir / ARTEFACT_NAME
+    location = prepare_disk_store(artefact)
+    manifest = location / "SOURCES.json"
+    graph = ["--graph", str(artefact)]
+    count = (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{plan_graph_iri('imtp')}> {{ ?s ?p ?o }} }}")
+
+    def triples_on_disk() -> int:
+        return int(OxigraphDiskStore(artefact).query(count).rows[0]["n"])
+
+    def up_to_date() -> bool:  # what a server start checks before it only opens the store
+        return manifest.is_file() and manifest.read_text(encoding="utf-8") == disk_store_stamp(artefact)
+
+    folder = location.stat().st_ino
+    assert main(["plan", "load", str(EXAMPLE_PLAN), "--org", ORG, "--id", "imtp",
+                 "--trajectory", str(EXAMPLE_TRAJECTORY), *graph]) == 0
+    capsys.readouterr()
+    # the plan's graph was put into the store in place (not a rebuild into a new folder)
+    assert up_to_date() and location.stat().st_ino == folder
+    assert triples_on_disk() == len(read_saved_plan(build_dir, "imtp")) > 200
+    # replacing the plan replaces its graph, leaving none of the old plan's triples behind
+    smaller = build_dir.parent / "smaller.csv"
+    rows = [row for row in EXAMPLE_PLAN.read_text(encoding="utf-8").splitlines() if not row.startswith("#")]
+    smaller.write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")  # the header and two commitments
+    assert main(["plan", "load", str(smaller), "--org", ORG, "--id", "imtp", "--replace", *graph]) == 0
+    assert up_to_date() and triples_on_disk() == len(read_saved_plan(build_dir, "imtp")) < 60
+    assert main(["plan", "remove", "imtp", *graph]) == 0
+    assert up_to_date() and triples_on_disk() == 0 and location.stat().st_ino == folder
+    # a store already stale (a plan file written behind its back) is rebuilt whole, so it holds both
+    save_plan(build_dir, "behind", plan_to_graph("behind", ORG, [line("Behind", 2)]))
+    assert main(["plan", "load", str(EXAMPLE_PLAN), "--org", ORG, "--id", "imtp", *graph]) == 0
+    assert up_to_date() and location.stat().st_ino != folder
+    behind = count.replace("imtp", "behind")
+    assert int(OxigraphDiskStore(artefact).query(behind).rows[0]["n"]) == len(read_saved_plan(build_dir, "behind"))
+    # with no on-disk store, loading a plan does not make one
+    other = build_dir.parent / "other"
+    other.mkdir()
+    shutil.copy(artefact, other / ARTEFACT_NAME)
+    assert main(["plan", "load", str(EXAMPLE_PLAN), "--org", ORG, "--graph", str(other / ARTEFACT_NAME)]) == 0
+    assert not disk_store_location(other / ARTEFACT_NAME).exists()
 
 
 def test_cli_failed_load_leaves_nothing(build_dir, tmp_path, capsys):
