@@ -15,7 +15,7 @@ from nhswales_graph.paths import ARTEFACT_NAME
 from nhswales_web import create_app
 from nhswales_web.background import serving
 from tests.conftest import REAL
-from tests.test_browser import ARGS, CHROMIUM, shot
+from tests.test_browser import browser, shot  # noqa: F401
 
 EXAMPLES = REAL.root / "examples"
 
@@ -28,20 +28,8 @@ def base_url(built, tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 tasks.py test' as root, or 'apt-get install chromium'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, base_url):
+def page(browser, base_url):  # noqa: F811 - the browser fixture of test_browser
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
                                   java_script_enabled=False, accept_downloads=True)
     requests: list[str] = []

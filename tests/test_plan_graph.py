@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from contextlib import contextmanager
 from dataclasses import asdict
-from pathlib import Path
 
 import pytest
 from rdflib import Literal
@@ -38,6 +36,7 @@ from nhswales_graph.plans import Commitment, PlanError, read_plan
 from nhswales_graph.store import OxigraphStore, RdflibStore
 from nhswales_graph.targets import load_metrics, read_trajectory_file
 from tests.conftest import REAL
+from tests.test_remote_store import oxigraph_server
 
 EXAMPLE_PLAN = REAL.root / "examples" / "illustrative-plan.csv"
 EXAMPLE_TRAJECTORY = REAL.root / "examples" / "illustrative-trajectory.csv"
@@ -387,66 +386,19 @@ def test_cli_applies_filters_by_topic_with_narrower_topics(built, capsys):
 
 
 def test_push_sends_the_plan_graphs_too(build_dir, commitments, tmp_path):
-    import subprocess
-    import time
-    import urllib.request
-
     from nhswales_graph.remote import SparqlServerStore
-    from tests.test_remote_store import OXIGRAPH, _free_port
 
     save_plan(build_dir, "demo", plan_to_graph("demo", ORG, commitments))
-    binary = shutil.which("oxigraph") or str(OXIGRAPH)
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "oxigraph"), "--bind",
-                                f"127.0.0.1:{port}", "--union-default-graph"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        remote = SparqlServerStore(base + "/query", base + "/store")
+    with oxigraph_server(tmp_path / "oxigraph") as (query_url, store_url):
+        remote = SparqlServerStore(query_url, store_url)
         counts = remote.load(build_dir / ARTEFACT_NAME)
         named = str(plan_graph_iri("demo"))
         assert counts[named] == len((build_dir / "plans" / "demo.nq").read_text(encoding="utf-8").splitlines())
         ask = f"SELECT (COUNT(?c) AS ?n) WHERE {{ GRAPH <{named}> {{ ?c a <{NWP.Commitment}> }} }}"
         assert int(remote.query(ask).rows[0]["n"]) == 12
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 # --- kept on a SPARQL server too -------------------------------------------------------------------
-
-
-@contextmanager
-def oxigraph_server(folder: Path):
-    """A real Oxigraph server on loopback over *folder*: its query and Graph Store addresses."""
-    import subprocess
-    import time
-    import urllib.request
-
-    from tests.test_remote_store import OXIGRAPH, _free_port
-
-    binary = shutil.which("oxigraph") or str(OXIGRAPH)
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield base + "/query", base + "/store"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,27 +31,35 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(built, tmp_path_factory):
+@contextmanager
+def oxigraph_server(folder: Path):
+    """A real Oxigraph server on loopback over *folder*: its query and Graph Store addresses."""
     binary = shutil.which("oxigraph") or str(OXIGRAPH)
     if not Path(binary).exists():
         pytest.fail("the 'oxigraph' server is missing: it comes with the test extras (pip install -e '.[test]')")
     port = _free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                                "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    store = SparqlServerStore(base + "/query", base + "/store")
-    counts = store.load(built.artefact)
-    yield store, counts
-    process.terminate()
-    process.wait(10)
+    process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}",
+                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base + "/query", base + "/store"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as (query_url, store_url):
+        store = SparqlServerStore(query_url, store_url)
+        counts = store.load(built.artefact)
+        yield store, counts
 
 
 def test_push_loads_each_named_graph(server, store):
