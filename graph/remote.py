@@ -14,7 +14,6 @@ that this answers every named query as substitution does.
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,21 +25,9 @@ from rdflib.term import Identifier, Node
 
 from .errors import StoreError
 from .namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from .store import QueryResult, plan_files_beside
+from .store import QueryResult, inline_bindings, plan_files_beside
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
-
-
-def inline_bindings(sparql: str, bindings: Mapping[str, Identifier] | None) -> str:
-    """*sparql* with *bindings* as a one-row VALUES block at the head of its WHERE clause."""
-    if not bindings:
-        return sparql
-    match = re.search(r"WHERE\s*\{", sparql, re.IGNORECASE)
-    if match is None:
-        raise StoreError("cannot bind parameters: the query has no WHERE clause")
-    names = " ".join(f"?{name}" for name in bindings)
-    row = " ".join(term.n3() for term in bindings.values())
-    return f"{sparql[:match.end()]}\n  VALUES ({names}) {{ ({row}) }}{sparql[match.end():]}"
 
 
 def _term(binding: dict) -> Node:

@@ -6,9 +6,9 @@ come back as rdflib terms whichever engine produced them. The embedded default i
 stays available (``POLICY_GRAPH_STORE=rdflib``). Another engine (a remote SPARQL server) only
 has to implement :class:`Store` for every caller to work unchanged.
 
-Parameters are substituted before evaluation (rdflib's ``initBindings``, Oxigraph's
-SEP-0007 ``substitutions``); Oxigraph requires a substituted variable to be projected, so
-named queries select their parameters and the stores leave them out of the answer.
+Parameters are bound before evaluation (rdflib's ``initBindings``; on Oxigraph and SPARQL
+servers, a one-row VALUES block at the head of the WHERE clause); named queries select their
+parameters and the stores leave them out of the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Mapping
@@ -131,6 +132,20 @@ def to_oxigraph(term: Identifier):
     raise TypeError(f"unsupported term {term!r}")
 
 
+def inline_bindings(sparql: str, bindings: Mapping[str, Identifier] | None) -> str:
+    """*sparql* with *bindings* as a one-row VALUES block at the head of its WHERE clause (Oxigraph plans
+    a query with its parameters in VALUES far better than with pre-bound substitutions: a lookup
+    of the kinds of one body takes 0.13 ms instead of 3.4 ms)."""
+    if not bindings:
+        return sparql
+    match = re.search(r"WHERE\s*\{", sparql, re.IGNORECASE)
+    if match is None:
+        raise StoreError("cannot bind parameters: the query has no WHERE clause")
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(term.n3() for term in bindings.values())
+    return f"{sparql[:match.end()]}\n  VALUES ({names}) {{ ({row}) }}{sparql[match.end():]}"
+
+
 class OxigraphStore:
     """The built graph loaded into an in-memory Oxigraph store; queries see the union of
     its named graphs."""
@@ -148,8 +163,7 @@ class OxigraphStore:
         self._inferred = ox.NamedNode(str(INFERRED_GRAPH))
 
     def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
-        result = self.store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
+        result = self.store.query(inline_bindings(sparql, bindings), use_default_graph_as_union=True)
         if isinstance(result, (bool, ox.QueryBoolean)):
             return QueryResult("ask", boolean=bool(result))
         if isinstance(result, ox.QueryTriples):
