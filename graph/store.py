@@ -138,7 +138,9 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Identifier] | None) -> s
     of the kinds of one body takes 0.13 ms instead of 3.4 ms)."""
     if not bindings:
         return sparql
-    match = re.search(r"WHERE\s*\{", sparql, re.IGNORECASE)
+    # WHERE is optional before the group of an ASK or a SELECT ("ASK { ?s ?p ?o }").
+    match = (re.search(r"\bWHERE\s*\{", sparql, re.IGNORECASE)
+             or re.search(r"\b(?:ASK|SELECT)\b[^{]*\{", sparql, re.IGNORECASE))
     if match is None:
         raise StoreError("cannot bind parameters: the query has no WHERE clause")
     names = " ".join(f"?{name}" for name in bindings)
