@@ -5,8 +5,7 @@ on most, and which items have no path to any priority, duty or statute (orphans)
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .cli_language import N_
 from .errors import QueryError
@@ -16,6 +15,9 @@ from .plans import Commitment, dependency_graph
 from .queries import NamedQuery, bind_parameters
 from .store import Store
 from .wording import ENGLISH, Wording
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: The kinds an item may lead to for it to count as anchored: a priority, an enabling plan, a
 #: duty or a statute (labels of the ontology classes, as the dependency query gives them).
@@ -61,6 +63,8 @@ def impact(store: Store, queries: dict[str, NamedQuery], item: str,
 
     :raise QueryError: when the item takes part in no dependency link.
     """
+    import networkx as nx  # when needed: it takes a tenth of a second to import
+
     graph = graph if graph is not None else dependency_graph(store, queries)
     iri = str(bind_parameters(queries["label"], {"node": item})["node"])
     if iri not in graph:
@@ -84,6 +88,8 @@ def impact(store: Store, queries: dict[str, NamedQuery], item: str,
 
 def most_relied_on(graph: nx.DiGraph, kinds: set[str], limit: int = 10) -> list[tuple[str, str, int]]:
     """The items of *kinds* with the most dependants, as (id, label, count)."""
+    import networkx as nx  # when needed: it takes a tenth of a second to import
+
     reverse = graph.reverse(copy=False)
     scored = [(short(n), graph.nodes[n].get("label", ""), len(nx.descendants(reverse, n)))
               for n in graph if graph.nodes[n].get("kinds", set()) & kinds]
@@ -94,6 +100,8 @@ def orphans(graph: nx.DiGraph, obligations: dict[str, tuple[str, str]] | None = 
     """Obligations and targets with no path to any priority, enabling plan, duty or statute.
     *obligations* ({IRI: (label, kind)}) adds the obligations that have no link at all, which
     the dependency links alone cannot show."""
+    import networkx as nx  # when needed: it takes a tenth of a second to import
+
     graph = graph.copy()
     for iri, (label, kind) in (obligations or {}).items():
         if iri not in graph:

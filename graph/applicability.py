@@ -18,7 +18,6 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 
-import networkx as nx
 from rdflib import URIRef
 from rdflib.namespace import ORG, SKOS
 
@@ -156,6 +155,8 @@ class Applicability:
     are written in the language of *wording* (English unless told), the graph's names included."""
 
     def __init__(self, store: Store, queries: dict[str, NamedQuery], wording: Wording = ENGLISH):
+        import networkx as nx  # when needed: it takes a tenth of a second to import
+
         self.store = store
         self.queries = queries
         self.w = wording
@@ -230,6 +231,8 @@ class Applicability:
     def kind_path(self, body: Body, kind: str) -> list[str] | None:
         """The shortest chain of stated subclass steps from one of the body's stated classes to
         *kind* (the stated class itself when it is the kind), or None when there is none."""
+        import networkx as nx  # when needed: it takes a tenth of a second to import
+
         best = None
         for cls, _label in body.stated:
             if cls == kind:

@@ -547,11 +547,14 @@ class LoadedCommitment:
         return dict(self.__dict__)
 
 
+# the links first, from the items when they are given, so that the store starts from them (a
+# VALUES block of links would be joined to every commitment in every plan first)
 _LOADED = f"""
 SELECT ?planId ?id ?text ?org ?item ?link ?justification WHERE {{
+  ?commitment <{NWP.answers}>|<{NWP.justifiesNotAdopting}> ?item .
+  ?commitment ?link ?item . FILTER(?link IN (<{NWP.answers}>, <{NWP.justifiesNotAdopting}>))
   ?commitment a <{NWP.Commitment}> ; <{DCTERMS.identifier}> ?id ; <{DCTERMS.description}> ?text ;
-              <{DCTERMS.isPartOf}> ?plan ; <{PROV.wasAttributedTo}> ?org ; ?link ?item .
-  VALUES ?link {{ <{NWP.answers}> <{NWP.justifiesNotAdopting}> }}
+              <{DCTERMS.isPartOf}> ?plan ; <{PROV.wasAttributedTo}> ?org .
   ?plan <{DCTERMS.identifier}> ?planId .
   OPTIONAL {{ ?commitment <{NWP.justification}> ?justification }}
 }}"""
@@ -565,7 +568,7 @@ def loaded_commitments(store: Store, items: set[str] | None = None) -> list[Load
         if not items:
             return []
         values = " ".join(item_iri(i).n3() for i in sorted(items))
-        sparql = sparql.replace("?link ?item .", f"?link ?item .\n  VALUES ?item {{ {values} }}", 1)
+        sparql = sparql.replace("WHERE {", f"WHERE {{\n  VALUES ?item {{ {values} }}", 1)
     out = [LoadedCommitment(str(r["planId"]), str(r["id"]), str(r["text"]), short(str(r["org"])),
                             short(str(r["item"])),
                             "answers" if r["link"] == NWP.answers else "justifies not adopting",

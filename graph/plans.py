@@ -27,8 +27,8 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
@@ -40,6 +40,9 @@ from .queries import NamedQuery, bind_parameters, run_named
 from .store import Store
 from .wording import ENGLISH, Wording
 from .yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FIELDS = ("id", "text", "organisation", "references", "justification", "due", "metrics")
 REQUIRED = ("id", "text", "organisation")
@@ -331,6 +334,8 @@ class PlanReport:
 def dependency_graph(store: Store, queries: dict[str, NamedQuery]) -> nx.DiGraph:
     """Items as nodes, an edge from each item to what it depends on (part of, measures, serves,
     supports, implements, underpinned by, imposed by), with labels and kinds on the nodes."""
+    import networkx as nx  # when needed: it takes a tenth of a second to import
+
     graph = nx.DiGraph()
     for row in run_named(store, queries["dependency_edges"]).rows:
         source, target, relation = str(row["source"]), str(row["target"]), str(row["relation"])

@@ -13,10 +13,12 @@ that this answers every named query as substitution does.
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
+import os
+import threading
 import urllib.parse
-import urllib.request
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,6 +44,13 @@ def _term(binding: dict) -> Node:
     return Literal(value, datatype=URIRef(datatype) if datatype else None)
 
 
+def _close_all(idle: list) -> None:
+    while idle:
+        pid, _, connection = idle.pop()
+        if pid == os.getpid():
+            connection.close()
+
+
 class SparqlServerStore:
     """The graph on a SPARQL 1.1 server at *query_url* (and *store_url* for loading)."""
 
@@ -49,20 +58,72 @@ class SparqlServerStore:
         self.query_url = query_url
         self.store_url = store_url
         self.timeout = timeout
+        for url in (query_url, store_url):
+            if url and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                raise StoreError(f"the SPARQL server address {url} is not an http:// or https:// address")
+        # connections kept alive between requests, each used by one request at a time: a new
+        # connection for every lookup cost more than the lookup itself
+        self._idle: list[tuple[int, str, http.client.HTTPConnection]] = []
+        self._lock = threading.Lock()
+        weakref.finalize(self, _close_all, self._idle)
+
+    def _connection(self, parts: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+        with self._lock:
+            for i, (pid, netloc, connection) in enumerate(self._idle):
+                if pid == os.getpid() and netloc == parts.netloc:
+                    del self._idle[i]
+                    return connection
+        return self._connection_new(parts)
+
+    def _keep(self, parts: urllib.parse.SplitResult, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            # a forked worker never uses its parent's connections; the parent keeps them open
+            stale = [c for pid, _, c in self._idle if pid != os.getpid()]
+            self._idle[:] = [kept for kept in self._idle if kept[0] == os.getpid()]
+            if len(self._idle) < 32:
+                self._idle.append((os.getpid(), parts.netloc, connection))
+            else:
+                stale.append(connection)
+        for c in stale:
+            c.close()
+
+    def _connection_new(self, parts: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        return kind(parts.netloc, timeout=self.timeout)
+
+    def close(self) -> None:
+        """Close the connections kept open to the server."""
+        _close_all(self._idle)
 
     def _request(self, url: str, data: bytes | None, headers: dict, method: str,
                  missing_ok: bool = False) -> tuple[str, bytes]:
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.headers.get_content_type(), response.read()
-        except urllib.error.HTTPError as err:
-            if missing_ok and err.code == 404:
-                return "", b""
-            detail = err.read().decode("utf-8", "replace").strip()[:500]
-            raise StoreError(f"the SPARQL server at {url} answered {err.code}: {detail}") from None
-        except (urllib.error.URLError, OSError) as err:
-            raise StoreError(f"cannot reach the SPARQL server at {url}: {err}") from None
+        parts = urllib.parse.urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        for attempt in (0, 1):
+            connection = self._connection(parts) if attempt == 0 else self._connection_new(parts)
+            try:
+                connection.request(method, target, body=data, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as err:
+                # a kept connection the server has since closed: once more on a new one
+                connection.close()
+                if attempt:
+                    raise StoreError(f"cannot reach the SPARQL server at {url}: {err}") from None
+            except (http.client.HTTPException, OSError) as err:
+                connection.close()
+                raise StoreError(f"cannot reach the SPARQL server at {url}: {err}") from None
+        if response.will_close:
+            connection.close()
+        else:
+            self._keep(parts, connection)
+        if response.status == 404 and missing_ok:
+            return "", b""
+        if response.status >= 300:
+            detail = body.decode("utf-8", "replace").strip()[:500]
+            raise StoreError(f"the SPARQL server at {url} answered {response.status}: {detail}")
+        return response.headers.get_content_type(), body
 
     def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
         text = inline_bindings(sparql, bindings)

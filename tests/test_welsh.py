@@ -409,3 +409,19 @@ def test_json_twins_put_kinds_and_relations_into_welsh_beside_their_keys(client)
     # a key that names a property (nwp:imposedBy) is an identifier, not a word shown to people
     group = client.get("/id/duty-of-quality.json?lang=cy").get_json()["relations"][0]
     assert ":" in group["relation"] and "relation_label" not in group
+
+
+@pytest.mark.parametrize("query", ["", "?lang=cy", "?lang=en"])
+def test_node_links_are_the_url_maps_own(app, query):
+    """Pages build node links from one pattern a request; each must equal what the URL map
+    builds, with the language carried the same way."""
+    from flask import url_for
+
+    from nhswales_web.i18n import node_url
+
+    with app.test_request_context("/search" + query):
+        ids = [*list(app.extensions["policy_catalogue"].entries)[:300], "nwp:HealthBoard",
+               "kde-2-1-ambulance-handover-45-minutes/trace.json", "an id with spaces & ü"]
+        for ident in ids:
+            assert node_url(ident) == url_for("browse.node", rest=ident)
+    assert ids[0]

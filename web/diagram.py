@@ -9,12 +9,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-
-import networkx as nx
-from flask_babel import gettext
+from typing import TYPE_CHECKING
 
 from nhswales_graph.namespaces import short
 from nhswales_graph.trace import Trace
+
+from .i18n import gettext
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 210, 64, 64, 14, 12
 
@@ -31,6 +34,8 @@ class DiagramNode:
 
 def trace_graph(tr: Trace) -> tuple[nx.DiGraph, dict[str, DiagramNode]]:
     """The trace as a directed graph, each edge carrying its relation."""
+    import networkx as nx  # here, not at start: a tenth of a second that only trace pages need
+
     graph = nx.DiGraph()
     nodes: dict[str, DiagramNode] = {}
 
@@ -58,6 +63,8 @@ def trace_graph(tr: Trace) -> tuple[nx.DiGraph, dict[str, DiagramNode]]:
 
 def layers(graph: nx.DiGraph, root: str) -> dict[str, int]:
     """Each node's column: the longest path to it from the item, so every link points right."""
+    import networkx as nx
+
     dag = graph if nx.is_directed_acyclic_graph(graph) else nx.bfs_tree(graph, root)
     column = {root: 0}
     for node in nx.topological_sort(dag):
@@ -75,6 +82,8 @@ def render_svg(tr: Trace, href: Callable[[str], str], name: Callable[[str, str],
     """The trace diagram as an SVG document fragment; *href* gives the link of an id, *name* a
     node's name in the reader's language (from its id and English label) and *term* a kind or
     relation in it."""
+    import networkx as nx
+
     graph, nodes = trace_graph(tr)
     root = short(tr.item.iri)
     column = layers(graph, root)

@@ -9,8 +9,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from html import escape
 
-from flask_babel import gettext, ngettext
 from markupsafe import Markup
+
+from .i18n import gettext, ngettext
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 

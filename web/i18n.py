@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, get_locale, gettext
+from flask import Flask, current_app, has_request_context, request, url_for
+from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup, escape
 
 from nhswales_graph.sources import load_sources
@@ -40,13 +40,57 @@ def select_locale() -> str:
 
 def language() -> str:
     """The language of this request's pages: "en" or "cy"."""
-    return str(get_locale() or "en") if has_request_context() else "en"
+    if not has_request_context():
+        return "en"
+    # kept on the request: a page asks hundreds of times (every link carries it), and
+    # Flask-Babel's own lookup costs more than the rest of building a link
+    chosen = request.environ.get("policy_graph.language")
+    if chosen is None:
+        chosen = request.environ["policy_graph.language"] = str(get_locale() or "en")
+    return chosen
+
+
+def _translations():
+    if not has_request_context():
+        return get_translations()
+    found = request.environ.get("policy_graph.translations")
+    if found is None:
+        found = request.environ["policy_graph.translations"] = get_translations()
+    return found
+
+
+def gettext(text: str, **variables) -> str:
+    """*text* in this request's language (Flask-Babel's ``gettext``, with the catalogue looked up
+    once a request)."""
+    translated = _translations().ugettext(text)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ``ngettext``, with the catalogue looked up once a request."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
 
 
 def url_with_language(code: str) -> str:
     """This page's address (path and query) in language *code*."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
     return request.path + "?" + urlencode(args)
+
+
+_NODE = "__node__"
+
+
+def node_url(rest: str) -> str:
+    """``url_for('browse.node', rest=rest)``: built once a request and filled in, because a page
+    links to hundreds of nodes and building each link through the URL map is most of its cost."""
+    if not has_request_context():
+        return url_for("browse.node", rest=rest)
+    pattern = request.environ.get("policy_graph.node_url")
+    if pattern is None:
+        pattern = request.environ["policy_graph.node_url"] = url_for("browse.node", rest=_NODE)
+    # quoted as the URL map's path converter quotes
+    return pattern.replace(_NODE, quote(str(rest), safe="!$&'()*+,/:;=@"), 1)
 
 
 def carries_language() -> bool:
@@ -175,6 +219,12 @@ def extract_query_words(fileobj, keywords, comment_tags, options):
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda singular, plural, num: _translations().ungettext(singular, plural, num),
+        pgettext=lambda context, text: _translations().upgettext(context, text),
+        npgettext=lambda context, singular, plural, num: _translations().unpgettext(context, singular, plural, num),
+        newstyle=True)
     app.extensions["policy_sources"] = load_sources(Path(app.config["SOURCES_DIR"]))
 
     @app.url_defaults
@@ -198,7 +248,8 @@ def init_app(app: Flask) -> None:
     # functions, so that macros imported without the context can use them too
     app.jinja_env.globals.update(name=name, plain_name=plain_name, term=term, reason=reason, names=names,
                                  link_to=link_to, time_tag=time_tag, lang_field=lang_field,
-                                 attribution_text=attribution_text, named_query=named_query)
+                                 attribution_text=attribution_text, named_query=named_query,
+                                 node_url=node_url)
 
     @app.context_processor
     def languages() -> dict:

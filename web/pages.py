@@ -8,14 +8,13 @@ import re
 from collections import defaultdict
 
 from flask import current_app
-from flask_babel import gettext
 
 from nhswales_graph.errors import QueryError
 from nhswales_graph.trace import trace
 
 from .catalogue import catalogue
 from .graphdata import run
-from .i18n import language, term
+from .i18n import gettext, language, term
 
 #: Context shown around a quoted passage, at most this many characters each side.
 CONTEXT_CHARS = 700

@@ -8,11 +8,10 @@ import io
 import json
 
 from flask import Response, jsonify, request
-from flask_babel import gettext
 
 from nhswales_graph.namespaces import short
 
-from .i18n import attribution_text, language, name_text, term
+from .i18n import attribution_text, gettext, language, name_text, term
 from .terms import N_
 
 SUFFIXES = (".json", ".csv")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import gettext
 
 from nhswales_graph.namespaces import short
 
@@ -15,7 +14,7 @@ from ..catalogue import catalogue
 from ..diagram import render_svg
 from ..documents import render
 from ..graphdata import run
-from ..i18n import language, plain_name, term
+from ..i18n import gettext, language, plain_name, term
 from ..search import FACETS, Row, applies_to, apply_filters, facet_counts
 from ..twins import csv_response, json_response, split_suffix, wanted_format
 from . import rules

@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
@@ -47,6 +46,7 @@ from nhswales_graph.targets import report_csv as targets_csv
 
 from .. import pages
 from ..graphdata import run
+from ..i18n import gettext
 from ..terms import N_
 from ..twins import csv_response, json_response, split_suffix, wanted_format
 

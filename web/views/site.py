@@ -6,12 +6,12 @@ from __future__ import annotations
 import difflib
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import gettext
 from werkzeug.exceptions import InternalServerError
 
 from nhswales_graph.errors import QueryError
 
 from ..catalogue import install
+from ..i18n import gettext
 from ..pages import NotFound
 from ..twins import json_response, split_suffix, wanted_format
 
