@@ -39,6 +39,7 @@ from rdflib.term import Node
 
 from .errors import PolicyGraphError
 from .namespaces import short
+from .ntriples import TermError, term_nt
 from .store import to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
@@ -359,22 +360,6 @@ class _Run:
         return [(row["this"], row[value[1:]], path) for row in self.select(sparql)]
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-
-
-def _nt(term: Node) -> str:
-    """*term* in N-Triples (rdflib's own ``n3()`` fails on an ill-typed number, which is just
-    what a check must be able to read)."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        text = '"' + str(term).translate(_ESCAPES) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        return f"{text}^^<{term.datatype}>" if term.datatype else text
-    raise TypeError(f"cannot write {term!r} as N-Triples")
-
-
 def _load(data: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
     # written out as N-Triples and parsed: about twice as fast as building Oxigraph terms one
     # by one from Python; triples with blank nodes are added as terms, so that a blank node
@@ -385,7 +370,10 @@ def _load(data: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
         if isinstance(s, BNode) or isinstance(o, BNode):
             blank.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)))  # type: ignore[arg-type]
         else:
-            lines.append(f"{_nt(s)} {_nt(p)} {_nt(o)} .\n")
+            try:
+                lines.append(f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n")
+            except TermError as exc:
+                raise PolicyGraphError(f"the data to check cannot be read as RDF: {exc}") from None
     try:
         store.load(input="".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
     except SyntaxError as exc:

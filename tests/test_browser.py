@@ -12,9 +12,6 @@ import pytest
 from nhswales_web import create_app
 from nhswales_web.background import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 KDE = "kde-2-1-ambulance-handover-45-minutes"
 
@@ -23,18 +20,6 @@ KDE = "kde-2-1-ambulance-handover-45-minutes"
 def base_url(built):
     with serving(create_app({"GRAPH_PATH": str(built.artefact)})) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 tasks.py test' as root, or 'apt-get install chromium'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 # the fixtures of the English journeys: the app served over HTTP, Chromium, and a page that may
 # only load from the app
-from tests.test_browser import KDE, base_url, browser, page, shot  # noqa: F401
+from tests.test_browser import KDE, base_url, page, shot  # noqa: F401
 
 #: The main navigation in Welsh, which every page shows.
 NAV_CY = ["Hafan", "Beth sy'n berthnasol", "Terfynau amser", "Canllawiau cynllunio", "Fframwaith clinigol",

@@ -15,7 +15,7 @@ from nhswales_graph.paths import ARTEFACT_NAME
 from nhswales_web import create_app
 from nhswales_web.background import serving
 from tests.conftest import REAL
-from tests.test_browser import browser, shot  # noqa: F401
+from tests.test_browser import shot  # noqa: F401
 
 EXAMPLES = REAL.root / "examples"
 

@@ -11,9 +11,6 @@ import pytest
 from nhswales_web import create_app
 from nhswales_web.background import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -26,73 +23,63 @@ def base_url(built):
         app.extensions["sparql_pool"].close()
 
 
-def test_yasgui_runs_a_query_against_this_endpoint(base_url):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 tasks.py test' as root, or 'apt-get install chromium'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(base_url + "/sparql")
-        page.wait_for_selector("html.yasgui-ready", timeout=15_000)
-        assert page.locator(".CodeMirror").count() >= 1
-        assert page.locator("form.sparql-form").is_hidden()
-        page.locator(".yasqe_queryButton").first.click()
-        page.wait_for_selector("text=Timely Access to Care", timeout=15_000)
-        assert page.locator("text=Women's Health").count() >= 1
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "sparql-editor.png"), full_page=True)
-        browser.close()
+def test_yasgui_runs_a_query_against_this_endpoint(base_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base_url + "/sparql")
+    page.wait_for_selector("html.yasgui-ready", timeout=15_000)
+    assert page.locator(".CodeMirror").count() >= 1
+    assert page.locator("form.sparql-form").is_hidden()
+    page.locator(".yasqe_queryButton").first.click()
+    page.wait_for_selector("text=Timely Access to Care", timeout=15_000)
+    assert page.locator("text=Women's Health").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sparql-editor.png"), full_page=True)
+    for context in browser.contexts:
+        context.close()
     assert not errors, errors
     assert requests and all(url.startswith(base_url) for url in requests), \
         [u for u in requests if not u.startswith(base_url)]
 
 
-def test_the_editor_speaks_welsh_on_a_welsh_page(base_url):
+def test_the_editor_speaks_welsh_on_a_welsh_page(base_url, browser):
     """YASGUI's own words: the tab name and the results table's words through its configuration,
     button titles, labels and placeholders put in Welsh as it draws them."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 tasks.py test' as root, or 'apt-get install chromium'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(base_url + "/sparql?lang=cy")
-        page.wait_for_selector("html.yasgui-ready", timeout=15_000)
-        assert page.locator(".tabsList .tab span").first.inner_text().strip() == "Ymholiad"
-        run = page.locator(".yasqe_queryButton").first
-        assert run.get_attribute("title") == "Rhedeg yr ymholiad"
-        assert run.get_attribute("aria-label") == "Rhedeg yr ymholiad"
-        assert page.locator(".yasqe_share").first.get_attribute("title") == "Rhannu'r ymholiad"
-        assert page.locator("button.addTab").first.get_attribute("aria-label") == "Ychwanegu tab newydd"
-        run.click()
-        page.wait_for_selector("text=Mynediad Amserol at Ofal", timeout=15_000)
-        assert page.locator("input.tableFilter").get_attribute("placeholder") == "Hidlo'r ateb"
-        switches = page.locator(".tableControls .switch .label").all_inner_texts()
-        assert switches == ["Golwg syml", "Byrhau gwerthoedd hir"]
-        assert page.locator(".yasr_btn.select_table").get_attribute("title") == "Tabl"
-        assert page.locator(".yasr_btn.select_table").inner_text().strip() == "Tabl"
-        response = page.locator(".yasr_btn.select_response")
-        assert response.get_attribute("aria-label") == "Dangos yr ateb fel y'i dychwelwyd"
-        # the query and the answers are never touched: the English labels are still English
-        assert page.locator("td:has-text('Timely Access to Care')").count() >= 1
-        assert "rdfs:label ?label" in page.locator(".CodeMirror").first.inner_text()
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "sparql-editor-cy.png"), full_page=True)
-        english = browser.new_page()
-        english.goto(base_url + "/sparql?lang=en")
-        english.wait_for_selector("html.yasgui-ready", timeout=15_000)
-        assert english.locator(".yasqe_queryButton").first.get_attribute("title") == "Run query"
-        assert english.locator(".tabsList .tab span").first.inner_text().strip() == "Query"
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base_url + "/sparql?lang=cy")
+    page.wait_for_selector("html.yasgui-ready", timeout=15_000)
+    assert page.locator(".tabsList .tab span").first.inner_text().strip() == "Ymholiad"
+    run = page.locator(".yasqe_queryButton").first
+    assert run.get_attribute("title") == "Rhedeg yr ymholiad"
+    assert run.get_attribute("aria-label") == "Rhedeg yr ymholiad"
+    assert page.locator(".yasqe_share").first.get_attribute("title") == "Rhannu'r ymholiad"
+    assert page.locator("button.addTab").first.get_attribute("aria-label") == "Ychwanegu tab newydd"
+    run.click()
+    page.wait_for_selector("text=Mynediad Amserol at Ofal", timeout=15_000)
+    assert page.locator("input.tableFilter").get_attribute("placeholder") == "Hidlo'r ateb"
+    switches = page.locator(".tableControls .switch .label").all_inner_texts()
+    assert switches == ["Golwg syml", "Byrhau gwerthoedd hir"]
+    assert page.locator(".yasr_btn.select_table").get_attribute("title") == "Tabl"
+    assert page.locator(".yasr_btn.select_table").inner_text().strip() == "Tabl"
+    response = page.locator(".yasr_btn.select_response")
+    assert response.get_attribute("aria-label") == "Dangos yr ateb fel y'i dychwelwyd"
+    # the query and the answers are never touched: the English labels are still English
+    assert page.locator("td:has-text('Timely Access to Care')").count() >= 1
+    assert "rdfs:label ?label" in page.locator(".CodeMirror").first.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sparql-editor-cy.png"), full_page=True)
+    english = browser.new_page()
+    english.goto(base_url + "/sparql?lang=en")
+    english.wait_for_selector("html.yasgui-ready", timeout=15_000)
+    assert english.locator(".yasqe_queryButton").first.get_attribute("title") == "Run query"
+    assert english.locator(".tabsList .tab span").first.inner_text().strip() == "Query"
+    for context in browser.contexts:
+        context.close()
     assert not errors, errors
 
 
@@ -100,66 +87,61 @@ def _set_query(page, text: str) -> None:
     page.evaluate("text => document.querySelector('.CodeMirror').CodeMirror.setValue(text)", text)
 
 
-def test_the_editors_error_states_speak_welsh(base_url):
+def test_the_editors_error_states_speak_welsh(base_url, browser):
     """What the editor shows when a query is wrong, when the endpoint refuses it and when no answer
     comes: the editor's, the server's and the browser's words put into Welsh; the technical
     detail of a syntax error (a position, the tokens expected) is kept as it is."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'python3 tasks.py test' as root, or 'apt-get install chromium'")
-    from playwright.sync_api import sync_playwright
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base_url + "/sparql?lang=cy")
+    page.wait_for_selector("html.yasgui-ready", timeout=15_000)
+    run = page.locator(".yasqe_queryButton").first
+    chip = page.locator(".yasr_response_chip").first
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(base_url + "/sparql?lang=cy")
-        page.wait_for_selector("html.yasgui-ready", timeout=15_000)
-        run = page.locator(".yasqe_queryButton").first
-        chip = page.locator(".yasr_response_chip").first
+    run.click()  # a good query: the count and the time in Welsh
+    page.wait_for_selector("text=Mynediad Amserol at Ofal", timeout=15_000)
+    page.wait_for_function("() => /^Rhesi: 6; atebwyd mewn [0-9.]+ eiliad$/.test("
+                           "document.querySelector('.yasr_response_chip').innerText.trim())", timeout=5_000)
 
-        run.click()  # a good query: the count and the time in Welsh
-        page.wait_for_selector("text=Mynediad Amserol at Ofal", timeout=15_000)
-        page.wait_for_function("() => /^Rhesi: 6; atebwyd mewn [0-9.]+ eiliad$/.test("
-                               "document.querySelector('.yasr_response_chip').innerText.trim())", timeout=5_000)
+    _set_query(page, "SELECT * WHERE { ?s ?p }")  # the editor's own syntax check
+    page.locator(".parseErrorIcon").first.hover()
+    tooltip = page.locator(".yasqe_tooltip").first
+    tooltip.wait_for(timeout=5_000)
+    page.wait_for_function("() => document.querySelector('.yasqe_tooltip').innerText"
+                           ".startsWith(\"Nid yw'r llinell hon yn SPARQL dilys. Disgwylid: \")", timeout=5_000)
+    assert "This line is invalid" not in tooltip.inner_text()
 
-        _set_query(page, "SELECT * WHERE { ?s ?p }")  # the editor's own syntax check
-        page.locator(".parseErrorIcon").first.hover()
-        tooltip = page.locator(".yasqe_tooltip").first
-        tooltip.wait_for(timeout=5_000)
-        page.wait_for_function("() => document.querySelector('.yasqe_tooltip').innerText"
-                               ".startsWith(\"Nid yw'r llinell hon yn SPARQL dilys. Disgwylid: \")", timeout=5_000)
-        assert "This line is invalid" not in tooltip.inner_text()
+    run.click()  # the server's answer to the same query
+    message = page.locator(".errorResult pre").first
+    message.wait_for(timeout=15_000)
+    page.wait_for_function("() => document.querySelector('.errorResult pre').innerText"
+                           ".startsWith(\"Nid yw'r ymholiad yn SPARQL dilys: \")", timeout=5_000)
+    assert "1:25" in message.inner_text() and "Malformed" not in message.inner_text()
+    assert re.fullmatch(r"Atebwyd mewn [0-9.]+ eiliad", chip.inner_text().strip()), chip.inner_text()
 
-        run.click()  # the server's answer to the same query
-        message = page.locator(".errorResult pre").first
-        message.wait_for(timeout=15_000)
-        page.wait_for_function("() => document.querySelector('.errorResult pre').innerText"
-                               ".startsWith(\"Nid yw'r ymholiad yn SPARQL dilys: \")", timeout=5_000)
-        assert "1:25" in message.inner_text() and "Malformed" not in message.inner_text()
-        assert re.fullmatch(r"Atebwyd mewn [0-9.]+ eiliad", chip.inner_text().strip()), chip.inner_text()
+    _set_query(page, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    run.click()
+    page.wait_for_selector("text=Ni chaniateir SERVICE: nid yw'r pwynt terfyn hwn yn gwneud ceisiadau i bwyntiau "
+                           "terfyn eraill.", timeout=15_000)
 
-        _set_query(page, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
-        run.click()
-        page.wait_for_selector("text=Ni chaniateir SERVICE: nid yw'r pwynt terfyn hwn yn gwneud ceisiadau i bwyntiau "
-                               "terfyn eraill.", timeout=15_000)
+    # the endpoint down: the request never reaches the server
+    page.route("**/sparql*", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    _set_query(page, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    run.click()
+    page.wait_for_selector("text=Ni ddaeth ateb o'r pwynt terfyn: efallai ei fod i lawr, neu fod y cysylltiad "
+                           "wedi torri.", timeout=15_000)
+    assert "Failed to fetch" not in page.locator(".yasr").first.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sparql-editor-cy-endpoint-down.png"), full_page=True)
 
-        # the endpoint down: the request never reaches the server
-        page.route("**/sparql*", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
-        _set_query(page, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
-        run.click()
-        page.wait_for_selector("text=Ni ddaeth ateb o'r pwynt terfyn: efallai ei fod i lawr, neu fod y cysylltiad "
-                               "wedi torri.", timeout=15_000)
-        assert "Failed to fetch" not in page.locator(".yasr").first.inner_text()
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "sparql-editor-cy-endpoint-down.png"), full_page=True)
-
-        english = browser.new_page()  # an English page keeps the editor's own English
-        english.goto(base_url + "/sparql?lang=en")
-        english.wait_for_selector("html.yasgui-ready", timeout=15_000)
-        english.locator(".yasqe_queryButton").first.click()
-        english.wait_for_function("() => / results? in [0-9.]+ seconds?$/.test("
-                                  "document.querySelector('.yasr_response_chip').innerText.trim())", timeout=15_000)
-        browser.close()
+    english = browser.new_page()  # an English page keeps the editor's own English
+    english.goto(base_url + "/sparql?lang=en")
+    english.wait_for_selector("html.yasgui-ready", timeout=15_000)
+    english.locator(".yasqe_queryButton").first.click()
+    english.wait_for_function("() => / results? in [0-9.]+ seconds?$/.test("
+                              "document.querySelector('.yasr_response_chip').innerText.trim())", timeout=15_000)
+    for context in browser.contexts:
+        context.close()
     assert not errors, errors
 
