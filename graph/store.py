@@ -159,7 +159,9 @@ class OxigraphStore:
         self.store = ox.Store()
         for path in [artefact, *(plan_files_beside(artefact) if plans else [])]:
             try:
-                self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+                # a plain load: quicker into memory than the bulk loader, from 40 thousand quads
+                # (0.10 s against 0.12 s) to 4 million in 445 plan files (19 s against 23 s)
+                self.store.load(path=str(path), format=ox.RdfFormat.N_QUADS)
             except (SyntaxError, OSError, ValueError) as exc:
                 raise StoreError(f"cannot read the built graph {path}: {exc}") from None
         self._inferred = ox.NamedNode(str(INFERRED_GRAPH))

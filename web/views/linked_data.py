@@ -12,7 +12,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from rdflib import Graph, URIRef
 
-from nhswales_graph.build import parse_turtle
 from nhswales_graph.namespaces import ID, bind_prefixes
 from nhswales_graph.paths import default_layout
 from nhswales_graph.queries import find_query, run_named
@@ -51,6 +50,8 @@ def _respond(graph: Graph, key: str, location: str) -> Response:
 def _ontology_graph() -> Graph:
     cached = current_app.extensions.get("ontology_graph")
     if cached is None:
+        from nhswales_graph.build import parse_turtle  # here: the build's modules are slow to import
+
         layout = default_layout()
         cached = parse_turtle(layout.ontology_dir / "core.ttl", layout.root)
         current_app.extensions["ontology_graph"] = cached

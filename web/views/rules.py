@@ -19,30 +19,10 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from nhswales_graph.analysis import impact
-from nhswales_graph.applicability import Applicability
 from nhswales_graph.errors import InputFileError, Problem, QueryError, StoreError
 from nhswales_graph.namespaces import short
-from nhswales_graph.plan_graph import (
-    build_plan,
-    check_plan_id,
-    commitments_from_graph,
-    figures_from_graph,
-    keep_plan,
-    list_plans,
-    loaded_commitments,
-    plan_id_from,
-    plan_info,
-    plan_path,
-    plan_server,
-    read_saved_plan,
-)
-from nhswales_graph.plans import PlanError, check_plan, dependency_graph, read_plan
-from nhswales_graph.plans import report_csv as plan_csv
 from nhswales_graph.remote import SparqlServerStore
 from nhswales_graph.store import open_store
-from nhswales_graph.targets import check_targets, load_metrics, load_rules, read_trajectory
-from nhswales_graph.targets import report_csv as targets_csv
 
 from .. import pages
 from ..graphdata import run
@@ -71,6 +51,10 @@ def _queries() -> dict:
 def _engine() -> dict:
     """The applicability rules, dependency graph, target rules and metrics of the current store
     (built once per store: a kept plan reopens the store, and these are rebuilt with it)."""
+    from nhswales_graph.applicability import Applicability
+    from nhswales_graph.plans import dependency_graph
+    from nhswales_graph.targets import load_metrics, load_rules
+
     store = _store()
     with _lock:
         cached = current_app.extensions.get("policy_rules")
@@ -90,6 +74,8 @@ def _build_dir() -> Path:
 def _plan_server() -> SparqlServerStore | None:
     """The SPARQL server a kept plan is put on (with the Graph Store address configured as
     ``SPARQL_STORE_URL`` or ``POLICY_GRAPH_SPARQL_STORE_URL``); None for an embedded store."""
+    from nhswales_graph.plan_graph import plan_server
+
     server = plan_server(_store())
     if server is not None and current_app.config.get("SPARQL_STORE_URL"):
         server = SparqlServerStore(server.query_url, current_app.config["SPARQL_STORE_URL"], server.timeout)
@@ -213,6 +199,10 @@ def plan_form():
 
 @bp.post("/plans/check")
 def plan_upload():
+    from nhswales_graph.plan_graph import build_plan, check_plan_id, keep_plan, plan_id_from, plan_path
+    from nhswales_graph.plans import PlanError, check_plan, read_plan
+    from nhswales_graph.plans import report_csv as plan_csv
+
     organisation = request.form.get("org", "").strip()
     got = _upload("plan", PLAN_SUFFIXES)
     if isinstance(got, list):
@@ -285,6 +275,9 @@ def targets_form():
 
 @bp.post("/targets/check")
 def targets_upload():
+    from nhswales_graph.targets import check_targets, read_trajectory
+    from nhswales_graph.targets import report_csv as targets_csv
+
     organisation = request.form.get("org", "").strip()
     got = _upload("trajectory", (".csv",))
     if isinstance(got, list):
@@ -330,6 +323,8 @@ def metrics(suffix: str):
 @bp.get("/plans", defaults={"suffix": ""})
 @bp.get("/plans.<any(json, csv):suffix>")
 def plans(suffix: str):
+    from nhswales_graph.plan_graph import list_plans
+
     rows = [p.as_dict() for p in list_plans(_build_dir())]
     for row in rows:
         row.pop("path", None)
@@ -344,6 +339,10 @@ def plans(suffix: str):
 @bp.get("/plans/<path:rest>")
 def plan_page(rest: str):
     """A loaded plan (``/plans/<id>``) or its check (``/plans/<id>/check``), with twins."""
+    from nhswales_graph.plan_graph import commitments_from_graph, figures_from_graph, plan_info, read_saved_plan
+    from nhswales_graph.plans import check_plan
+    from nhswales_graph.plans import report_csv as plan_csv
+
     ident, suffix = split_suffix(rest)
     fmt = wanted_format(suffix)
     check = ident.endswith("/check")
@@ -378,6 +377,8 @@ def plan_page(rest: str):
 
 def impact_page(ident: str, fmt: str):
     """Everything downstream of an item, and the commitments of loaded plans resting on it."""
+    from nhswales_graph.analysis import impact
+
     try:
         result = impact(_store(), _queries(), ident, graph=_engine()["deps"])
         data = {"id": result.item, "label": result.label, "dependants": [d.__dict__ for d in result.dependants],
@@ -395,4 +396,6 @@ def impact_page(ident: str, fmt: str):
 
 def commitments_for(*idents: str) -> list[dict]:
     """The commitments of loaded plans that answer any of the items or justify not adopting it."""
+    from nhswales_graph.plan_graph import loaded_commitments
+
     return [c.as_dict() for c in loaded_commitments(_store(), set(idents))]
