@@ -560,21 +560,48 @@ SELECT ?planId ?id ?text ?org ?item ?link ?justification WHERE {{
 }}"""
 
 
-def loaded_commitments(store: Store, items: set[str] | None = None) -> list[LoadedCommitment]:
+_FIRST = f"""
+  {{ SELECT ?commitment ?item WHERE {{%s
+      ?commitment <{NWP.answers}>|<{NWP.justifiesNotAdopting}> ?item .
+    }} ORDER BY ?commitment ?item LIMIT %d }}"""
+
+
+def loaded_commitments(store: Store, items: set[str] | None = None,
+                       limit: int | None = None) -> list[LoadedCommitment]:
     """The commitments of the plans loaded in *store* with the items they answer or justify
-    not adopting; with *items* (ids), only those that answer one of them."""
-    sparql = _LOADED
+    not adopting, in order of plan and commitment; with *items* (ids), only those that answer
+    one of them; with *limit*, only the first so many (a page; a national deployment's plans
+    answer a popular item hundreds of times)."""
+    sparql, values = _LOADED, ""
     if items is not None:
         if not items:
             return []
-        values = " ".join(item_iri(i).n3() for i in sorted(items))
-        sparql = sparql.replace("WHERE {", f"WHERE {{\n  VALUES ?item {{ {values} }}", 1)
+        values = "\n  VALUES ?item { " + " ".join(item_iri(i).n3() for i in sorted(items)) + " }"
+    if limit is not None:
+        # the page picked first (a subquery sees only its own VALUES), so that only its
+        # commitments are read in full
+        sparql = sparql.replace("WHERE {", "WHERE {" + _FIRST % (values, max(0, limit)), 1)
+    elif values:
+        sparql = sparql.replace("WHERE {", "WHERE {" + values, 1)
     out = [LoadedCommitment(str(r["planId"]), str(r["id"]), str(r["text"]), short(str(r["org"])),
                             short(str(r["item"])),
                             "answers" if r["link"] == NWP.answers else "justifies not adopting",
                             str(r.get("justification", "")))
            for r in store.query(sparql).rows]
-    return sorted(out, key=lambda c: (c.plan, c.commitment, c.item))
+    # in the order of their IRIs (plan, then commitment), as a page is picked
+    return sorted(out, key=lambda c: (str(commitment_iri(c.plan, c.commitment)), c.item))
+
+
+def commitment_count(store: Store, items: set[str]) -> int:
+    """How many (commitment, item) pairs of the loaded plans answer one of *items* (ids) or
+    justify not adopting it: the length of :func:`loaded_commitments` for them."""
+    if not items:
+        return 0
+    values = " ".join(item_iri(i).n3() for i in sorted(items))
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?item {{ {values} }} "
+                       f"?commitment <{NWP.answers}>|<{NWP.justifiesNotAdopting}> ?item . "
+                       f"?commitment a <{NWP.Commitment}> }}").rows
+    return int(rows[0]["n"]) if rows else 0
 
 
 # --- the whole load ------------------------------------------------------------------------------
@@ -611,7 +638,8 @@ def plan_id_from(name: str) -> str:
     return ident or "plan"
 
 
-__all__ = ["LoadedCommitment", "PlanInfo", "PlanInvalidError", "build_plan", "check_plan_id", "commitment_iri",
+__all__ = ["LoadedCommitment", "PlanInfo", "PlanInvalidError", "build_plan", "check_plan_id", "commitment_count",
+           "commitment_iri",
            "drop_plan", "keep_plan", "loaded_commitments", "plan_server",
            "commitments_from_graph", "figure_iri", "figures_from_graph", "item_iri", "list_plans", "plan_files",
            "plan_graph_iri", "plan_id_from", "plan_info", "plan_iri", "plan_path", "plan_shapes", "plan_to_graph",

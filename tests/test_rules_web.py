@@ -353,3 +353,33 @@ def test_keeping_over_a_sparql_server_without_its_store_address_keeps_nothing(bu
     assert response.status_code == 503
     assert "Graph Store Protocol address" in response.get_json()["problems"][0]["message"]
     assert list_plans(build_dir) == []
+
+
+def test_item_and_trace_pages_list_the_first_commitments_and_link_to_them_all(client):
+    """A national deployment's plans answer a popular item hundreds of times: a page lists the
+    first COMMITMENT_ROWS of them (in plan and commitment order), says how many there are and
+    links to them all; the JSON twin has them all."""
+    from nhswales_web.views.browse import COMMITMENT_ROWS
+
+    item = "req-2-6-implement-listening-to-people"
+    many = COMMITMENT_ROWS + 5
+    lines = ["id,text,organisation,references"] + [
+        f'k{n:02d},"Resolve more complaints early, step {n}",{ORG},{item}' for n in range(many)]
+    kept = client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "many",
+                                             "plan": upload("many.csv", "\n".join(lines).encode())})
+    assert kept.status_code in (200, 302), kept.get_data(as_text=True)[:500]
+    everything = client.get(f"/id/{item}.json").get_json()["commitments"]
+    assert [c["commitment"] for c in everything] == [f"k{n:02d}" for n in range(many)]
+
+    for path in (f"/id/{item}", f"/id/{item}/trace"):
+        page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+        listed = [li.select_one("code").get_text() for li in page.select("ul.plan-commitments li")]
+        assert listed == [f"k{n:02d}" for n in range(COMMITMENT_ROWS)]
+        assert f"({many})" in page.select_one("#h-commitments").get_text()
+        more = page.select_one("p.more a")
+        assert more is not None and "all=1" in more["href"]
+        full = BeautifulSoup(client.get(more["href"]).get_data(as_text=True), "html.parser")
+        assert len(full.select("ul.plan-commitments li")) == many
+        assert full.select_one("p.more") is None
+    welsh = BeautifulSoup(client.get(f"/id/{item}?lang=cy").get_data(as_text=True), "html.parser")
+    assert f"o {many} ymrwymiad" in welsh.select_one("p.more").get_text()

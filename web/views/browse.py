@@ -23,6 +23,8 @@ bp = Blueprint("browse", __name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Search results shown on one HTML page; the JSON and CSV twins hold them all.
 PAGE_ROWS = 100
+#: Commitments of kept plans an item or trace page lists before a link to them all.
+COMMITMENT_ROWS = 20
 
 
 def item_href(ident: str) -> str:
@@ -64,7 +66,7 @@ def node(rest: str):
     if ident.endswith("/impact"):
         return rules.impact_page(ident.removesuffix("/impact"), fmt)
     # commitments of loaded plans change while the app runs, so they are not part of the kept page
-    data = {**pages.item(ident), "commitments": rules.commitments_for(ident)}
+    data = {**pages.item(ident), **_commitments(fmt, ident)}
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
     return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"))
@@ -78,13 +80,26 @@ def _trace(ident: str, fmt: str):
     # commitments of kept plans that answer the item or anything it traces through (read per
     # request: plans are kept and removed while the app runs)
     labels = {short(n.iri): n.label for n in tr.nodes()}
-    commitments = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in rules.commitments_for(*labels)]
+    found = _commitments(fmt, *labels)
+    found["commitments"] = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in found["commitments"]]
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
-            "steps": steps, "commitments": commitments}
+            "steps": steps, **found}
     if fmt == "html":
         extra = {"svg": render_svg(tr, item_href, plain_name, term), "tr": tr}
         return render_template("browse/trace.html", **data, **extra)
     return _respond(fmt, "", data, steps, f"{ident.replace('/', '-')}-trace")
+
+
+def _commitments(fmt: str, *idents: str) -> dict:
+    """The commitments of kept plans that answer the items: on a page the first
+    COMMITMENT_ROWS of them unless all are asked for (``?all=1``), with how many there are; in
+    the JSON and CSV twins, all."""
+    if fmt != "html" or request.args.get("all"):
+        found = rules.commitments_for(*idents)
+        return {"commitments": found, "commitment_count": len(found)}
+    found = rules.commitments_for(*idents, limit=COMMITMENT_ROWS)
+    total = len(found) if len(found) < COMMITMENT_ROWS else rules.commitment_total(*idents)
+    return {"commitments": found, "commitment_count": total}
 
 
 def _search_args() -> dict:

@@ -394,8 +394,16 @@ def impact_page(ident: str, fmt: str):
     return render_template("rules/impact.html", **data)
 
 
-def commitments_for(*idents: str) -> list[dict]:
-    """The commitments of loaded plans that answer any of the items or justify not adopting it."""
+def commitments_for(*idents: str, limit: int | None = None) -> list[dict]:
+    """The commitments of loaded plans that answer any of the items or justify not adopting it
+    (with *limit*, the first so many)."""
     from nhswales_graph.plan_graph import loaded_commitments
 
-    return [c.as_dict() for c in loaded_commitments(_store(), set(idents))]
+    return [c.as_dict() for c in loaded_commitments(_store(), set(idents), limit=limit)]
+
+
+def commitment_total(*idents: str) -> int:
+    """How many commitments :func:`commitments_for` gives for the items without a limit."""
+    from nhswales_graph.plan_graph import commitment_count
+
+    return commitment_count(_store(), set(idents))
