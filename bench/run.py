@@ -71,6 +71,7 @@ class Settings:
     stores: list[str]
     seed: int
     quick: bool
+    workers: int | None = None  # web worker processes (None: as 'policy-graph serve' chooses)
 
 
 @dataclass
@@ -280,6 +281,8 @@ def measure_store(scale: int, store: str, artefact: Path, reference: str, worklo
         cmd = [PYTHON, BENCH / "server.py", "--graph", artefact, "--store", store, "--port", str(port)]
         if store == "sparql":
             cmd += ["--sparql-url", reference + "/query"]
+        if settings.workers:
+            cmd += ["--workers", str(settings.workers)]
         log = artefact.parent / "logs" / f"{store}.log"
         base = f"http://127.0.0.1:{port}"
 
@@ -432,6 +435,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reasoners", nargs="+", choices=["owlrl", "rules"],
                         help="reasoners to time the build with (default both; quick: rules)")
     parser.add_argument("--seed", type=int, default=11, help="seed of the synthetic plans (default 11)")
+    parser.add_argument("--workers", type=int, help="web worker processes for every store (default: as "
+                        "'policy-graph serve' chooses, one per core and one more; each holds an in-memory store's "
+                        "graph, so fewer keep a large rdflib graph within memory)")
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench",
                         help="where each scale's graph, plans and server data go (default build/bench)")
     parser.add_argument("--out", type=Path, help="JSON lines file to append to (default WORKDIR/results.jsonl)")
@@ -451,7 +457,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     load_seconds=args.load_seconds or (1.0 if quick else 20.0), start_budget_s=args.start_budget,
                     reasoners=args.reasoners or (["rules"] if quick else ["owlrl", "rules"]),
                     stores=list(dict.fromkeys(args.stores)), seed=args.seed, quick=quick,
-                    request_timeout_s=args.request_timeout or (1.0 if quick else 120.0), warmup=not quick)
+                    request_timeout_s=args.request_timeout or (1.0 if quick else 120.0), warmup=not quick,
+                    workers=args.workers)
 
 
 def main(argv: list[str] | None = None) -> None:
