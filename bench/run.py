@@ -42,6 +42,8 @@ PYTHON = sys.executable
 #: Every store the service can run on; "oxigraph-server" is the outside reference (the
 #: Oxigraph server queried directly over the SPARQL protocol, no web app in between).
 STORES = ("oxigraph", "oxigraph-disk", "rdflib", "sparql", "oxigraph-server")
+#: From this scale rdflib is served by one worker process unless --workers is given.
+RDFLIB_ONE_WORKER_FROM = 100
 REFERENCE = "oxigraph-server"
 ITEM = "kde-2-1-ambulance-handover-45-minutes"
 #: The pages every store serves, as a planner would ask for them.
@@ -281,8 +283,15 @@ def measure_store(scale: int, store: str, artefact: Path, reference: str, worklo
         cmd = [PYTHON, BENCH / "server.py", "--graph", artefact, "--store", store, "--port", str(port)]
         if store == "sparql":
             cmd += ["--sparql-url", reference + "/query"]
-        if settings.workers:
-            cmd += ["--workers", str(settings.workers)]
+        workers = settings.workers
+        if workers is None and slow_store and scale >= RDFLIB_ONE_WORKER_FROM:
+            # every worker comes to hold its own copy of a Python graph (7.7 GB at 100x), so rdflib
+            # is served by one unless --workers says otherwise
+            workers = 1
+            results.add(scale=scale, kind="note", store=store, workload="workers",
+                        note=f"served by one worker process at {scale}x (--workers to choose)")
+        if workers:
+            cmd += ["--workers", str(workers)]
         log = artefact.parent / "logs" / f"{store}.log"
         base = f"http://127.0.0.1:{port}"
 
