@@ -382,4 +382,5 @@ def test_item_and_trace_pages_list_the_first_commitments_and_link_to_them_all(cl
         assert len(full.select("ul.plan-commitments li")) == many
         assert full.select_one("p.more") is None
     welsh = BeautifulSoup(client.get(f"/id/{item}?lang=cy").get_data(as_text=True), "html.parser")
-    assert f"o {many} ymrwymiad" in welsh.select_one("p.more").get_text()
+    notice = welsh.select_one("p.more").get_text(" ", strip=True)
+    assert f"o {many} ymrwymiad" in notice and f"Dangos pob un o'r {many} ymrwymiad" in notice
