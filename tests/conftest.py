@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,28 @@ def browser():
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def build_dir(built, tmp_path) -> Path:
+    """A build folder of its own holding a copy of the real artefact (plans kept beside it)."""
+    from nhswales_graph.paths import ARTEFACT_NAME
+
+    folder = tmp_path / "build"
+    folder.mkdir()
+    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
+    return folder
+
+
+@contextmanager
+def local_page(browser, base_url: str, **options):
+    """A page in a fresh browser context on *base_url* (JavaScript off unless *options* say
+    otherwise); on leaving, it asserts that everything the page fetched came from the app."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
+                                  **{"java_script_enabled": False, **options})
+    requests: list[str] = []
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    yield page
+    context.close()
+    assert requests and all(url.startswith(base_url) for url in requests), requests

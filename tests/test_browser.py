@@ -11,6 +11,7 @@ import pytest
 
 from nhswales_web import create_app
 from nhswales_web.background import serving
+from tests.conftest import local_page
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 KDE = "kde-2-1-ambulance-handover-45-minutes"
@@ -24,15 +25,9 @@ def base_url(built):
 
 @pytest.fixture
 def page(browser, base_url):
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
-                                  java_script_enabled=False)
-    requests: list[str] = []
-    page = context.new_page()
-    page.on("request", lambda r: requests.append(r.url))
-    yield page
-    context.close()
     # everything a page needs comes from the app itself
-    assert requests and all(url.startswith(base_url) for url in requests), requests
+    with local_page(browser, base_url) as page:
+        yield page
 
 
 def shot(page, name: str) -> None:

@@ -14,8 +14,8 @@ import pytest
 from nhswales_graph.paths import ARTEFACT_NAME
 from nhswales_web import create_app
 from nhswales_web.background import serving
-from tests.conftest import REAL
-from tests.test_browser import shot  # noqa: F401
+from tests.conftest import REAL, local_page
+from tests.test_browser import shot
 
 EXAMPLES = REAL.root / "examples"
 
@@ -29,15 +29,9 @@ def base_url(built, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser, base_url):  # noqa: F811 - the browser fixture of test_browser
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
-                                  java_script_enabled=False, accept_downloads=True)
-    requests: list[str] = []
-    page = context.new_page()
-    page.on("request", lambda r: requests.append(r.url))
-    yield page
-    context.close()
-    assert requests and all(url.startswith(base_url) for url in requests), requests
+def page(browser, base_url):
+    with local_page(browser, base_url, accept_downloads=True) as page:
+        yield page
 
 
 def number(page, ident: str) -> int:

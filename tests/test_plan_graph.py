@@ -53,15 +53,6 @@ def figures(store, queries):
     return read_trajectory_file(EXAMPLE_TRAJECTORY, load_metrics(store, queries))
 
 
-@pytest.fixture
-def build_dir(built, tmp_path):
-    """A build folder of its own holding a copy of the real artefact."""
-    folder = tmp_path / "build"
-    folder.mkdir()
-    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
-    return folder
-
-
 def digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

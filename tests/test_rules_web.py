@@ -28,14 +28,6 @@ ORG = "swansea-bay-uhb"
 
 
 @pytest.fixture
-def build_dir(built, tmp_path):
-    folder = tmp_path / "build"
-    folder.mkdir()
-    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
-    return folder
-
-
-@pytest.fixture
 def app(build_dir):
     return create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "SPARQL_WORKERS": 1})
 
