@@ -7,6 +7,7 @@ obligations of a subject, a rendered document) are cached here too.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -135,6 +136,9 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
     def load() -> None:
         time.sleep(delay_s)
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
+        # and what pages import when first used (left out of the start, so the first answer is quick)
+        for module in ("networkx", "nhswales_graph.plan_graph", "nhswales_graph.analysis"):
+            importlib.import_module(module)
 
     thread = threading.Thread(target=load, name="catalogue-warm-up", daemon=True)
     thread.start()
