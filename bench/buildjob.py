@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """One measured build, in its own process so its peak memory is its own: the policy graph
-built by ``nhswales_graph.build`` (its stage timings come from the build's own API), then, at
+built by ``graph.build.pipeline`` (its stage timings come from the build's own API), then, at
 a scale above 1, the synthetic organisations' plans generated and ingested as the service
 ingests a plan (converted, validated on its own, written as a named graph next to the
 artefact), then the on-disk store prepared from it all. Prints one JSON object with every
@@ -18,12 +18,12 @@ import sys
 import time
 from pathlib import Path
 
-from nhswales_graph.build import build
-from nhswales_graph.errors import PolicyGraphError
-from nhswales_graph.paths import default_layout
-from nhswales_graph.store import prepare_disk_store
+from graph.build.pipeline import build
+from graph.errors import PolicyGraphError
+from graph.paths import default_layout
+from graph.store import prepare_disk_store
 
-#: The build's stages (named by graph/build.py) grouped into the phases the bench reports.
+#: The build's stages (named by graph/build/pipeline.py) grouped into the phases the bench reports.
 PHASES = {
     "checking sources": "parse/read", "reading ontology": "parse/read", "reading shapes": "parse/read",
     "reading data": "parse/read", "locating sections": "quote location", "locating quotes": "quote location",

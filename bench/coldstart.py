@@ -24,9 +24,10 @@ import json, sys, time
 started = float(sys.argv[1])
 t0 = time.perf_counter()
 interpreter = time.time() - started
-from nhswales_web import create_app
-from nhswales_web.views import browse, linked_data, rules, site, sparql  # noqa: F401 - what create_app imports
-from nhswales_graph.store import open_store
+from web import create_app
+from web.endpoint import linked_data, sparql  # noqa: F401 - what create_app imports
+from web.views import browse, rules, site  # noqa: F401
+from graph.store import open_store
 from pathlib import Path
 sys.path.insert(0, "bench")
 from server import bench as bench_routes

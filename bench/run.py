@@ -32,10 +32,10 @@ from pathlib import Path
 from measure import ROOT, free_port, memory_mb, run_facts, summary, wait_for
 from rdflib import URIRef
 
-from nhswales_graph.errors import StoreError
-from nhswales_graph.namespaces import entity
-from nhswales_graph.queries import example_text, example_value, load_queries
-from nhswales_graph.remote import SparqlServerStore, inline_bindings
+from graph.errors import StoreError
+from graph.namespaces import entity
+from graph.queries import example_text, example_value, load_queries
+from graph.store.remote import SparqlServerStore, inline_bindings
 
 BENCH = Path(__file__).resolve().parent
 PYTHON = sys.executable
@@ -410,7 +410,7 @@ def run_scale(scale: int, settings: Settings, workroot: Path, results: Results) 
 
 
 def available_stores() -> set[str]:
-    from nhswales_graph import store
+    from graph import store
 
     return {*store.STORES, "sparql", REFERENCE}
 

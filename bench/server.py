@@ -16,19 +16,19 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 
-from nhswales_graph.paths import default_layout
-from nhswales_graph.store import prepare_disk_store
-from nhswales_web import create_app
-from nhswales_web.catalogue import load_if_serial, warm_up
-from nhswales_web.graphdata import plain
-from nhswales_web.wsgi_server import serve
+from graph.paths import default_layout
+from graph.store import prepare_disk_store
+from web import create_app
+from web.catalogue import load_if_serial, warm_up
+from web.graphdata import plain
+from web.wsgi_server import serve
 
 bench = Blueprint("bench", __name__)
 
 
 @bench.get("/bench/query/<name>")
 def named_query(name: str):
-    from nhswales_graph.queries import find_query, run_named
+    from graph.queries import find_query, run_named
 
     query = find_query(current_app.extensions["policy_queries"], name)
     result = run_named(current_app.extensions["policy_store"], query, request.args.to_dict())
@@ -56,7 +56,7 @@ def main() -> None:
     if args.werkzeug:
         from werkzeug.serving import make_server
 
-        from nhswales_web.background import QuietHandler
+        from web.background import QuietHandler
 
         app = make_app()
         warm_up(app)

@@ -16,12 +16,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from nhswales_graph.namespaces import short
-from nhswales_graph.plan_graph import plan_to_graph, plans_dir, save_plan, validate_plan
-from nhswales_graph.plans import Commitment
-from nhswales_graph.queries import load_queries, run_named
-from nhswales_graph.store import OxigraphStore
-from nhswales_graph.targets import Figure, parse_period
+from graph.namespaces import short
+from graph.queries import load_queries, run_named
+from graph.rules.plan_graph import plan_to_graph, plans_dir, save_plan, validate_plan
+from graph.rules.plans import Commitment
+from graph.rules.targets import Figure, parse_period
+from graph.store import OxigraphStore
 
 VERSIONS = ("imtp", "q1-refresh", "q2-refresh", "q3-refresh")
 FIRST_YEAR = 2026

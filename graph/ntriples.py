@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from .errors import PolicyGraphError
+from graph.errors import PolicyGraphError
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 #: what N-Triples' IRIREF does not allow unescaped (control characters and space included)

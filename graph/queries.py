@@ -28,10 +28,10 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from .errors import QueryError
-from .namespaces import PREFIXES, entity
-from .paths import default_layout
-from .store import QueryResult, Store
+from graph.errors import QueryError
+from graph.namespaces import PREFIXES, entity
+from graph.paths import default_layout
+from graph.store import QueryResult, Store
 
 PARAM_TYPES = ("iri", "string", "date", "integer", "decimal")
 _HEADER = re.compile(r"^#\s*(title|description|param)(?:@(cy))?:\s*(.*)$")

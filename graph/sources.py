@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, Problem, SourceChangedError
-from .yamlfile import Located, read_yaml
+from graph.errors import BuildError, Problem, SourceChangedError
+from graph.yamlfile import Located, read_yaml
 
 RECORD_FILE = "sources.yaml"
 

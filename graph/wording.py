@@ -13,10 +13,10 @@ from __future__ import annotations
 import gettext as _gettext
 from dataclasses import dataclass, field
 
-from .cli_language import translations
-from .namespaces import short
-from .queries import NamedQuery, run_named
-from .store import Store
+from graph.language import translations
+from graph.namespaces import short
+from graph.queries import NamedQuery, run_named
+from graph.store import Store
 
 
 @dataclass

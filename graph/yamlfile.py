@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import BuildError, Problem
+from graph.errors import BuildError, Problem
 
 
 class Located(dict):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_graph.build import BuildResult, build
-from nhswales_graph.paths import Layout, default_layout
-from nhswales_graph.queries import load_queries
-from nhswales_graph.store import OxigraphStore, RdflibStore
+from graph.build.pipeline import BuildResult, build
+from graph.paths import Layout, default_layout
+from graph.queries import load_queries
+from graph.store import OxigraphStore, RdflibStore
 
 REAL = default_layout()
 
@@ -133,7 +133,7 @@ def browser():
 @pytest.fixture
 def build_dir(built, tmp_path) -> Path:
     """A build folder of its own holding a copy of the real artefact (plans kept beside it)."""
-    from nhswales_graph.paths import ARTEFACT_NAME
+    from graph.paths import ARTEFACT_NAME
 
     folder = tmp_path / "build"
     folder.mkdir()

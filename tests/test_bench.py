@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_graph.queries import load_queries
-from nhswales_graph.store import RdflibStore
+from graph.queries import load_queries
+from graph.store import RdflibStore
 
 ROOT = Path(__file__).resolve().parent.parent
 STORES = {"oxigraph", "oxigraph-disk", "rdflib", "sparql", "oxigraph-server"}
@@ -82,7 +82,7 @@ def test_the_rdflib_store_answers_concurrent_requests(run, queries):
     at once (as the threaded web server makes them); the store now answers one query at a time."""
     import threading
 
-    from nhswales_graph.queries import run_named
+    from graph.queries import run_named
 
     rdflib_store = RdflibStore(run[2])
     names = ["label", "kinds", "literals", "passage", "upward_links", "priorities", "targets", "metrics"] * 2
@@ -105,6 +105,6 @@ def test_the_rdflib_store_answers_concurrent_requests(run, queries):
 
 
 def _example(query) -> dict[str, str]:
-    from nhswales_graph.queries import example_value
+    from graph.queries import example_value
 
     return {p.name: example_value(p) for p in query.parameters if example_value(p)}

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_web import create_app
-from nhswales_web.background import serving
 from tests.conftest import local_page
+from web import create_app
+from web.background import serving
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 KDE = "kde-2-1-ambulance-handover-45-minutes"

@@ -11,11 +11,11 @@ import shutil
 
 import pytest
 
-from nhswales_graph.paths import ARTEFACT_NAME
-from nhswales_web import create_app
-from nhswales_web.background import serving
+from graph.paths import ARTEFACT_NAME
 from tests.conftest import REAL, local_page
 from tests.test_browser import shot
+from web import create_app
+from web.background import serving
 
 EXAMPLES = REAL.root / "examples"
 

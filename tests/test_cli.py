@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from nhswales_graph.cli import main
+from graph.cli import main
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 

@@ -20,9 +20,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from nhswales_graph import cli_language
-from nhswales_graph.cli import main, make_parser
-from nhswales_graph.cli_language import language_from_environment, ngettext, speaking, split_language
+from graph import language as cli_language
+from graph.cli import main, make_parser
+from graph.language import language_from_environment, ngettext, speaking, split_language
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "graph/locale"
@@ -217,7 +217,7 @@ def test_the_installed_command_speaks_welsh_in_a_welsh_locale():
 
 # --- the reports in Welsh -------------------------------------------------------------------
 
-REPORT_MODULES = ("trace", "applicability", "targets", "plans", "analysis", "wording")
+REPORT_MODULES = ("rules/trace", "rules/applicability", "rules/targets", "rules/plans", "rules/analysis", "wording")
 EXAMPLES = ROOT / "examples"
 
 
@@ -285,8 +285,8 @@ def test_why_an_obligation_applies_in_welsh_with_its_rules(capsys, built):
 
 
 def test_the_library_explains_in_welsh_only_when_asked(store, queries):
-    from nhswales_graph.applicability import Applicability
-    from nhswales_graph.wording import wording
+    from graph.rules.applicability import Applicability
+    from graph.wording import wording
 
     english = Applicability(store, queries).explain("wast", "kde-2-1-ambulance-handover-45-minutes")
     welsh = Applicability(store, queries, wording(store, queries, "cy")).explain(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from nhswales_graph.queries import find_query, run_named
+from graph.queries import find_query, run_named
 
 NWP = "PREFIX nwp: <https://w3id.org/nhs-wales-planning/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#> "
 HEALTH_BOARDS = ["aneurin-bevan-uhb", "betsi-cadwaladr-uhb", "cardiff-and-vale-uhb", "cwm-taf-morgannwg-uhb",

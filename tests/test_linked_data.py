@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from nhswales_web import create_app
+from web import create_app
 
 ID = Namespace("https://w3id.org/nhs-wales-planning/id/")
 NWP = Namespace("https://w3id.org/nhs-wales-planning/ontology#")

@@ -10,9 +10,9 @@ import yaml
 from rdflib import Dataset, URIRef
 from rdflib.namespace import RDFS
 
-from nhswales_graph.build import build
-from nhswales_graph.errors import BuildError
-from nhswales_graph.namespaces import entity
+from graph.build.pipeline import build
+from graph.errors import BuildError
+from graph.namespaces import entity
 
 CASES = yaml.safe_load((Path(__file__).parent / "data/bad/cases.yaml").read_text(encoding="utf-8"))
 

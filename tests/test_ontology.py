@@ -6,8 +6,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from nhswales_graph.build import load_ontology, parse_turtle
-from nhswales_graph.namespaces import NWP
+from graph.build.pipeline import load_ontology, parse_turtle
+from graph.namespaces import NWP
 from tests.conftest import REAL
 
 

@@ -12,10 +12,10 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDF
 
-from nhswales_graph.errors import Problem
-from nhswales_graph.namespaces import ID, NWP
-from nhswales_graph.paths import ARTEFACT_NAME
-from nhswales_graph.plan_graph import (
+from graph.errors import Problem
+from graph.namespaces import ID, NWP
+from graph.paths import ARTEFACT_NAME
+from graph.rules.plan_graph import (
     PlanInvalidError,
     build_plan,
     check_plan_id,
@@ -32,9 +32,9 @@ from nhswales_graph.plan_graph import (
     save_plan,
     validate_plan,
 )
-from nhswales_graph.plans import Commitment, PlanError, read_plan
-from nhswales_graph.store import OxigraphStore, RdflibStore
-from nhswales_graph.targets import load_metrics, read_trajectory_file
+from graph.rules.plans import Commitment, PlanError, read_plan
+from graph.rules.targets import load_metrics, read_trajectory_file
+from graph.store import OxigraphStore, RdflibStore
 from tests.conftest import REAL
 from tests.test_remote_store import oxigraph_server
 
@@ -214,7 +214,7 @@ def test_saved_plan_is_what_rdflib_writes_and_reads_back_the_same(case, commitme
     import pyoxigraph as ox
     from rdflib.compare import isomorphic
 
-    from nhswales_graph.store import to_rdflib
+    from graph.store import to_rdflib
 
     if case == "illustrative":
         graph = plan_to_graph("demo", ORG, commitments, figures, "Illustrative plan", source="illustrative-plan.csv")
@@ -270,7 +270,7 @@ def test_due_dates_keep_their_wording():
 
 
 def test_cli_plan_load_list_check_and_remove(build_dir, capsys, monkeypatch):
-    from nhswales_graph.cli import main
+    from graph.cli import main
 
     monkeypatch.chdir(build_dir.parent)
     graph = ["--graph", str(build_dir / ARTEFACT_NAME)]
@@ -301,8 +301,8 @@ def test_cli_plan_load_list_check_and_remove(build_dir, capsys, monkeypatch):
 
 
 def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, capsys):
-    from nhswales_graph.cli import main
-    from nhswales_graph.store import OxigraphDiskStore, disk_store_location, disk_store_stamp, prepare_disk_store
+    from graph.cli import main
+    from graph.store import OxigraphDiskStore, disk_store_location, disk_store_stamp, prepare_disk_store
 
     artefact = build_dir / ARTEFACT_NAME
     location = prepare_disk_store(artefact)
@@ -346,7 +346,7 @@ def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, 
 
 
 def test_cli_failed_load_leaves_nothing(build_dir, tmp_path, capsys):
-    from nhswales_graph.cli import main
+    from graph.cli import main
 
     bad = tmp_path / "plan.csv"
     bad.write_text("id,text,organisation,references,metrics\n"
@@ -364,7 +364,7 @@ def test_cli_failed_load_leaves_nothing(build_dir, tmp_path, capsys):
 
 
 def test_cli_applies_filters_by_topic_with_narrower_topics(built, capsys):
-    from nhswales_graph.cli import main
+    from graph.cli import main
 
     graph = ["--graph", str(built.artefact), "--format", "json"]
     assert main(["applies", ORG, "--topic", "topic-planned-care", *graph]) == 0
@@ -377,7 +377,7 @@ def test_cli_applies_filters_by_topic_with_narrower_topics(built, capsys):
 
 
 def test_push_sends_the_plan_graphs_too(build_dir, commitments, tmp_path):
-    from nhswales_graph.remote import SparqlServerStore
+    from graph.store.remote import SparqlServerStore
 
     save_plan(build_dir, "demo", plan_to_graph("demo", ORG, commitments))
     with oxigraph_server(tmp_path / "oxigraph") as (query_url, store_url):
@@ -395,7 +395,7 @@ def test_push_sends_the_plan_graphs_too(build_dir, commitments, tmp_path):
 @pytest.fixture(scope="module")
 def sparql_server(built, tmp_path_factory):
     """An Oxigraph server holding the policy graph, as ``policy-graph push`` leaves it."""
-    from nhswales_graph.remote import SparqlServerStore
+    from graph.store.remote import SparqlServerStore
 
     with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as (query_url, store_url):
         SparqlServerStore(query_url, store_url).load(built.artefact)
@@ -403,16 +403,16 @@ def sparql_server(built, tmp_path_factory):
 
 
 def _commitments_on(query_url: str, plan_id: str) -> int:
-    from nhswales_graph.remote import SparqlServerStore
+    from graph.store.remote import SparqlServerStore
 
     ask = f"SELECT (COUNT(?c) AS ?n) WHERE {{ GRAPH <{plan_graph_iri(plan_id)}> {{ ?c a <{NWP.Commitment}> }} }}"
     return int(SparqlServerStore(query_url).query(ask).rows[0]["n"])
 
 
 def test_cli_plan_load_and_remove_on_a_sparql_server(build_dir, sparql_server, monkeypatch, capsys):
-    from nhswales_graph.cli import main
-    from nhswales_graph.plan_graph import loaded_commitments
-    from nhswales_graph.store import open_store
+    from graph.cli import main
+    from graph.rules.plan_graph import loaded_commitments
+    from graph.store import open_store
 
     query_url, store_url = sparql_server
     for name, value in (("POLICY_GRAPH_STORE", "sparql"), ("POLICY_GRAPH_SPARQL_URL", query_url),
@@ -435,10 +435,10 @@ def test_cli_plan_load_and_remove_on_a_sparql_server(build_dir, sparql_server, m
 
 
 def test_a_plan_the_server_refuses_is_kept_nowhere(build_dir, sparql_server, commitments, store, monkeypatch, capsys):
-    from nhswales_graph.cli import main
-    from nhswales_graph.errors import StoreError
-    from nhswales_graph.plan_graph import keep_plan
-    from nhswales_graph.remote import SparqlServerStore
+    from graph.cli import main
+    from graph.errors import StoreError
+    from graph.rules.plan_graph import keep_plan
+    from graph.store.remote import SparqlServerStore
 
     query_url, store_url = sparql_server
     graph = build_plan("refused", ORG, commitments, store)

@@ -8,18 +8,12 @@ import json
 
 import pytest
 
-from nhswales_graph.analysis import BASIS_KINDS, impact, most_relied_on, orphans
-from nhswales_graph.applicability import Applicability
-from nhswales_graph.cli import main
-from nhswales_graph.errors import QueryError
-from nhswales_graph.plans import (
-    PlanError,
-    check_plan,
-    dependency_graph,
-    read_plan,
-    report_csv,
-    report_html,
-)
+from graph.cli import main
+from graph.errors import QueryError
+from graph.reports.plans import report_csv, report_html
+from graph.rules.analysis import BASIS_KINDS, impact, most_relied_on, orphans
+from graph.rules.applicability import Applicability
+from graph.rules.plans import PlanError, check_plan, dependency_graph, read_plan
 from tests.conftest import REAL
 
 EXAMPLE_PLAN = REAL.root / "examples" / "illustrative-plan.csv"

@@ -6,10 +6,10 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
-from nhswales_graph.build import build
-from nhswales_graph.errors import BuildError
-from nhswales_graph.namespaces import NWP, OA
-from nhswales_graph.provenance import line_and_column, locate_quote
+from graph.build.pipeline import build
+from graph.build.provenance import line_and_column, locate_quote
+from graph.errors import BuildError
+from graph.namespaces import NWP, OA
 
 TEXT = "Alpha beta.\nHealth boards must deliver care.\nHealth boards must deliver care.\nOmega – end."
 
@@ -48,7 +48,7 @@ def test_quote_outside_its_section_is_reported_as_such():
 
 
 def test_every_passage_in_the_real_graph_matches_its_source_text(built, store):
-    from nhswales_graph.sources import load_sources
+    from graph.sources import load_sources
     from tests.conftest import REAL
 
     texts = {f"https://w3id.org/nhs-wales-planning/id/{d.id}": d.text

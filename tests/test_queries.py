@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nhswales_graph.cli import _cell
-from nhswales_graph.errors import QueryError
-from nhswales_graph.queries import (
+from graph.cli.output import _cell
+from graph.errors import QueryError
+from graph.queries import (
     bind_parameters,
     example_text,
     example_value,

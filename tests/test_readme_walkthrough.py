@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_graph.cli import main
-from nhswales_graph.paths import ARTEFACT_NAME, default_layout
+from graph.cli import main
+from graph.paths import ARTEFACT_NAME, default_layout
 
 REAL = default_layout()
 README = REAL.root / "README.md"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_graph.errors import StoreError
-from nhswales_graph.remote import SparqlServerStore, inline_bindings
-from nhswales_graph.store import open_store
-from nhswales_graph.trace import trace
-from nhswales_web import create_app
+from graph.errors import StoreError
+from graph.rules.trace import trace
+from graph.store import open_store
+from graph.store.remote import SparqlServerStore, inline_bindings
 from tests.test_queries import CASES
 from tests.test_stores import _answer
+from web import create_app
 
 OXIGRAPH = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "oxigraph"
 
@@ -111,7 +111,7 @@ def test_bindings_are_inlined_as_terms():
 
 
 def test_push_command_loads_the_build(server, built, capsys):
-    from nhswales_graph.cli import main
+    from graph.cli import main
 
     remote = server[0]
     assert main(["push", "--query-url", remote.query_url, "--store-url", remote.store_url,
@@ -122,7 +122,7 @@ def test_push_command_loads_the_build(server, built, capsys):
 
 
 def test_push_to_an_unreachable_server_is_a_clear_error(built, capsys):
-    from nhswales_graph.cli import main
+    from graph.cli import main
 
     port = _free_port()
     assert main(["push", "--query-url", f"http://127.0.0.1:{port}/query", "--store-url",

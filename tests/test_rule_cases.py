@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nhswales_graph.applicability import Applicability
-from nhswales_graph.targets import TrajectoryError, check_targets, load_metrics, read_trajectory
+from graph.rules.applicability import Applicability
+from graph.rules.targets import TrajectoryError, check_targets, load_metrics, read_trajectory
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -50,7 +50,7 @@ def test_cases_are_well_formed():
 
 @pytest.mark.parametrize("case", APPLICABILITY + TARGETS, ids=[c["name"] for c in APPLICABILITY + TARGETS])
 def test_case_cites_a_passage_of_the_graph(store, queries, case):
-    from nhswales_graph.queries import run_named
+    from graph.queries import run_named
 
     rows = run_named(store, queries["passage"], {"passage": case["cites"]}).rows
     assert rows, f"case cites {case['cites']}, which is not a passage of the graph"

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from nhswales_graph.applicability import Applicability
-from nhswales_graph.cli import main
-from nhswales_graph.errors import QueryError
-from nhswales_graph.namespaces import NWP
-from nhswales_graph.targets import (
+from graph.cli import main
+from graph.errors import QueryError
+from graph.namespaces import NWP
+from graph.rules.applicability import Applicability
+from graph.rules.targets import (
     MET,
     NOT_ASSESSABLE,
     NOT_MET,
@@ -134,7 +134,7 @@ def test_every_target_in_the_graph_is_a_rule(store, queries):
 
 
 def REAL_ID(ident: str) -> str:  # noqa: N802 - reads as the IRI constructor it stands for
-    from nhswales_graph.namespaces import entity
+    from graph.namespaces import entity
     return entity(ident)
 
 

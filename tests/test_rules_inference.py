@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from nhswales_graph.build import build
-from nhswales_graph.errors import BuildError
-from nhswales_graph.infer import infer
-from nhswales_graph.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from graph.build.infer import infer
+from graph.build.pipeline import build
+from graph.errors import BuildError
+from graph.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 
 def _graphs(artefact) -> dict[str, Graph]:

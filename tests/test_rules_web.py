@@ -17,11 +17,11 @@ from markupsafe import escape
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from nhswales_graph.paths import ARTEFACT_NAME
-from nhswales_graph.plan_graph import list_plans
-from nhswales_web import create_app
+from graph.paths import ARTEFACT_NAME
+from graph.rules.plan_graph import list_plans
 from tests.conftest import REAL
 from tests.test_plan_graph import sparql_server  # noqa: F401 (a fixture)
+from web import create_app
 
 EXAMPLES = REAL.root / "examples"
 ORG = "swansea-bay-uhb"
@@ -330,8 +330,8 @@ def test_keeping_a_plan_over_a_sparql_server_puts_its_graph_there(build_dir, spa
     assert {(c["plan"], c["commitment"]) for c in item["commitments"]} == {("served", "c07")}
     trace = other.get("/id/target-uec-action-1-outcome-1/trace.json").get_json()
     assert ("served", "c04") in {(c["plan"], c["commitment"]) for c in trace["commitments"]}
-    from nhswales_graph.plan_graph import drop_plan, plan_server
-    from nhswales_graph.remote import SparqlServerStore
+    from graph.rules.plan_graph import drop_plan, plan_server
+    from graph.store.remote import SparqlServerStore
 
     drop_plan(build_dir, "served", plan_server(SparqlServerStore(query_url, store_url)))
     assert other.get("/id/req-2-6-implement-listening-to-people.json").get_json()["commitments"] == []
@@ -351,7 +351,7 @@ def test_item_and_trace_pages_list_the_first_commitments_and_link_to_them_all(cl
     """A national deployment's plans answer a popular item hundreds of times: a page lists the
     first COMMITMENT_ROWS of them (in plan and commitment order), says how many there are and
     links to them all; the JSON twin has them all."""
-    from nhswales_web.views.browse import COMMITMENT_ROWS
+    from web.views.browse import COMMITMENT_ROWS
 
     item = "req-2-6-implement-listening-to-people"
     many = COMMITMENT_ROWS + 5

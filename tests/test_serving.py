@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_graph.store import disk_store_location
-from nhswales_web.wsgi_server import gunicorn_available
+from graph.store import disk_store_location
+from web.wsgi_server import gunicorn_available
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOKUPS = ["/id/wast.json", "/id/hywel-dda-uhb.json", "/id/kde-2-1-rtt-104-weeks.json", "/metrics.json"]
@@ -40,7 +40,7 @@ def children(pid: int) -> list[int]:
 
 def start(artefact: Path, env: dict, prelude: str = "") -> tuple[subprocess.Popen, str]:
     port = free_port()
-    code = f"{prelude}import sys; from nhswales_graph.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"{prelude}import sys; from graph.cli import main; sys.exit(main(sys.argv[1:]))"
     process = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--graph", str(artefact)],
                                env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
@@ -109,7 +109,7 @@ def test_serve_falls_back_to_werkzeug_without_gunicorn(artefact):
 
 
 def test_a_bad_worker_count_is_a_clear_error(artefact):
-    code = "import sys; from nhswales_graph.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from graph.cli import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run([sys.executable, "-c", code, "serve", "--port", str(free_port()), "--graph", str(artefact)],
                           env={**os.environ, "POLICY_GRAPH_WORKERS": "many"}, capture_output=True, text=True,
                           cwd=ROOT, timeout=120)

@@ -8,9 +8,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
-from nhswales_graph.errors import StoreError
-from nhswales_graph.namespaces import ID, NWP
-from nhswales_graph.plan_graph import (
+from graph.build.validate import validate
+from graph.errors import StoreError
+from graph.namespaces import ID, NWP
+from graph.rules.plan_graph import (
     commitment_iri,
     figure_iri,
     plan_iri,
@@ -18,10 +19,9 @@ from nhswales_graph.plan_graph import (
     plan_to_graph,
     validate_plan,
 )
-from nhswales_graph.plans import read_plan
-from nhswales_graph.shape_checks import UnsupportedShapeError, check_shapes, compile_shapes
-from nhswales_graph.targets import load_metrics, read_trajectory_file
-from nhswales_graph.validate import validate
+from graph.rules.plans import read_plan
+from graph.rules.shape_checks import UnsupportedShapeError, check_shapes, compile_shapes
+from graph.rules.targets import load_metrics, read_trajectory_file
 from tests.conftest import REAL
 
 EXAMPLE_PLAN = REAL.root / "examples" / "illustrative-plan.csv"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nhswales_graph.build import build
-from nhswales_graph.errors import SourceChangedError
-from nhswales_graph.sources import load_sources, sha256_of
+from graph.build.pipeline import build
+from graph.errors import SourceChangedError
+from graph.sources import load_sources, sha256_of
 from tests.conftest import REAL
 
 

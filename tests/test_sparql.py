@@ -21,8 +21,8 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, XML, SPARQLWrapper
 
-from nhswales_web import create_app
-from nhswales_web.background import serving
+from web import create_app
+from web.background import serving
 
 PRIORITIES = ("PREFIX nwp: <https://w3id.org/nhs-wales-planning/ontology#> "
               "SELECT ?p WHERE { ?p a nwp:StrategicPriority } ORDER BY ?p")
@@ -299,8 +299,8 @@ def test_describe_answers_with_rdf(endpoint):
 
 
 def test_an_answer_over_the_size_cap_is_refused(built):
-    from nhswales_graph.store import OxigraphStore
-    from nhswales_web.sparql_worker import Job, execute
+    from graph.store import OxigraphStore
+    from web.endpoint.worker import Job, execute
 
     store = OxigraphStore(built.artefact).store
     query = "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nhswales_web import create_app
-from nhswales_web.background import serving
+from web import create_app
+from web.background import serving
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

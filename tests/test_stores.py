@@ -10,9 +10,9 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from nhswales_graph.errors import StoreError
-from nhswales_graph.queries import find_query, run_named
-from nhswales_graph.store import OxigraphDiskStore, OxigraphStore, RdflibStore, disk_store_location, open_store
+from graph.errors import StoreError
+from graph.queries import find_query, run_named
+from graph.store import OxigraphDiskStore, OxigraphStore, RdflibStore, disk_store_location, open_store
 from tests.test_queries import CASES
 
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int, XSD.long}

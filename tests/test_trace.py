@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from nhswales_graph.errors import QueryError
-from nhswales_graph.trace import format_trace, trace
+from graph.errors import QueryError
+from graph.reports.trace import format_trace
+from graph.rules.trace import trace
 
 EXPECTATIONS = ["kde-2-1-ambulance-handover-45-minutes", "kde-2-1-ed-12-hour-waits", "kde-2-1-rtt-104-weeks",
                 "kde-2-1-diagnostics-8-weeks", "kde-2-1-cancer-75-percent-and-backlog"]

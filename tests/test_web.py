@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nhswales_web import create_app
+from web import create_app
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_home_has_a_json_twin_with_counts(client, store):
 
 
 def test_the_app_refuses_to_start_without_a_built_graph(tmp_path):
-    from nhswales_graph.errors import StoreError
+    from graph.errors import StoreError
 
     with pytest.raises(StoreError, match="run 'policy-graph build' first"):
         create_app({"GRAPH_PATH": str(tmp_path / "missing.nq")})

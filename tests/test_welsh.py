@@ -16,7 +16,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
-from nhswales_web import create_app
+from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "web/translations/cy/LC_MESSAGES/messages.po"
@@ -342,7 +342,7 @@ def test_a_page_shows_its_count_in_welsh(client):
 # --- the named queries ----------------------------------------------------------------------
 
 def test_every_named_query_has_welsh():
-    from nhswales_graph.queries import load_queries
+    from graph.queries import load_queries
 
     queries = load_queries(ROOT / "queries")
     assert len(queries) >= 30
@@ -353,8 +353,8 @@ def test_every_named_query_has_welsh():
 
 
 def test_a_welsh_header_for_an_undeclared_parameter_is_refused(tmp_path):
-    from nhswales_graph.errors import QueryError
-    from nhswales_graph.queries import parse_query_file
+    from graph.errors import QueryError
+    from graph.queries import parse_query_file
 
     path = tmp_path / "q.rq"
     path.write_text("# title: T\n# description: D\n# param: node iri required -- a node (x)\n"
@@ -417,7 +417,7 @@ def test_node_links_are_the_url_maps_own(app, query):
     builds, with the language carried the same way."""
     from flask import url_for
 
-    from nhswales_web.i18n import node_url
+    from web.i18n import node_url
 
     with app.test_request_context("/search" + query):
         ids = [*list(app.extensions["policy_catalogue"].entries)[:300], "nwp:HealthBoard",

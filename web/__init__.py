@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
-from nhswales_graph.paths import ARTEFACT_NAME, default_layout
-from nhswales_graph.queries import load_queries
-from nhswales_graph.sources import load_sources
-from nhswales_graph.store import open_store
+from graph.api import PolicyGraph
+from graph.paths import ARTEFACT_NAME, default_layout
+
+
+def policy_graph() -> PolicyGraph:
+    """The library over the graph this app serves."""
+    return current_app.extensions["policy_graph"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,7 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SOURCES_DIR=str(layout.sources_dir),
         STORE=None,  # "oxigraph" (default), "rdflib", or "sparql" with SPARQL_SERVER_URL
         SPARQL_SERVER_URL=None,
-        # The public SPARQL endpoint's limits (see web/views/sparql.py).
+        # where a kept plan is put on that server (Graph Store Protocol); else POLICY_GRAPH_SPARQL_STORE_URL
+        SPARQL_STORE_URL=None,
+        # The public SPARQL endpoint's limits (see web/endpoint/sparql.py).
         SPARQL_TIMEOUT=5.0,
         SPARQL_MAX_ROWS=10_000,
         SPARQL_MAX_BYTES=10_000_000,
@@ -36,12 +41,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["policy_store"] = open_store(Path(app.config["GRAPH_PATH"]), app.config["STORE"],
-                                                app.config.get("SPARQL_SERVER_URL"))
-    app.extensions["policy_queries"] = load_queries(Path(app.config["QUERIES_DIR"]))
-    app.extensions["policy_attribution"] = load_sources(Path(app.config["SOURCES_DIR"])).attribution
+    graph = PolicyGraph.open(Path(app.config["GRAPH_PATH"]), app.config["STORE"], app.config.get("SPARQL_SERVER_URL"),
+                             app.config.get("SPARQL_STORE_URL"), queries_dir=Path(app.config["QUERIES_DIR"]),
+                             sources_dir=Path(app.config["SOURCES_DIR"]))
+    app.extensions["policy_graph"] = graph
+    app.extensions["policy_attribution"] = graph.sources().attribution
 
-    from .i18n import init_app as init_languages
+    @app.before_request
+    def follow_the_plans() -> None:
+        # a plan kept or removed by another worker or the command line is seen by this request
+        graph.refresh()
+
+    from web.i18n import init_app as init_languages
 
     init_languages(app)
 
@@ -49,15 +60,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def attribution() -> dict[str, str]:
         return {"attribution": app.extensions["policy_attribution"]}
 
-    from .views import browse, site
+    from web.views import browse, site
 
     app.register_blueprint(site.bp)
     app.register_blueprint(browse.bp)
-    from .views import linked_data, sparql
+    from web.endpoint import linked_data, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(linked_data.bp)
-    from .views import rules
+    from web.views import rules
 
     app.register_blueprint(rules.bp)
     return app

@@ -16,10 +16,9 @@ from pathlib import Path
 from babel.support import Translations
 from flask import Flask, current_app
 
-from nhswales_graph.sources import SourceDocument, load_sources
-from nhswales_graph.store import RdflibStore, Store
-
-from .graphdata import run_on
+from graph.sources import SourceDocument, load_sources
+from graph.store import RdflibStore, Store
+from web.graphdata import run_on
 
 
 @dataclass
@@ -137,7 +136,7 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
         time.sleep(delay_s)
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
         # and what pages import when first used (left out of the start, so the first answer is quick)
-        for module in ("networkx", "nhswales_graph.plan_graph", "nhswales_graph.analysis"):
+        for module in ("networkx", "graph.rules.plan_graph", "graph.rules.analysis"):
             importlib.import_module(module)
 
     thread = threading.Thread(target=load, name="catalogue-warm-up", daemon=True)
@@ -149,16 +148,16 @@ def load_if_serial(app: Flask) -> bool:
     """Load the catalogue now if the app's store answers one query at a time (rdflib), where a
     load in the background would hold up every request; whether it did. A server that forks
     its workers from one loaded app calls this before forking, so the load is done once."""
-    if isinstance(app.extensions["policy_store"], RdflibStore):
+    if isinstance(app.extensions["policy_graph"].store, RdflibStore):
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
         return True
     return False
 
 
 def _compute(app: Flask) -> dict:
-    from .search import SearchIndex
+    from web.search import SearchIndex
 
-    catalogue = Catalogue.load(app.extensions["policy_store"], app.extensions["policy_queries"],
+    catalogue = Catalogue.load(app.extensions["policy_graph"].store, app.extensions["policy_graph"].queries,
                                Path(app.config["SOURCES_DIR"]))
     # Kinds of body are classes of the ontology, whose names the catalogue translates; with
     # them, "bwrdd iechyd" finds what applies to every health board.

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from nhswales_graph.namespaces import short
-from nhswales_graph.trace import Trace
-
-from .i18n import gettext
+from graph.namespaces import short
+from graph.rules.trace import Trace
+from web.i18n import gettext
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -11,7 +11,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from .i18n import gettext, ngettext
+from web.i18n import gettext, ngettext
 
 PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 

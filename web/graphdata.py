@@ -9,9 +9,9 @@ from decimal import Decimal
 from flask import current_app
 from rdflib import Literal, URIRef
 
-from nhswales_graph.namespaces import short
-from nhswales_graph.queries import find_query, run_named
-from nhswales_graph.store import Store
+from graph.namespaces import short
+from graph.queries import find_query, run_named
+from graph.store import Store
 
 
 def plain(term):
@@ -38,4 +38,5 @@ def run_on(store: Store, queries: dict, name: str, **params: str) -> list[dict]:
 
 def run(name: str, **params: str) -> list[dict]:
     """The rows of named query *name* on the app's store."""
-    return run_on(current_app.extensions["policy_store"], current_app.extensions["policy_queries"], name, **params)
+    graph = current_app.extensions["policy_graph"]
+    return run_on(graph.store, graph.queries, name, **params)

@@ -19,7 +19,7 @@ from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import Babel, get_locale, get_translations
 from markupsafe import Markup, escape
 
-from nhswales_graph.sources import load_sources
+from graph.sources import load_sources
 
 LANGUAGES = ("en", "cy")
 #: Each language named in itself, as the switch shows it.
@@ -173,7 +173,7 @@ def attribution_text(text: str) -> str:
 def named_query(title: str):
     """The named query with this English title, whose ``title_in`` and ``description_in`` give
     its words in the reader's language (the SPARQL page lists the examples by title)."""
-    return next((q for q in current_app.extensions["policy_queries"].values() if q.title == title), None)
+    return next((q for q in current_app.extensions["policy_graph"].queries.values() if q.title == title), None)
 
 
 def link_to(href: str, text: str) -> Markup:

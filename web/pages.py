@@ -9,12 +9,11 @@ from collections import defaultdict
 
 from flask import current_app
 
-from nhswales_graph.errors import QueryError
-from nhswales_graph.trace import trace
-
-from .catalogue import catalogue
-from .graphdata import run
-from .i18n import gettext, language, term
+from graph.errors import QueryError
+from graph.rules.trace import trace
+from web.catalogue import catalogue
+from web.graphdata import run
+from web.i18n import gettext, language, term
 
 #: Context shown around a quoted passage, at most this many characters each side.
 CONTEXT_CHARS = 700
@@ -169,8 +168,9 @@ def _checked(ident: str) -> str:
 
 
 def item_trace(ident: str):
-    """The trace of one node (graph/trace.py), or NotFound."""
-    store, queries = current_app.extensions["policy_store"], current_app.extensions["policy_queries"]
+    """The trace of one node (graph/rules/trace.py), or NotFound."""
+    graph = current_app.extensions["policy_graph"]
+    store, queries = graph.store, graph.queries
 
     def compute():
         try:

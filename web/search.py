@@ -9,6 +9,7 @@ through its closest indexed words, a little less than the word itself).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import unicodedata
@@ -16,13 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .catalogue import Catalogue, Entry
-from .terms import N_
+from graph.api import PolicyGraph
+from graph.rules.applicability import Explanation
+from web.catalogue import Catalogue, Entry
 
 #: Words too common to say anything about what is searched for.
 STOPWORDS = frozenset("a an and the of to for in on by with what which who applies apply is are".split())
 #: Roles whose obligations a search lists, when the query names a node playing one.
-SUBJECT_ROLES = ("body", "kind of body", "topic", "basis")
+SUBJECT_ROLES = ("body", "kind of body", "topic", "priority", "enabling plan", "basis")
 FACETS = ("priority", "kind", "modality", "bearer", "topic")
 MAX_RESULTS = 200
 #: How much a word in a node's own names counts against a word in its quotes (1).
@@ -152,40 +154,31 @@ class Row:
 
     entry: Entry
     why: list[str] = field(default_factory=list)
+    answer: Explanation | None = None  # the library's answer, when the row says what applies
 
     def as_dict(self) -> dict:
-        e = self.entry
-        return {"id": e.id, "label": e.label, "kind": e.kind, "modality": e.modality,
-                "priority": e.priorities, "bearer": e.bearers, "topic": e.topics, "due": e.due,
-                "why": self.why, "quote": e.quotes[0] if e.quotes else ""}
+        e, a = self.entry, self.answer
+        row = {"id": e.id, "label": e.label, "kind": e.kind, "modality": e.modality,
+               "priority": e.priorities, "bearer": e.bearers, "topic": e.topics, "due": e.due,
+               "why": self.why, "quote": e.quotes[0] if e.quotes else ""}
+        if a is not None:
+            row.update({"applies": a.applies, "in_force": a.in_force, "effective_from": a.effective_from,
+                        "due_by": a.due_by, "plan": a.plan, "section": a.section, "passage": a.passage})
+        return row
 
 
-def applies_to(catalogue: Catalogue, subject: Entry, run) -> list[Row]:
-    """What applies to *subject*, one row per item with every reason; *run* runs a named query."""
+def applies_to(graph: PolicyGraph, catalogue: Catalogue, subject: Entry, on: dt.date | None = None,
+               lang: str = "en") -> list[Row]:
+    """What applies to *subject* on the day *on* (any day when None), as the library answers it,
+    one row per item with every reason (in *lang*); in order of priority, kind and name."""
 
-    def compute() -> list[tuple[str, list[str]]]:
-        reasons: dict[str, list[str]] = defaultdict(list)
-        if subject.role == "basis":
-            for row in run("underpinned-by", basis=subject.id):
-                reasons[row["item"]].append(N_("directly underpinned by it") if row.get("direct")
-                                            else N_("underpinned through a chain (by something it underpins)"))
-        else:
-            for row in run("obligations-for", subject=subject.id):
-                via = row.get("viaLabel", "")
-                why = row["why"] + (f": {via}" if via and row.get("via") != subject.id else "")
-                if why not in reasons[row["item"]]:
-                    reasons[row["item"]].append(why)
-        return list(reasons.items())
+    def order(row: Row):
+        entry = row.entry
+        return (entry.priorities[0] if entry.priorities else "~", entry.kind, entry.label.lower())
 
-    def order(pair: tuple[str, list[str]]):
-        entry = catalogue.entries.get(pair[0])
-        named = any(w.startswith(("named as a bearer", "binds this kind", "tagged with this", "directly"))
-                    for w in pair[1])
-        return (not named, entry.priorities[0] if entry and entry.priorities else "~",
-                entry.kind if entry else "", entry.label.lower() if entry else pair[0])
-
-    found = catalogue.cached(("applies", subject.id), lambda: sorted(compute(), key=order))
-    return [Row(catalogue.entries[i], why) for i, why in found if i in catalogue.entries]
+    found = graph.derived(("applies", subject.id, on, lang), lambda: graph.what_applies(subject.id, on, lang=lang))
+    rows = [Row(catalogue.entries[e.item], list(e.reasons), e) for e in found if e.item in catalogue.entries]
+    return sorted(rows, key=order)
 
 
 def facet_counts(rows: list[Row]) -> dict[str, list[tuple[str, int]]]:

@@ -1,6 +1,6 @@
 """Words the pages show that come neither from the ontology's labels nor from the named
 queries' answers (both of which the catalogue extracts itself): the names the browser gives
-to properties of other vocabularies, and the steps of a trace as graph/trace.py names them.
+to properties of other vocabularies, and the steps of a trace as graph/rules/trace.py names them.
 Marked here so that extraction puts them in the catalogue; :func:`web.i18n.term` translates
 them where they are shown."""
 
@@ -19,7 +19,7 @@ WORDS = (
     N_("related"), N_("sub organization of"), N_("has sub organization"), N_("in scheme"), N_("page"),
     N_("see also"), N_("label"), N_("comment"), N_("exact"), N_("start"), N_("end"), N_("has source"),
     N_("has selector"), N_("created"), N_("source"), N_("license"), N_("modified"), N_("value"),
-    # the steps of a trace (graph/trace.py) and of its diagram (web/diagram.py)
+    # the steps of a trace (graph/rules/trace.py) and of its diagram (web/diagram.py)
     N_("stated in"), N_("in section"), N_("of document"), N_("cited from"),
     # kinds the diagram and the search give to nodes the ontology has no class for
     N_("passage"), N_("section"), N_("document"), N_("node"), N_("body"), N_("kind of body"), N_("basis"),

@@ -9,10 +9,9 @@ import json
 
 from flask import Response, jsonify, request
 
-from nhswales_graph.namespaces import short
-
-from .i18n import attribution_text, gettext, language, name_text, term
-from .terms import N_
+from graph.namespaces import short
+from web.i18n import attribution_text, gettext, language, name_text, term
+from web.terms import N_
 
 SUFFIXES = (".json", ".csv")
 #: The columns of the CSV downloads, whose headings are written in the reader's language.

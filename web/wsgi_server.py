@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from nhswales_graph.errors import PolicyGraphError
+from graph.errors import PolicyGraphError
 
 #: Worker processes by default: one per core and one more, so a core is never idle while a
 #: worker waits on its socket; ``POLICY_GRAPH_WORKERS`` sets another number.
@@ -63,7 +63,7 @@ def serve(make_app: Callable[[], Flask], host: str, port: int, *, workers: int |
     else:
         from werkzeug.serving import make_server
 
-        from .background import QuietHandler
+        from web.background import QuietHandler
 
         app = make_app()
         if on_worker_start:

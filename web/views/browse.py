@@ -3,21 +3,20 @@ built from the same data, and each list a CSV download (``.csv``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from nhswales_graph.namespaces import short
-
-from .. import pages
-from ..catalogue import catalogue
-from ..diagram import render_svg
-from ..documents import render
-from ..graphdata import run
-from ..i18n import gettext, language, plain_name, term
-from ..search import FACETS, Row, applies_to, apply_filters, facet_counts
-from ..twins import csv_response, json_response, split_suffix, wanted_format
-from . import rules
+from graph.namespaces import short
+from web import pages
+from web.catalogue import catalogue
+from web.diagram import render_svg
+from web.documents import render
+from web.i18n import gettext, language, plain_name, term
+from web.search import FACETS, Row, applies_to, apply_filters, facet_counts
+from web.twins import csv_response, json_response, split_suffix, wanted_format
+from web.views import rules
 
 bp = Blueprint("browse", __name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -105,19 +104,29 @@ def _commitments(fmt: str, *idents: str) -> dict:
 def _search_args() -> dict:
     chosen = {f: [v for v in request.args.getlist(f) if v] for f in FACETS}
     due_from, due_to = (request.args.get(k, "").strip() for k in ("due_from", "due_to"))
+    on = request.args.get("on", "").strip()
     return {"q": request.args.get("q", "").strip()[:200], "subject": request.args.get("subject", "").strip(),
             "chosen": chosen, "due_from": due_from if DATE.match(due_from) else "",
-            "due_to": due_to if DATE.match(due_to) else ""}
+            "due_to": due_to if DATE.match(due_to) else "", "on": _day(on)}
 
 
-def search_data(args: dict) -> dict:
+def _day(text: str) -> str:
+    """*text* when it is a real day YYYY-MM-DD, else ""."""
+    try:
+        return dt.date.fromisoformat(text).isoformat() if DATE.match(text) else ""
+    except ValueError:
+        return ""
+
+
+def search_data(args: dict, lang: str = "en") -> dict:
     """What applies to the subject a query names, or else ranked matches, filtered by facets."""
     index, cat = current_app.extensions["policy_search"], catalogue()
     hits = index.search(args["q"]) if args["q"] else []
     candidates = index.subjects(hits)
     subject = cat.entries.get(args["subject"]) if args["subject"] else (candidates[0] if candidates else None)
     if subject is not None and subject.role:
-        rows = applies_to(cat, subject, run)
+        on = dt.date.fromisoformat(args["on"]) if args["on"] else None
+        rows = applies_to(current_app.extensions["policy_graph"], cat, subject, on, lang)
         mode = "applies"
     else:
         subject = None
@@ -134,7 +143,7 @@ def search_data(args: dict) -> dict:
     return {"q": args["q"], "mode": mode,
             "subject": {"id": subject.id, "label": subject.label, "kind": subject.kind, "role": subject.role}
             if subject else None,
-            "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]},
+            "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]}, "on": args["on"],
             "total": len(rows), "count": len(shown), "results": [r.as_dict() for r in shown],
             "facets": {f: [{"value": v, "count": c} for v, c in counts] for f, counts in facets.items()},
             "other_subjects": others, "text_matches": text_matches}
@@ -145,8 +154,9 @@ def search_data(args: dict) -> dict:
 def search(suffix: str):
     """What applies to a body, kind of body, topic, statute or duty; or a free-text search."""
     args = _search_args()
-    data = search_data(args)
     fmt = wanted_format(suffix)
+    # the reasons in the page's language; the JSON and CSV twins are data, in the graph's own words
+    data = search_data(args, language() if fmt == "html" else "en")
     columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
     if fmt == "csv":
         return csv_response(data["results"], "search", columns)
@@ -170,7 +180,7 @@ def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear:
             if name in facet:
                 values = [v for v in values if v != facet[name]] if facet[name] in values else values + [facet[name]]
             params[name] = values
-        params.update({k: args[k] for k in ("due_from", "due_to") if args[k]})
+        params.update({k: args[k] for k in ("due_from", "due_to", "on") if args[k]})
     endpoint = {"json": "browse.search", "csv": "browse.search"}.get(fmt, "browse.search")
     if fmt == "all":
         params["all"] = "1"
@@ -189,7 +199,7 @@ def deadlines(suffix: str):
              and (not DATE.match(start) or r["date"] >= start) and (not DATE.match(end) or r["date"] <= end)]
     cat = catalogue()
     if body in cat.entries and cat.entries[body].role in ("body", "kind of body"):
-        applying = {r.entry.id for r in applies_to(cat, cat.entries[body], run)}
+        applying = {r.entry.id for r in applies_to(current_app.extensions["policy_graph"], cat, cat.entries[body])}
         shown = [r for r in shown if (r["item"] or r["id"]) in applying]
     else:
         body = ""

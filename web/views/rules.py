@@ -12,97 +12,36 @@ its named graph is put on the server too.
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from nhswales_graph.errors import InputFileError, Problem, QueryError, StoreError
-from nhswales_graph.namespaces import short
-from nhswales_graph.remote import SparqlServerStore
-from nhswales_graph.store import open_store
-
-from .. import pages
-from ..graphdata import run
-from ..i18n import gettext
-from ..terms import N_
-from ..twins import csv_response, json_response, split_suffix, wanted_format
+from graph.api import PlanExistsError, PolicyGraph
+from graph.errors import InputFileError, Problem, QueryError, StoreError
+from web import pages
+from web.graphdata import run
+from web.i18n import gettext
+from web.terms import N_
+from web.twins import csv_response, json_response, split_suffix, wanted_format
 
 bp = Blueprint("rules", __name__)
 PLAN_SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".ttl")
 #: The words of the reports, as the library writes them, marked for the catalogue.
 WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"),
          N_("met"), N_("not met"), N_("not assessable"), N_("answers"), N_("justifies not adopting"))
-_lock = threading.Lock()
 
 
-# --- what the checks need, kept while the store is the same ------------------------------------
+# --- the library -------------------------------------------------------------------------------
 
-def _store():
-    return current_app.extensions["policy_store"]
-
-
-def _queries() -> dict:
-    return current_app.extensions["policy_queries"]
-
-
-def _engine() -> dict:
-    """The applicability rules, dependency graph, target rules and metrics of the current store
-    (built once per store: a kept plan reopens the store, and these are rebuilt with it)."""
-    from nhswales_graph.applicability import Applicability
-    from nhswales_graph.plans import dependency_graph
-    from nhswales_graph.targets import load_metrics, load_rules
-
-    store = _store()
-    with _lock:
-        cached = current_app.extensions.get("policy_rules")
-        if cached is None or cached["store"] is not store:
-            rules = Applicability(store, _queries())
-            cached = {"store": store, "rules": rules, "deps": dependency_graph(store, _queries()),
-                      "targets": load_rules(store, _queries(), set(rules.obligations)),
-                      "metrics": load_metrics(store, _queries())}
-            current_app.extensions["policy_rules"] = cached
-        return cached
-
-
-def _build_dir() -> Path:
-    return Path(current_app.config["GRAPH_PATH"]).parent
-
-
-def _plan_server() -> SparqlServerStore | None:
-    """The SPARQL server a kept plan is put on (with the Graph Store address configured as
-    ``SPARQL_STORE_URL`` or ``POLICY_GRAPH_SPARQL_STORE_URL``); None for an embedded store."""
-    from nhswales_graph.plan_graph import plan_server
-
-    server = plan_server(_store())
-    if server is not None and current_app.config.get("SPARQL_STORE_URL"):
-        server = SparqlServerStore(server.query_url, current_app.config["SPARQL_STORE_URL"], server.timeout)
-    return server
-
-
-def _reopen_store() -> None:
-    """Open the store again so it includes the plans now beside the graph; the public SPARQL
-    endpoint's workers are restarted too when they are to show plans. A SPARQL server already
-    holds the plan (it was put there), so the store and the rules built on it stay as they are."""
-    config = current_app.config
-    if not isinstance(_store(), SparqlServerStore):
-        current_app.extensions["policy_store"] = open_store(Path(config["GRAPH_PATH"]), config["STORE"],
-                                                            config.get("SPARQL_SERVER_URL"))
-    if config.get("SPARQL_EXPOSE_PLANS"):
-        pool = current_app.extensions.pop("sparql_pool", None)
-        if pool is not None:
-            pool.close()
+def _graph() -> PolicyGraph:
+    return current_app.extensions["policy_graph"]
 
 
 def organisations() -> list[dict]:
     """The bodies a check can be made for, by label."""
-    rows = _store().query(
-        "SELECT DISTINCT ?body ?label WHERE { ?body a <http://www.w3.org/ns/org#Organization> ; "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(LANG(?label) = 'en') }").rows
-    return sorted(({"id": short(str(r["body"])), "label": str(r["label"])} for r in rows),
-                  key=lambda o: o["label"])
+    return sorted(({"id": r["body"], "label": r["label"]} for r in run("organisations")), key=lambda o: o["label"])
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -199,9 +138,9 @@ def plan_form():
 
 @bp.post("/plans/check")
 def plan_upload():
-    from nhswales_graph.plan_graph import build_plan, check_plan_id, keep_plan, plan_id_from, plan_path
-    from nhswales_graph.plans import PlanError, check_plan, read_plan
-    from nhswales_graph.plans import report_csv as plan_csv
+    from graph.reports.plans import report_csv as plan_csv
+    from graph.rules.plan_graph import plan_id_from
+    from graph.rules.plans import PlanError, read_plan
 
     organisation = request.form.get("org", "").strip()
     got = _upload("plan", PLAN_SUFFIXES)
@@ -213,23 +152,20 @@ def plan_upload():
                               [Problem(gettext("choose the organisation whose plan it is"), field="org")])
     keep = request.form.get("keep") == "yes"
     plan_id = request.form.get("name", "").strip() or plan_id_from(name)
-    engine = _engine()
+    graph = _graph()
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_text(text, encoding="utf-8")
             commitments = read_plan(path)
-        report = check_plan(_store(), _queries(), commitments, organisation, engine["rules"], engine["deps"])
+        report = graph.check_plan(commitments, organisation)
         kept = ""
         if keep:
-            check_plan_id(plan_id)
-            if plan_path(_build_dir(), plan_id).exists():
+            try:
+                graph.keep_plan(plan_id, organisation, commitments, None, request.form.get("title", "").strip(), name)
+            except PlanExistsError:
                 raise PlanError([Problem(gettext("a plan named “%(id)s” is already kept; choose another name",
-                                                 id=plan_id), field="name")])
-            graph = build_plan(plan_id, organisation, commitments, _store(), None,
-                               request.form.get("title", "").strip(), name)
-            keep_plan(_build_dir(), plan_id, graph, _plan_server())
-            _reopen_store()
+                                                 id=plan_id), field="name")]) from None
             kept = plan_id
     except InputFileError as exc:
         return _problems_page(gettext("The plan cannot be checked"), exc.problems)
@@ -275,8 +211,7 @@ def targets_form():
 
 @bp.post("/targets/check")
 def targets_upload():
-    from nhswales_graph.targets import check_targets, read_trajectory
-    from nhswales_graph.targets import report_csv as targets_csv
+    from graph.reports.targets import report_csv as targets_csv
 
     organisation = request.form.get("org", "").strip()
     got = _upload("trajectory", (".csv",))
@@ -286,10 +221,9 @@ def targets_upload():
     if not organisation:
         return _problems_page(gettext("The trajectory cannot be checked"),
                               [Problem(gettext("choose the organisation whose figures they are"), field="org")])
-    engine = _engine()
     try:
-        figures = read_trajectory(text, engine["metrics"], name)
-        report = check_targets(_store(), _queries(), organisation, figures, engine["targets"], engine["rules"])
+        figures = _graph().read_trajectory(text, name)
+        report = _graph().check_targets(organisation, figures)
     except InputFileError as exc:
         return _problems_page(gettext("The trajectory cannot be checked"), exc.problems)
     except QueryError as exc:
@@ -323,9 +257,7 @@ def metrics(suffix: str):
 @bp.get("/plans", defaults={"suffix": ""})
 @bp.get("/plans.<any(json, csv):suffix>")
 def plans(suffix: str):
-    from nhswales_graph.plan_graph import list_plans
-
-    rows = [p.as_dict() for p in list_plans(_build_dir())]
+    rows = [p.as_dict() for p in _graph().plans()]
     for row in rows:
         row.pop("path", None)
     fmt = wanted_format(suffix)
@@ -339,23 +271,21 @@ def plans(suffix: str):
 @bp.get("/plans/<path:rest>")
 def plan_page(rest: str):
     """A loaded plan (``/plans/<id>``) or its check (``/plans/<id>/check``), with twins."""
-    from nhswales_graph.plan_graph import commitments_from_graph, figures_from_graph, plan_info, read_saved_plan
-    from nhswales_graph.plans import check_plan
-    from nhswales_graph.plans import report_csv as plan_csv
+    from graph.reports.plans import report_csv as plan_csv
+    from graph.rules.plan_graph import commitments_from_graph, figures_from_graph, plan_info
 
     ident, suffix = split_suffix(rest)
     fmt = wanted_format(suffix)
     check = ident.endswith("/check")
     plan_id = ident.removesuffix("/check")
     try:
-        graph = read_saved_plan(_build_dir(), plan_id)
+        graph = _graph().plan(plan_id)
     except InputFileError as exc:
         return _problems_page(gettext("No such plan"), exc.problems, 404)
     info = plan_info(graph)
     commitments = commitments_from_graph(graph)
     if check:
-        engine = _engine()
-        report = check_plan(_store(), _queries(), commitments, info.organisation, engine["rules"], engine["deps"])
+        report = _graph().check_plan(commitments, info.organisation)
         return _plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report), fmt, plan=plan_id)
     rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,
              "due": c.due, "metrics": c.metrics, "line": c.line,
@@ -377,10 +307,8 @@ def plan_page(rest: str):
 
 def impact_page(ident: str, fmt: str):
     """Everything downstream of an item, and the commitments of loaded plans resting on it."""
-    from nhswales_graph.analysis import impact
-
     try:
-        result = impact(_store(), _queries(), ident, graph=_engine()["deps"])
+        result = _graph().impact(ident)
         data = {"id": result.item, "label": result.label, "dependants": [d.__dict__ for d in result.dependants],
                 "commitments": [c.as_dict() for c in result.loaded]}
     except QueryError:
@@ -397,13 +325,9 @@ def impact_page(ident: str, fmt: str):
 def commitments_for(*idents: str, limit: int | None = None) -> list[dict]:
     """The commitments of loaded plans that answer any of the items or justify not adopting it
     (with *limit*, the first so many)."""
-    from nhswales_graph.plan_graph import loaded_commitments
-
-    return [c.as_dict() for c in loaded_commitments(_store(), set(idents), limit=limit)]
+    return [c.as_dict() for c in _graph().commitments(set(idents), limit=limit)]
 
 
 def commitment_total(*idents: str) -> int:
     """How many commitments :func:`commitments_for` gives for the items without a limit."""
-    from nhswales_graph.plan_graph import commitment_count
-
-    return commitment_count(_store(), set(idents))
+    return _graph().commitment_count(set(idents))

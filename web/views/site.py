@@ -8,12 +8,11 @@ import difflib
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import InternalServerError
 
-from nhswales_graph.errors import QueryError
-
-from ..catalogue import install
-from ..i18n import gettext
-from ..pages import NotFound
-from ..twins import json_response, split_suffix, wanted_format
+from graph.errors import QueryError
+from web.catalogue import install
+from web.i18n import gettext
+from web.pages import NotFound
+from web.twins import json_response, split_suffix, wanted_format
 
 bp = Blueprint("site", __name__)
 

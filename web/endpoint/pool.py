@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .sparql_worker import Job, Reply, worker_main
+from web.endpoint.worker import Job, Reply, worker_main
 
 STARTUP_SECONDS = 60
 

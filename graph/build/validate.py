@@ -8,7 +8,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, SH
 
-from .namespaces import short
+from graph.namespaces import short
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from .errors import BuildError, Problem
-from .load import QuoteRef
-from .namespaces import NWP, OA, entity
-from .sources import Sources
-from .yamlfile import Located
+from graph.errors import BuildError, Problem
+from graph.build.load import QuoteRef
+from graph.namespaces import NWP, OA, entity
+from graph.sources import Sources
+from graph.yamlfile import Located
 
 CONTEXT_CHARS = 32
 

@@ -1,7 +1,7 @@
 """A query worker: a separate process holding its own Oxigraph copy of the built graph.
 
 Oxigraph queries cannot be interrupted from Python, so a query that runs past the time limit
-is stopped by killing the process that runs it (see :mod:`sparql_pool`); nothing the web
+is stopped by killing the process that runs it (see :mod:`web.endpoint.pool`); nothing the web
 process holds is lost. The worker answers one job at a time: it runs the query, enforces the
 row and size caps, and serialises the answer in the negotiated format.
 """
@@ -15,9 +15,8 @@ import pyoxigraph as ox
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-from nhswales_graph.store import OxigraphStore, to_rdflib
-
-from .sparql_formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
+from graph.store import OxigraphStore, to_rdflib
+from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .store import to_oxigraph, to_rdflib
+from graph.store import to_oxigraph, to_rdflib
 
 PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -9,8 +9,8 @@ from flask import Flask
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from nhswales_graph.namespaces import BASE, ID, ONTOLOGY_IRI, bind_prefixes
-from nhswales_graph.queries import find_query, run_named
+from graph.namespaces import BASE, ID, ONTOLOGY_IRI, bind_prefixes
+from graph.queries import find_query, run_named
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -44,7 +44,7 @@ def service_description(endpoint_base: str, app: Flask) -> str:
     default = BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add((default, VOID.triples, Literal(len(app.extensions["policy_store"]), datatype=XSD.integer)))
+    graph.add((default, VOID.triples, Literal(len(app.extensions["policy_graph"].store), datatype=XSD.integer)))
     for name in ("ontology", "asserted", "inferred"):
         named = BNode()
         graph.add((dataset, SD.namedGraph, named))
@@ -61,7 +61,7 @@ def void_description(base: str, app: Flask) -> str:
     cached = app.extensions.get("void_ttl", {}).get(base)
     if cached:
         return cached
-    store, queries = app.extensions["policy_store"], app.extensions["policy_queries"]
+    store, queries = app.extensions["policy_graph"].store, app.extensions["policy_graph"].queries
     graph = _graph()
     graph.add((DATASET, RDF.type, VOID.Dataset))
     graph.add((DATASET, DCTERMS.title, Literal("NHS Wales planning policy graph", lang="en")))

@@ -14,14 +14,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from nhswales_graph.namespaces import ID, short
-from nhswales_graph.queries import example_text, example_value
-
-from ..sparql_formats import GRAPH_FORMATS, RESULT_FORMATS
-from ..sparql_pool import WorkerPool
-from ..sparql_text import update_keyword, uses_service
-from ..sparql_worker import Job, Reply
-from ..void import dataset_dump, service_description, void_description
+from graph.namespaces import ID, short
+from graph.queries import example_text, example_value
+from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS
+from web.endpoint.pool import WorkerPool
+from web.endpoint.text import update_keyword, uses_service
+from web.endpoint.void import dataset_dump, service_description, void_description
+from web.endpoint.worker import Job, Reply
 
 bp = Blueprint("sparql", __name__)
 _pool_lock = threading.Lock()
@@ -36,12 +35,18 @@ READ_ONLY = "This endpoint is read-only: SPARQL Update ({}) is not accepted."
 
 
 def _pool() -> WorkerPool:
+    """The query workers; when they show the kept plans, started again once the plans change."""
+    generation = current_app.extensions["policy_graph"].generation
+    expose = bool(current_app.config.get("SPARQL_EXPOSE_PLANS"))
     with _pool_lock:
         pool = current_app.extensions.get("sparql_pool")
+        if pool is not None and expose and current_app.extensions.get("sparql_pool_generation") != generation:
+            pool.close()
+            pool = None
         if pool is None:
-            pool = WorkerPool(Path(current_app.config["GRAPH_PATH"]), current_app.config["SPARQL_WORKERS"],
-                              bool(current_app.config.get("SPARQL_EXPOSE_PLANS")))
+            pool = WorkerPool(Path(current_app.config["GRAPH_PATH"]), current_app.config["SPARQL_WORKERS"], expose)
             current_app.extensions["sparql_pool"] = pool
+            current_app.extensions["sparql_pool_generation"] = generation
         return pool
 
 
@@ -154,7 +159,7 @@ def _page(context: dict) -> Response:
 
 def _page_context(text: str) -> dict:
     """The query page: the editor, the examples, and the answer as a table when there is one."""
-    queries = current_app.extensions["policy_queries"]
+    queries = current_app.extensions["policy_graph"].queries
     examples = [{"title": q.title, "description": q.description, "text": example_text(q),
                  "parameters": {p.name: example_value(p) for p in q.parameters}} for q in queries.values()]
     context = {"query": text, "examples": examples, "result": None, "error": None, "status": 200,

@@ -12,12 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from rdflib import Graph, URIRef
 
-from nhswales_graph.namespaces import ID, bind_prefixes
-from nhswales_graph.paths import default_layout
-from nhswales_graph.queries import find_query, run_named
-
-from ..sparql_formats import GRAPH_FORMATS
-from .sparql import CORS_HEADERS
+from graph.namespaces import ID, bind_prefixes
+from graph.paths import default_layout
+from web.endpoint.formats import GRAPH_FORMATS
+from web.endpoint.sparql import CORS_HEADERS
 
 bp = Blueprint("linked_data", __name__)
 
@@ -50,7 +48,7 @@ def _respond(graph: Graph, key: str, location: str) -> Response:
 def _ontology_graph() -> Graph:
     cached = current_app.extensions.get("ontology_graph")
     if cached is None:
-        from nhswales_graph.build import parse_turtle  # here: the build's modules are slow to import
+        from graph.build.pipeline import parse_turtle  # here: the build's modules are slow to import
 
         layout = default_layout()
         cached = parse_turtle(layout.ontology_dir / "core.ttl", layout.root)
@@ -73,8 +71,7 @@ def rdf_for_machines():
     if not resource.startswith("/id/"):
         return None
     iri = URIRef(str(ID) + resource[len("/id/"):])
-    result = run_named(current_app.extensions["policy_store"],
-                       find_query(current_app.extensions["policy_queries"], "describe"), {"node": str(iri)})
+    result = current_app.extensions["policy_graph"].query("describe", {"node": str(iri)})
     if not result.graph or len(result.graph) == 0:
         return Response(f"No resource {iri} in this graph.\n", status=404, content_type="text/plain; charset=utf-8")
     return _respond(result.graph, key, resource)

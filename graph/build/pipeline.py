@@ -21,18 +21,18 @@ from rdflib import Graph, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.namespace import ORG, RDF, RDFS
 
-from . import __version__
-from .errors import BuildError, Problem
-from .infer import REASONERS, infer
-from .load import LoadedData, load_data
-from .namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
-from .paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
-from .provenance import add_provenance, locate_sections
-from .sources import Sources, load_sources
-from .store import prepare_disk_store, wants_disk_store
+from graph import __version__
+from graph.errors import BuildError, Problem
+from graph.build.infer import REASONERS, infer
+from graph.build.load import LoadedData, load_data
+from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
+from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
+from graph.build.provenance import add_provenance, locate_sections
+from graph.sources import Sources, load_sources
+from graph.store import prepare_disk_store, wants_disk_store
 
 if TYPE_CHECKING:
-    from .validate import Finding, ValidationReport
+    from graph.build.validate import Finding, ValidationReport
 
 Progress = Callable[[str], None]
 
@@ -147,7 +147,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     def check() -> ValidationReport:
         # imported here: pySHACL takes a tenth of a second to import, and the web app imports
         # this module (for parse_turtle) without ever validating
-        from .validate import validate
+        from graph.build.validate import validate
 
         union = Graph()
         for part in (ontology, asserted, inferred):

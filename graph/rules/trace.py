@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
-from .cli_language import N_
-from .errors import QueryError
-from .namespaces import NWP, OA, short
-from .queries import NamedQuery, bind_parameters, run_named
-from .store import Store
-from .wording import ENGLISH, Wording
+from graph.errors import QueryError
+from graph.language import N_
+from graph.namespaces import NWP, OA, short
+from graph.queries import NamedQuery, bind_parameters, run_named
+from graph.store import Store
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -217,39 +216,5 @@ def _passage(store: Store, query: NamedQuery, sections: nx.DiGraph, info, iri: s
                       str(row["documentLabel"]), path, str(row.get("attribution", "")))
 
 
-def _source_lines(node: TraceNode, indent: str, full: bool, w: Wording) -> list[str]:
-    lines = []
-    for p in node.passages:
-        # quotes and section headings stay in the language they were published in
-        where = " › ".join(label for _iri, label in reversed(p.sections)) or w._("(no section)")
-        quote = p.exact if full or len(p.exact) <= 100 else p.exact[:97].rstrip() + "..."
-        lines.append(f"{indent}“{quote}”")
-        lines.append(f"{indent}  — {w.name(p.document, p.document_label)}, {where} [{short(p.iri)}]")
-    for iri, label in node.external:
-        lines.append(indent + w._("cited from %(source)s [%(id)s] (external source, not quote-checked)")
-                     % {"source": w.name(iri, label), "id": short(iri)})
-    return lines
 
 
-def format_trace(tr: Trace, w: Wording = ENGLISH) -> str:
-    """The trace as indented text: the item and its source, the chain up, then the basis; the
-    words and the graph's names in the language of *w*."""
-    item = tr.item
-    lines = [f"{w.name(item.iri, item.label)}  [{short(item.iri)}]" + (f" ({w.term(item.kind)})" if item.kind else "")]
-    lines += _source_lines(item, "  ", True, w)
-    for chain, title, nodes in ((True, w._("Policy chain:"), tr.chain),
-                                (False, w._("Duties, statutes and principles behind it:"), tr.basis)):
-        lines.append("")
-        lines.append(title)
-        if not nodes:
-            lines.append("  " + w._("(none linked)"))
-        for node in nodes:
-            pad = "  " * node.depth
-            kind = f" ({w.term(node.kind)})" if node.kind else ""
-            via = "" if node.via == item.iri or chain else w._(", via %(id)s") % {"id": short(node.via)}
-            lines.append(f"{pad}{w.term(node.relation)} → {w.name(node.iri, node.label)}  [{short(node.iri)}]"
-                         f"{kind}{via}")
-            lines += _source_lines(node, pad + "    ", False, w)
-    if tr.attributions():
-        lines += ["", *tr.attributions()]
-    return "\n".join(lines)

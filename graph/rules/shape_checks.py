@@ -1,7 +1,7 @@
 """A fast SHACL checker for the plan shapes: the SHACL Core constraints they use, compiled into
 SPARQL and run on an in-memory Oxigraph store holding the data graph.
 
-pySHACL stays the reference (``graph/validate.py``), and the two give the same findings (focus
+pySHACL stays the reference (``graph/build/validate.py``), and the two give the same findings (focus
 node, path, shape, message, value) on the shapes this module implements; a test holds them to
 it. pySHACL costs about two seconds on a plan of 8,000 triples, which makes loading hundreds of
 plans take most of an hour; this checker answers the same plan in a few tens of milliseconds.
@@ -37,13 +37,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from .errors import PolicyGraphError
-from .namespaces import short
-from .ntriples import TermError, term_nt
-from .store import to_oxigraph, to_rdflib
+from graph.errors import PolicyGraphError
+from graph.namespaces import short
+from graph.ntriples import TermError, term_nt
+from graph.store import to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
-    from .validate import ValidationReport
+    from graph.build.validate import ValidationReport
 
 #: The SHACL terms this checker understands; any other term of the SHACL namespace used as a
 #: predicate of a shape is refused.
@@ -384,13 +384,13 @@ def _load(data: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
 
 def check_shapes(data: Iterable[tuple[Node, Node, Node]], shapes: Graph) -> ValidationReport:
     """Check the triples *data* (a graph, or any iterable of triples) against *shapes*, as
-    :func:`nhswales_graph.validate.validate` does with pySHACL.
+    :func:`graph.build.validate.validate` does with pySHACL.
 
     :raise UnsupportedShapeError: when *shapes* uses SHACL this checker does not implement.
     """
     # the report types live beside pySHACL's wrapper; imported here so that importing this
     # module (and so starting the web app) does not import pySHACL
-    from .validate import Finding, ValidationReport
+    from graph.build.validate import Finding, ValidationReport
 
     compiled = compiled_for(shapes)
     run = _Run(_load(data))

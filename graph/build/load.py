@@ -18,9 +18,9 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from .errors import BuildError, Problem
-from .namespaces import NWP, PREFIXES, entity
-from .yamlfile import Located, read_yaml
+from graph.errors import BuildError, Problem
+from graph.namespaces import NWP, PREFIXES, entity
+from graph.yamlfile import Located, read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

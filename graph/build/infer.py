@@ -11,7 +11,7 @@ import owlrl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .namespaces import ID, NWP
+from graph.namespaces import ID, NWP
 
 _NOISE_OBJECTS = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, RDF.Property}
 _REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass,
@@ -43,7 +43,7 @@ def infer(ontology: Graph, asserted: Graph, reasoner: str = "owlrl") -> Graph:
     rules of :mod:`rules` on Oxigraph, which give the same result far faster on large graphs.
     """
     if reasoner == "rules":
-        from .rules import closure as rules_closure
+        from graph.build.entailment import closure as rules_closure
 
         closure = rules_closure(ontology, asserted)
     else:

@@ -25,9 +25,9 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
-from .errors import StoreError
-from .namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from .store import QueryResult, inline_bindings, plan_files_beside
+from graph.errors import StoreError
+from graph.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from graph.store import QueryResult, inline_bindings, plan_files_beside
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -145,6 +145,10 @@ class SparqlServerStore:
     def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
         ask = (f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ {subject.n3()} {predicate.n3()} {obj.n3()} }} }}")
         return bool(self.query(ask).boolean)
+
+    def refresh(self) -> bool:
+        """Every process queries the one server, where a kept plan is put: nothing to follow."""
+        return False
 
     def __len__(self) -> int:
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows

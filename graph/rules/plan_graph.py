@@ -3,7 +3,7 @@ planned figures), validated on its own, and kept beside the built policy graph.
 
 A loaded plan lives in ``build/plans/<plan-id>.nq``: N-Quads whose every quad is in the plan's
 named graph ``…/graph/plan/<plan-id>``. Opening the built artefact also opens the plans next to
-it (:func:`nhswales_graph.store.open_store`), so their commitments show in the browser, in
+it (:func:`graph.store.open_store`), so their commitments show in the browser, in
 traces and in impact. The policy graph itself is never written: a plan is only ever added or
 removed as a file of its own, and it is written to a temporary file first and renamed into
 place, so a failed or interrupted load leaves nothing behind.
@@ -32,15 +32,15 @@ from urllib.parse import quote, unquote
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
-from .errors import InputFileError, Problem, StoreError
-from .namespaces import GRAPHS, ID, NWP, PREFIXES, bind_prefixes, short
-from .ntriples import TermError, nquads_lines
-from .paths import ARTEFACT_NAME, default_layout
-from .plans import Commitment, PlanError
-from .remote import SparqlServerStore
-from .shape_checks import check_shapes
-from .store import Store, disk_store_stamp, open_store, plan_files_beside, refresh_disk_store
-from .targets import Figure, parse_period
+from graph.errors import InputFileError, Problem, StoreError
+from graph.namespaces import GRAPHS, ID, NWP, PREFIXES, bind_prefixes, short
+from graph.ntriples import TermError, nquads_lines
+from graph.paths import ARTEFACT_NAME, default_layout
+from graph.rules.plans import Commitment, PlanError
+from graph.rules.shape_checks import check_shapes
+from graph.rules.targets import Figure, parse_period
+from graph.store import Store, disk_store_stamp, open_store, plan_files_beside, refresh_disk_store
+from graph.store.remote import SparqlServerStore
 
 PLANS_DIR = "plans"
 PLAN_SHAPES = "plan-shapes.ttl"
@@ -313,7 +313,7 @@ def validate_plan(graph: Graph, store: Store, shapes: Graph | None = None, check
     the plan shapes. An empty list means the plan can be kept.
 
     *checker* is ``fast`` (the default: the shapes compiled to SPARQL on Oxigraph,
-    :mod:`nhswales_graph.shape_checks`, tens of times faster) or ``pyshacl`` (the reference);
+    :mod:`graph.rules.shape_checks`, tens of times faster) or ``pyshacl`` (the reference);
     ``POLICY_GRAPH_PLAN_CHECKER`` sets it too. Both give the same findings."""
     checker = checker or os.environ.get("POLICY_GRAPH_PLAN_CHECKER") or "fast"
     if checker not in ("fast", "pyshacl"):
@@ -343,7 +343,9 @@ def validate_plan(graph: Graph, store: Store, shapes: Graph | None = None, check
     if checker == "fast":
         report = check_shapes(chain(graph, typed), shapes if shapes is not None else plan_shapes())
     else:
-        from .validate import validate  # pySHACL takes a tenth of a second to import; only the reference needs it
+        from graph.build.validate import (
+            validate,  # pySHACL takes a tenth of a second to import; only the reference needs it
+        )
 
         data = Graph()
         data += graph
@@ -485,7 +487,7 @@ def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: SparqlServerS
     *server*, replace its named graph there by Graph Store Protocol PUT, so every worker over
     that server sees it. When the server refuses, the file is put back as it was, so the plan
     is kept in both places or in neither. An on-disk store beside the built graph is brought up
-    to date too (:func:`nhswales_graph.store.refresh_disk_store`), so a server on it starts at once.
+    to date too (:func:`graph.store.refresh_disk_store`), so a server on it starts at once.
 
     :raise StoreError: when the server has no Graph Store address or refuses the graph.
     """

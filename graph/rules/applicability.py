@@ -21,12 +21,12 @@ from dataclasses import asdict, dataclass, field
 from rdflib import URIRef
 from rdflib.namespace import ORG, SKOS
 
-from .cli_language import N_
-from .errors import QueryError
-from .namespaces import ID, NWP, short
-from .queries import NamedQuery, bind_parameters, run_named
-from .store import Store
-from .wording import ENGLISH, Wording
+from graph.errors import QueryError
+from graph.language import N_
+from graph.namespaces import ID, NWP, short
+from graph.queries import NamedQuery, bind_parameters, run_named
+from graph.store import Store
+from graph.wording import ENGLISH, Wording
 
 #: The OWL 2 RL rules (W3C OWL 2 Profiles, section 4.3) that the explanations cite.
 RULE_SUBCLASS = N_("OWL 2 RL cax-sco: a member of a class is a member of each class it is a subclass of")
@@ -34,6 +34,14 @@ RULE_SUBPROPERTY = N_("OWL 2 RL prp-spo1: a bearer of an obligation is one it ap
                       "(bearer is a sub-property of appliesTo)")
 RULE_BINDS_KIND = N_("an obligation that binds a kind of body applies to every body of that kind")
 RULE_NOT_IN_FORCE = N_("an obligation does not apply before the day it takes effect")
+#: Why an item concerns a subject other than a body (the reasons the named queries ``concerning``
+#: and ``underpinned_by`` give, and those of a kind of body).
+REASONS = (N_("tagged with this topic"), N_("tagged with a narrower topic"), N_("set for this priority"),
+           N_("part of something set for this priority"), N_("set for this enabling plan"),
+           N_("part of something set for this enabling plan"), N_("directly underpinned by it"),
+           N_("underpinned through a chain (by something it underpins)"))
+#: The roles a subject of "what applies" can play (named query ``subject``).
+ROLES = (N_("body"), N_("kind of body"), N_("topic"), N_("priority"), N_("enabling plan"), N_("basis"))
 #: Where each fact of an explanation comes from (the data keeps these words; reports translate them).
 ORIGINS = (N_("stated"), N_("ontology"), N_("inferred"), N_("inferred (missing from the built graph)"))
 
@@ -60,8 +68,8 @@ class Obligation:
     effective_from: dt.date | None = None
     due_by: dt.date | None = None
     date_text: str = ""
-    priority: tuple[str, str] | None = None
-    plan: tuple[str, str] | None = None
+    priorities: list[tuple[str, str]] = field(default_factory=list)  # (iri, label), by label
+    plans: list[tuple[str, str]] = field(default_factory=list)
     passage: str = ""
     quote: str = ""
     section: str = ""
@@ -110,8 +118,9 @@ class Explanation:
     due_by: str = ""
     passage: str = ""
     section: str = ""
-    priority: str = ""
-    plan: str = ""
+    priority: str = ""  # every priority it serves, "; " between them, in order of their names
+    plan: str = ""  # every enabling plan it serves, likewise
+    reasons: list[str] = field(default_factory=list)  # every way it concerns the subject
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -181,16 +190,22 @@ class Applicability:
                     iri, str(row["label"]), str(row["kind"]), str(row.get("modality", "")),
                     effective_from=_date(row.get("effectiveFrom")), due_by=_date(row.get("dueBy")),
                     date_text=str(row.get("dateText", "")))
+            # the earliest deadline, of its own or of a target measuring it
+            due = _date(row.get("dueBy"))
+            if due is not None and (ob.due_by is None or due < ob.due_by):
+                ob.due_by = due
             bound = str(row["bound"])
             if bound not in labels:
                 labels[bound] = self.class_labels.get(bound) or self._label(bound)
             target = ob.bearers if str(row["binding"]) == "bearer" else ob.kinds
             if (bound, labels[bound]) not in target:
                 target.append((bound, labels[bound]))
-            if ob.priority is None and "priority" in row:
-                ob.priority = (str(row["priority"]), str(row["priorityLabel"]))
-            if ob.plan is None and "plan" in row:
-                ob.plan = (str(row["plan"]), str(row["planLabel"]))
+            for key, listed in (("priority", ob.priorities), ("plan", ob.plans)):
+                if key in row and (str(row[key]), str(row[key + "Label"])) not in listed:
+                    listed.append((str(row[key]), str(row[key + "Label"])))
+        for ob in found.values():
+            ob.priorities.sort(key=lambda pair: (pair[1], pair[0]))
+            ob.plans.sort(key=lambda pair: (pair[1], pair[0]))
         self.sources = item_sources(self.store, self.queries)
         for iri, ob in found.items():
             if iri in self.sources:
@@ -334,7 +349,92 @@ class Applicability:
             body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
             ob.effective_from.isoformat() if ob.effective_from else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
-            w.name(*ob.priority) if ob.priority else "", w.name(*ob.plan) if ob.plan else "")
+            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary])
+
+    def subject(self, name: str) -> tuple[str, str, str]:
+        """The node *name* (an id, CURIE or IRI) as a subject of "what applies": its IRI, English
+        name and role (one of :data:`ROLES`, or "" when nothing applies through it).
+
+        :raise QueryError: when the graph has no such node."""
+        query = self.queries["subject"]
+        iri = str(bind_parameters(query, {"node": name})["node"])
+        rows = run_named(self.store, query, {"node": iri}).rows
+        if not rows:
+            raise QueryError(f"no node '{name}' in the graph; give the id of an organisation (hywel-dda-uhb), a kind "
+                             f"of body (nwp:HealthBoard), a topic, a priority, an enabling plan, a duty or a statute")
+        return iri, str(rows[0]["label"]), str(rows[0]["role"])
+
+    def applicable_to(self, name: str, on: dt.date | None = None,
+                      include_not_in_force: bool = False) -> list[Explanation]:
+        """What applies to the subject *name*, whatever it is (see :meth:`subject`), on the day
+        *on* when given, each with every reason; in order of the items' IRIs."""
+        iri, label, role = self.subject(name)
+        if role == "body":
+            return self.applicable(name, on, include_not_in_force)
+        w = self.w
+        reasons: dict[str, list[str]] = {}
+        items: dict[str, tuple[str, str]] = {}
+        if role == "kind of body":
+            for ob in self.obligations.values():
+                for kind, kind_label in ob.kinds:
+                    path = self._class_path(iri, kind)
+                    if path is None:
+                        continue
+                    why = (w._("binds every %(kind)s") % {"kind": w.name(kind, kind_label)} if len(path) == 1 else
+                           w._("binds every %(broader)s, and every %(kind)s is %(one)s") % {
+                               "broader": w.name(kind, kind_label), "kind": w.name(iri, label),
+                               "one": self._a(kind_label, kind)})
+                    reasons.setdefault(ob.iri, []).append(why)
+                    items[ob.iri] = (ob.label, ob.kind)
+        elif role == "basis":
+            for row in run_named(self.store, self.queries["underpinned_by"], {"basis": iri}).rows:
+                direct = row.get("direct") is not None and row["direct"].toPython()
+                why = w._(REASONS[6] if direct else REASONS[7])
+                reasons.setdefault(str(row["item"]), []).append(why)
+                items[str(row["item"])] = (str(row["label"]), str(row.get("kind", "")))
+        elif role in ("topic", "priority", "enabling plan"):
+            for row in run_named(self.store, self.queries["concerning"], {"subject": iri}).rows:
+                why = w._(str(row["why"]))
+                if str(row.get("via", iri)) != iri and "viaLabel" in row:
+                    why += ": " + w.name(str(row["via"]), str(row["viaLabel"]))
+                listed = reasons.setdefault(str(row["item"]), [])
+                if why not in listed:
+                    listed.append(why)
+                items[str(row["item"])] = (str(row["label"]), str(row["kind"]))
+        else:
+            raise QueryError(f"nothing applies through '{name}' ({label}): give an organisation, a kind of body, a "
+                             f"topic, a priority, an enabling plan, a duty or a statute")
+        subject = w.name(iri, label)
+        out = []
+        for item in sorted(reasons):
+            ob = self.obligations.get(item) or Obligation(item, *items[item])
+            if ob.passage == "" and item in self.sources:
+                ob.passage, ob.quote, ob.section, ob.section_label = self.sources[item]
+            in_force = on is None or ob.effective_from is None or ob.effective_from <= on
+            if not in_force and not include_not_in_force:
+                continue
+            summary = "; ".join(reasons[item])
+            if not in_force:
+                summary = (w._("not yet in force on %(day)s: applies from %(date)s")
+                           % {"day": on.isoformat(), "date": ob.effective_from.isoformat()})
+            out.append(Explanation(
+                short(iri), subject, ob.id, w.name(ob.iri, ob.label), in_force, in_force,
+                [Fact(why, "stated", short(ob.passage) if ob.passage else "") for why in reasons[item]], [], summary,
+                ob.effective_from.isoformat() if ob.effective_from else "",
+                ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
+                "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
+                list(reasons[item])))
+        return out
+
+    def _class_path(self, cls: str, kind: str) -> list[str] | None:
+        """The chain of subclass steps from *cls* up to *kind*, or None when *cls* is not within it."""
+        import networkx as nx  # when needed: it takes a tenth of a second to import
+
+        if cls == kind:
+            return [cls]
+        if cls in self.hierarchy and kind in self.hierarchy and nx.has_path(self.hierarchy, cls, kind):
+            return nx.shortest_path(self.hierarchy, cls, kind)
+        return None
 
     def applicable(self, body_name: str, on: dt.date | None = None,
                    include_not_in_force: bool = False) -> list[Explanation]:
@@ -368,18 +468,6 @@ def on_topic(store: Store, topic: str) -> tuple[str, set[str]]:
                      f"(ids starting topic-)")
 
 
-def format_explanation(ex: Explanation, w: Wording = ENGLISH) -> str:
-    """An explanation as indented text: the verdict, the numbered facts, then the rules. The
-    sentences are in the language the explanation was made in; *w* gives the words around them."""
-    lines = [f"{ex.item_label}  [{ex.item}]", f"  {ex.summary}"]
-    for number, fact in enumerate(ex.facts, start=1):
-        source = f" [{fact.source}]" if fact.source else ""
-        lines.append(f"    {number}. {fact.text} — {w._(fact.origin)}{source}")
-    for rule in dict.fromkeys(ex.rules):
-        lines.append("    " + w._("rule: %(rule)s") % {"rule": rule})
-    if ex.due_by:
-        lines.append("    " + w._("due by %(date)s") % {"date": ex.due_by})
-    return "\n".join(lines)
 
 
-__all__ = ["Applicability", "Explanation", "Fact", "Obligation", "format_explanation", "on_topic"]
+__all__ = ["Applicability", "Explanation", "Fact", "Obligation", "on_topic"]

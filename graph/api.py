@@ -1,0 +1,251 @@
+"""The library: one :class:`PolicyGraph` per process, opened over any store, that every surface
+(the command line, the browser, the HTTP API, the tests) asks. Each question has one engine
+here, so the same question on the same day gets the same answer on every surface and store.
+
+The graph itself is read-only; what changes while a service runs are the organisations' plans
+kept beside it. :meth:`PolicyGraph.refresh` follows them (a plan kept or removed by any process
+is seen at once), and drops what was derived from the store before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from graph.errors import PolicyGraphError
+from graph.paths import ARTEFACT_NAME, Layout, default_layout
+from graph.queries import NamedQuery, find_query, load_queries, run_named
+from graph.rules.applicability import Applicability, Explanation, on_topic
+from graph.sources import Sources, load_sources
+from graph.store import QueryResult, Store, open_store
+from graph.wording import ENGLISH, Wording, wording
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from rdflib import Graph
+
+    from graph.rules.analysis import Impact
+    from graph.rules.plan_graph import LoadedCommitment, PlanInfo
+    from graph.rules.plans import Commitment, PlanReport
+    from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
+    from graph.rules.trace import Trace
+
+T = TypeVar("T")
+
+
+class PlanExistsError(PolicyGraphError):
+    """A plan of that id is kept already, and replacing it was not asked for."""
+
+    def __init__(self, plan_id: str):
+        super().__init__(f"a plan '{plan_id}' is already kept")
+        self.plan_id = plan_id
+
+
+class PolicyGraph:
+    """The built policy graph and the plans kept beside it, with every question the project
+    answers about them."""
+
+    def __init__(self, store: Store, queries: dict[str, NamedQuery], artefact: Path, sources_dir: Path):
+        self.store = store
+        self.queries = queries
+        self.artefact = artefact
+        self.sources_dir = sources_dir
+        self.generation = 0
+        self._derived: dict = {}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, artefact: Path | None = None, kind: str | None = None, server: str | None = None,
+             store_url: str | None = None, root: Path | None = None, queries_dir: Path | None = None,
+             sources_dir: Path | None = None) -> PolicyGraph:
+        """Open the built graph *artefact* (default: ``build/policy-graph.nq`` of the project at
+        *root*, else of this checkout) in the store *kind* (see :func:`graph.store.open_store`),
+        with the named queries of *queries_dir* and the source texts of *sources_dir* (default:
+        the project's)."""
+        layout = Layout(root) if root else default_layout()
+        artefact = artefact or layout.build_dir / ARTEFACT_NAME
+        queries = load_queries(queries_dir or layout.queries_dir)
+        return cls(open_store(artefact, kind, server, store_url), queries, artefact, sources_dir or layout.sources_dir)
+
+    @property
+    def build_dir(self) -> Path:
+        return self.artefact.parent
+
+    # --- keeping up with the plans --------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Follow the plans kept or removed since the last call, by this process or any other;
+        whether anything changed (what was derived from the store is then read again)."""
+        if not self.store.refresh():
+            return False
+        with self._lock:
+            self._derived.clear()
+            self.generation += 1
+        return True
+
+    def derived(self, key, compute: Callable[[], T]) -> T:
+        """*compute()*, kept until the plans change: for answers that depend only on the store."""
+        with self._lock:
+            if key not in self._derived:
+                self._derived[key] = compute()
+            return self._derived[key]
+
+    # --- named queries ---------------------------------------------------------------------------
+
+    def named_query(self, name: str) -> NamedQuery:
+        return find_query(self.queries, name)
+
+    def query(self, name: str, params: dict[str, str] | None = None) -> QueryResult:
+        """Run named query *name* (``obligations-for`` or ``obligations_for``) with its
+        parameters bound from *params* (text, checked against the query's declared types)."""
+        return run_named(self.store, self.named_query(name), params or {})
+
+    # --- words -----------------------------------------------------------------------------------
+
+    def wording(self, lang: str = "en") -> Wording:
+        """The words of reports in *lang*, the graph's own names included."""
+        if lang == "en":
+            return ENGLISH
+        return self.derived(("wording", lang), lambda: wording(self.store, self.queries, lang))
+
+    def sources(self) -> Sources:
+        return self.derived("sources", lambda: load_sources(self.sources_dir))
+
+    # --- who an obligation binds ----------------------------------------------------------------
+
+    def applicability(self, lang: str = "en") -> Applicability:
+        """The applicability rules, their explanations in *lang*."""
+        return self.derived(("applicability", lang), lambda: Applicability(self.store, self.queries,
+                                                                            self.wording(lang)))
+
+    def what_applies(self, subject: str, on: dt.date | None = None, pending: bool = False,
+                     topic: str | None = None, lang: str = "en") -> list[Explanation]:
+        """What applies to *subject* (an organisation, a kind of body, a topic, a priority, an
+        enabling plan, a duty or a statute), each with why, on the day *on* when given (with
+        *pending*, also what binds it from a later day); with *topic*, only obligations on that
+        topic or a narrower one."""
+        found = self.applicability(lang).applicable_to(subject, on, include_not_in_force=pending)
+        if topic:
+            _name, tagged = on_topic(self.store, topic)
+            found = [e for e in found if e.item in tagged]
+        return found
+
+    def explain(self, body: str, item: str, on: dt.date | None = None, lang: str = "en") -> Explanation:
+        """Whether obligation *item* applies to *body* (on the day *on*), and why."""
+        return self.applicability(lang).explain(body, item, on)
+
+    # --- tracing and reliance --------------------------------------------------------------------
+
+    def trace(self, item: str) -> Trace:
+        """The chain from *item* up to its priorities, duties, statutes, passages and sections."""
+        from graph.rules.trace import trace
+
+        return trace(self.store, self.queries, item)
+
+    def dependencies(self) -> nx.DiGraph:
+        """The stated dependency links between items, as a directed graph."""
+        from graph.rules.plans import dependency_graph
+
+        return self.derived("dependencies", lambda: dependency_graph(self.store, self.queries))
+
+    def impact(self, item: str, commitments: list[Commitment] | None = None) -> Impact:
+        """Everything that depends on *item*, and the kept (and given) commitments resting on it."""
+        from graph.rules.analysis import impact
+
+        return impact(self.store, self.queries, item, commitments, graph=self.dependencies())
+
+    # --- checks ---------------------------------------------------------------------------------
+
+    def check_plan(self, commitments: list[Commitment], organisation: str, lang: str = "en") -> PlanReport:
+        """Trace a plan's *commitments* and list the obligations binding *organisation* that it
+        does not answer."""
+        from graph.rules.plans import check_plan
+
+        return check_plan(self.store, self.queries, commitments, organisation, self.applicability(lang),
+                          self.dependencies())
+
+    def metrics(self) -> dict[str, MetricInfo]:
+        """The metric identifiers and units a trajectory may report on."""
+        from graph.rules.targets import load_metrics
+
+        return self.derived("metrics", lambda: load_metrics(self.store, self.queries))
+
+    def target_rules(self) -> dict[str, Rule]:
+        from graph.rules.targets import load_rules
+
+        return self.derived("targets", lambda: load_rules(self.store, self.queries,
+                                                          set(self.applicability().obligations)))
+
+    def read_trajectory(self, text: str, name: str = "trajectory") -> list[Figure]:
+        from graph.rules.targets import read_trajectory
+
+        return read_trajectory(text, self.metrics(), name)
+
+    def check_targets(self, organisation: str, figures: list[Figure], lang: str = "en") -> TargetReport:
+        """Judge a trajectory's *figures* against every target that binds *organisation*."""
+        from graph.rules.targets import check_targets
+
+        return check_targets(self.store, self.queries, organisation, figures, self.target_rules(),
+                             self.applicability(lang), self.wording(lang))
+
+    # --- kept plans -----------------------------------------------------------------------------
+
+    def keep_plan(self, plan_id: str, organisation: str, commitments: list[Commitment],
+                  figures: list[Figure] | None = None, title: str = "", source: str = "",
+                  replace: bool = False) -> tuple[Path, Graph]:
+        """Validate a plan and keep it as named graph beside the built graph (and on the SPARQL
+        server when the store is one); every process sees it from its next question.
+
+        :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set;
+            PlanInvalidError with every problem; StoreError when it cannot be stored.
+        """
+        from graph.rules.plan_graph import build_plan, check_plan_id, keep_plan, plan_path, plan_server
+
+        check_plan_id(plan_id)
+        if plan_path(self.build_dir, plan_id).exists() and not replace:
+            raise PlanExistsError(plan_id)
+        graph = build_plan(plan_id, organisation, commitments, self.store, figures, title, source)
+        saved = keep_plan(self.build_dir, plan_id, graph, plan_server(self.store))
+        self.refresh()
+        return saved, graph
+
+    def remove_plan(self, plan_id: str) -> Path:
+        """Remove kept plan *plan_id* everywhere it is kept.
+
+        :raise PlanError: when no plan of that id is kept."""
+        from graph.rules.plan_graph import drop_plan, plan_server
+
+        removed = drop_plan(self.build_dir, plan_id, plan_server(self.store))
+        self.refresh()
+        return removed
+
+    def plans(self) -> list[PlanInfo]:
+        """Every kept plan, by id."""
+        from graph.rules.plan_graph import list_plans
+
+        return list_plans(self.build_dir)
+
+    def plan(self, plan_id: str) -> Graph:
+        """The graph of kept plan *plan_id*.
+
+        :raise PlanError: when no plan of that id is kept."""
+        from graph.rules.plan_graph import read_saved_plan
+
+        return read_saved_plan(self.build_dir, plan_id)
+
+    def commitments(self, items: set[str], limit: int | None = None) -> list[LoadedCommitment]:
+        """The commitments of kept plans that answer one of *items* or justify not adopting it."""
+        from graph.rules.plan_graph import loaded_commitments
+
+        return loaded_commitments(self.store, items, limit=limit)
+
+    def commitment_count(self, items: set[str]) -> int:
+        from graph.rules.plan_graph import commitment_count
+
+        return commitment_count(self.store, items)
+
+
+__all__ = ["PlanExistsError", "PolicyGraph"]

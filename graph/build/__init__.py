@@ -1,0 +1,1 @@
+"""The build: sources -> RDF with provenance -> OWL-RL inference -> SHACL validation -> artefact."""

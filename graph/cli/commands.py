@@ -1,0 +1,354 @@
+"""The commands of ``policy-graph``: each reads its arguments, asks the library
+(:class:`graph.api.PolicyGraph`) one question and prints the answer."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from graph.api import PlanExistsError, PolicyGraph
+from graph.build.pipeline import build
+from graph.cli.output import print_result, shown_path
+from graph.errors import PolicyGraphError
+from graph.language import _, ngettext
+from graph.namespaces import short
+from graph.paths import ARTEFACT_NAME, Layout, default_layout
+
+
+def layout_of(args: argparse.Namespace) -> Layout:
+    return Layout(Path(args.root).resolve()) if args.root else default_layout()
+
+
+def artefact_of(args: argparse.Namespace) -> Path:
+    if getattr(args, "graph", None):
+        return Path(args.graph)
+    return layout_of(args).build_dir / ARTEFACT_NAME
+
+
+def open_graph(args: argparse.Namespace) -> PolicyGraph:
+    """The library over the built graph the arguments name (``--graph``, ``--root``)."""
+    return PolicyGraph.open(artefact_of(args), root=layout_of(args).root)
+
+
+def report_language(args: argparse.Namespace) -> str:
+    """The language of a report for people; data (JSON, CSV) keeps the graph's own words."""
+    return getattr(args, "lang", "en") if args.format in ("text", "html") else "en"
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    out_dir = Path(args.out) if args.out else None
+    result = build(layout_of(args), out_dir, progress=_progress, reasoner=args.reasoner)
+    report = result.report
+    print(_("Built %(path)s in %(seconds).1f s") % {"path": result.artefact,
+                                                     "seconds": time.perf_counter() - started})
+    t = report["triples"]
+    print(_("  triples: %(total)s (%(ontology)s ontology, %(asserted)s asserted, %(inferred)s inferred)") % t)
+    print(_("  entities: %(entities)s; passages: %(passages)s (%(quotes_verified)s quotes verified); "
+            "sections: %(sections)s") % report)
+    print(_("  by class:"))
+    for cls, count in report["classes"].items():
+        print(f"    {cls:32} {count}")
+    if report["warnings"]:
+        count = len(report["warnings"])
+        print(ngettext("  %(num)d warning:", "  %(num)d warnings:", count) % {"num": count})
+        for warning in report["warnings"]:
+            print(f"    - {warning}")
+    print(_("  report: %(path)s") % {"path": result.report_path})
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run every stage but write nothing to the build folder (a dry run of build)."""
+    from graph.rules.analysis import BASIS_KINDS, most_relied_on, orphans
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = build(layout_of(args), Path(tmp), progress=_progress)
+        # The dependency analysis reads the graph just built, so it checks this data, not the last build.
+        built = PolicyGraph.open(result.artefact, kind="oxigraph", root=layout_of(args).root)
+        dependencies = built.dependencies()
+        bound = {o.iri: (o.label, o.kind) for o in built.applicability().obligations.values()}
+    count = len(result.report["warnings"])
+    print(ngettext("Valid: every quote located, SHACL conforms (%(num)d warning).",
+                   "Valid: every quote located, SHACL conforms (%(num)d warnings).", count) % {"num": count})
+    for warning in result.report["warnings"]:
+        print(f"  - {warning}")
+    lonely = orphans(dependencies, bound)
+    print(ngettext("%(num)d orphan: obligations and targets with no path to any priority, enabling plan, "
+                   "duty or statute", "%(num)d orphans: obligations and targets with no path to any priority, "
+                   "enabling plan, duty or statute", len(lonely)) % {"num": len(lonely)} + (":" if lonely else "."))
+    for ident, label, kind in lonely:
+        print(f"  - {ident}  {label} ({kind})")
+    print(_("Most relied-on duties and statutes (items that depend on each):"))
+    for ident, label, count in most_relied_on(dependencies, BASIS_KINDS, 5):
+        print(f"  {count:5}  {ident}  {label}")
+    return 0
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise PolicyGraphError(f"--param expects NAME=VALUE, got {pair!r}")
+        name, value = pair.split("=", 1)
+        values[name.strip()] = value
+    return values
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    if not args.name:
+        from graph.queries import load_queries
+
+        lang = getattr(args, "lang", "en")
+        for query in load_queries(layout_of(args).queries_dir).values():
+            params = " ".join(f"{p.name}={p.type.upper()}" + ("" if p.required else "?") for p in query.parameters)
+            print(f"{query.cli_name:18} {params}\n    {query.title_in(lang)}: {query.description_in(lang)}")
+            for p in query.parameters:
+                print(f"      {p.name}: {p.description_in(lang)}")
+        return 0
+    print_result(open_graph(args).query(args.name, _params(args.param)), args.format)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from graph.reports.trace import format_trace
+
+    graph = open_graph(args)
+    result = graph.trace(args.item)
+    lang = report_language(args)
+    if lang != "en":
+        # the licence attribution in the reader's language; the quotes stay as published
+        sources = graph.sources()
+        for node in result.nodes():
+            for passage in node.passages:
+                passage.attribution = sources.attribution_in(passage.attribution, lang)
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_trace(result, graph.wording(lang)))
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Items sourced to each heading of both documents; headings with none are listed last."""
+    result = open_graph(args).query("coverage")
+    if args.format != "table":
+        print_result(result, args.format)
+        return 0
+    empty = []
+    document = None
+    for row in result.rows:
+        if row["document"] != document:
+            document = row["document"]
+            heading = _("%(document)s (items sourced to each heading)") % {"document": short(str(document))}
+            in_it, total = _("in it"), _("total")
+            print(f"\n  {heading:<66} {in_it:>5}  {total:>5}")
+        depth, direct, total = int(row["depth"]), int(row["direct"]), int(row["total"])
+        title = ("  " * depth + str(row["label"]))[:66]
+        print(f"  {title:<66} {direct:>5}  {total:>5}")
+        if total == 0:
+            empty.append(f"{short(str(row['section']))}  {row['label']}")
+    print("\n" + ngettext("%(num)d heading", "%(num)d headings", len(result.rows)) % {"num": len(result.rows)}
+          + "; " + ngettext("%(num)d with no items", "%(num)d with no items", len(empty)) % {"num": len(empty)}
+          + (":" if empty else "."))
+    for line in empty:
+        print(f"  - {line}")
+    return 0
+
+
+def date_arg(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PolicyGraphError(f"{name}: {value!r} is not a date YYYY-MM-DD") from None
+
+
+#: The columns of ``applies --format csv``; the browser's CSV of a "what applies" search has the same.
+APPLIES_COLUMNS = ["item", "label", "applies", "in_force", "why", "effective_from", "due_by", "priority", "plan",
+                   "section", "passage"]
+
+
+def cmd_applies(args: argparse.Namespace) -> int:
+    """What applies to a subject (on a day), or whether one obligation applies to a body, and why."""
+    from graph.reports.explanations import format_explanation
+
+    graph = open_graph(args)
+    lang = report_language(args)
+    on = date_arg(args.on, "--on")
+    if args.item:
+        found = [graph.explain(args.org, args.item, on, lang)]
+    else:
+        found = graph.what_applies(args.org, on, pending=args.pending, topic=args.topic, lang=lang)
+    if args.format == "json":
+        print(json.dumps([e.as_dict() for e in found], indent=2, ensure_ascii=False))
+        return 0
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(APPLIES_COLUMNS)
+        for e in found:
+            writer.writerow([e.item, e.item_label, str(e.applies).lower(), str(e.in_force).lower(), e.summary,
+                             e.effective_from, e.due_by, e.priority, e.plan, e.section, e.passage])
+        return 0
+    w = graph.wording(lang)
+    for e in found:
+        due = _(" (due by %(date)s)") % {"date": e.due_by} if e.due_by else ""
+        print(format_explanation(e, w) if args.explain or args.item else f"{e.item:58} {e.summary}{due}")
+    if not args.item:
+        applying, pending = sum(e.applies for e in found), sum(not e.in_force for e in found)
+        summary = (ngettext("%(num)d obligation applies on %(day)s", "%(num)d obligations apply on %(day)s", applying)
+                   if on else ngettext("%(num)d obligation applies", "%(num)d obligations apply", applying))
+        summary %= {"num": applying, "day": on.isoformat() if on else ""}
+        if args.pending:
+            summary += "; " + ngettext("%(num)d not yet in force", "%(num)d not yet in force",
+                                       pending) % {"num": pending}
+        print(f"({summary})")
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """The published list of metric identifiers and units a trajectory may use."""
+    print_result(open_graph(args).query("metrics"), args.format)
+    return 0
+
+
+def cmd_check_targets(args: argparse.Namespace) -> int:
+    """Check a trajectory CSV against every target that binds the organisation."""
+    from graph.reports.targets import report_csv, report_text
+    from graph.rules.targets import read_trajectory_file
+
+    graph = open_graph(args)
+    figures = read_trajectory_file(Path(args.trajectory), graph.metrics())
+    lang = report_language(args)
+    report = graph.check_targets(args.org, figures, lang)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        sys.stdout.write(report_csv(report))
+    else:
+        print(report_text(report, graph.wording(lang)))
+    return 0
+
+
+def cmd_check_plan(args: argparse.Namespace) -> int:
+    """Trace a plan's commitments and list the obligations it does not answer."""
+    from graph.reports.plans import report_csv, report_html, report_text
+    from graph.rules.plan_graph import commitments_from_graph, plan_info
+    from graph.rules.plans import read_plan
+
+    if bool(args.plan) == bool(args.loaded):
+        raise PolicyGraphError(_("give a plan file or --loaded ID (one of them)"))
+    graph = open_graph(args)
+    if args.loaded:
+        kept = graph.plan(args.loaded)
+        commitments, organisation = commitments_from_graph(kept), args.org or plan_info(kept).organisation
+    else:
+        if not args.org:
+            raise PolicyGraphError(_("--org is required with a plan file"))
+        commitments, organisation = read_plan(Path(args.plan)), args.org
+    lang = report_language(args)
+    report = graph.check_plan(commitments, organisation, lang)
+    if args.format == "json":
+        text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "csv":
+        text = report_csv(report)
+    elif args.format == "html":
+        text = report_html(report, graph.wording(lang))
+    else:
+        text = report_text(report, graph.wording(lang)) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(_("Wrote %(path)s") % {"path": args.out}, file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_impact(args: argparse.Namespace) -> int:
+    """What depends on an item: everything downstream of it, including plan commitments."""
+    from graph.reports.impact import format_impact
+    from graph.rules.plans import read_plan
+
+    commitments = read_plan(Path(args.plan)) if args.plan else []
+    graph = open_graph(args)
+    result = graph.impact(args.item, commitments)
+    if args.format == "json":
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_impact(result, graph.wording(report_language(args))))
+    return 0
+
+
+def cmd_plan_load(args: argparse.Namespace) -> int:
+    """Validate a plan (and its trajectory) and keep it as a named graph beside the built graph."""
+    from graph.rules.plan_graph import plan_id_from
+    from graph.rules.plans import read_plan
+    from graph.rules.targets import read_trajectory_file
+
+    graph = open_graph(args)
+    path = Path(args.file)
+    plan_id = args.id or plan_id_from(path.name)
+    commitments = read_plan(path)
+    figures = read_trajectory_file(Path(args.trajectory), graph.metrics()) if args.trajectory else []
+    try:
+        saved, kept = graph.keep_plan(plan_id, args.org, commitments, figures, args.title or "", path.name,
+                                      replace=args.replace)
+    except PlanExistsError:
+        raise PolicyGraphError(_("a plan '%(id)s' is already loaded; give another --id or --replace it")
+                               % {"id": plan_id}) from None
+    justifying = sum(1 for c in commitments if c.justification and c.references)
+    answering = sum(1 for c in commitments if c.references and not c.justification)
+    print(_("Loaded plan '%(id)s' of %(org)s: %(commitments)d commitments (%(answering)d answering policy items, "
+            "%(justifying)d justifying not adopting, %(other)d without references), %(figures)d planned figures, "
+            "%(triples)d triples") % {"id": plan_id, "org": args.org, "commitments": len(commitments),
+                                       "answering": answering, "justifying": justifying,
+                                       "other": len(commitments) - answering - justifying,
+                                       "figures": len(figures), "triples": len(kept)})
+    print(_("  kept in %(path)s (graph %(graph)s); the policy graph is unchanged")
+          % {"path": shown_path(saved, layout_of(args).root), "graph": kept.identifier})
+    return 0
+
+
+def cmd_plan_list(args: argparse.Namespace) -> int:
+    from graph.rules.plan_graph import list_plans
+
+    plans = list_plans(artefact_of(args).parent)
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in plans], indent=2, ensure_ascii=False))
+        return 0
+    for p in plans:
+        print(f"{p.id:24} {p.organisation:28} {p.commitments:4} " + _("commitments") + f" {p.figures:4} "
+              + _("figures") + f"  {p.created}  {p.title}")
+    print(ngettext("(%(num)d plan loaded)", "(%(num)d plans loaded)", len(plans)) % {"num": len(plans)})
+    return 0
+
+
+def cmd_plan_remove(args: argparse.Namespace) -> int:
+    removed = open_graph(args).remove_plan(args.id)
+    print(_("Removed plan '%(id)s' (%(path)s); the policy graph is unchanged")
+          % {"id": args.id, "path": shown_path(removed, layout_of(args).root)})
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """Load the built graph into a SPARQL server, replacing each of its named graphs."""
+    from graph.store.remote import SparqlServerStore
+
+    counts = SparqlServerStore(args.query_url, args.store_url).load(artefact_of(args))
+    for graph, count in counts.items():
+        print(f"{count:>8} " + ngettext("triple", "triples", count) + f"  {graph}")
+    print(_("Loaded %(num)d triples into %(store)s; query it at %(query)s "
+            "(POLICY_GRAPH_STORE=sparql POLICY_GRAPH_SPARQL_URL=...).")
+          % {"num": sum(counts.values()), "store": args.store_url, "query": args.query_url})
+    return 0

@@ -1,0 +1,80 @@
+"""How the command line writes a named query's answer (a table, JSON or CSV) and a path."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from graph.language import ngettext
+from graph.namespaces import short
+from graph.store import QueryResult
+
+
+def shown_path(path: Path, root: Path) -> Path:
+    """*path* as a reader would type it: relative to the current directory, else to the project
+    at *root*, else as it is."""
+    path = path.resolve()
+    for base in (Path.cwd(), root):
+        try:
+            return path.relative_to(base.resolve())
+        except ValueError:
+            continue
+    return path
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return short(str(term))
+    if isinstance(term, Literal):
+        return str(term)
+    return str(term)
+
+
+def _json_cell(term):
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return {"iri": str(term), "id": short(str(term))}
+    if isinstance(term, Literal):
+        value = term.toPython()
+        return value if isinstance(value, (int, float, bool, str)) else str(term)
+    return str(term)
+
+
+def print_result(result: QueryResult, fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    if result.kind == "ask":
+        print(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower(), file=out)
+        return
+    if result.kind == "graph":
+        print(result.graph.serialize(format="turtle"), file=out)
+        return
+    if fmt == "json":
+        rows = [{v: _json_cell(row.get(v)) for v in result.variables} for row in result.rows]
+        json.dump({"variables": result.variables, "rows": rows}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    table = [[_cell(row.get(v)) for v in result.variables] for row in result.rows]
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(result.variables)
+        writer.writerows(table)
+        return
+    widths = [min(60, max([len(v)] + [len(r[i]) for r in table])) for i, v in enumerate(result.variables)]
+
+    def fit(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    print("  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True)).rstrip(), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in table:
+        print("  ".join(fit(c, w).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=out)
+    print(ngettext("(%(num)d row)", "(%(num)d rows)", len(table)) % {"num": len(table)}, file=out)
+
+

@@ -1,0 +1,48 @@
+"""``policy-graph serve``: the command that serves the browser, added to the command line by
+this package (entry point group ``policy_graph.commands``), so the command line itself never
+needs the web package."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from graph.errors import PolicyGraphError
+from graph.language import _
+from graph.paths import ARTEFACT_NAME, Layout, default_layout
+from graph.store import prepare_disk_store
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("serve", help=_("serve the web browser on the built graph"))
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--graph", help=_("built graph to serve (default: build/policy-graph.nq)"))
+    p.set_defaults(func=serve_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from web import create_app
+    from web.catalogue import load_if_serial, warm_up
+    from web.wsgi_server import serve
+
+    layout = Layout(Path(args.root).resolve()) if args.root else default_layout()
+    artefact = Path(args.graph) if args.graph else layout.build_dir / ARTEFACT_NAME
+    if not artefact.is_file():
+        raise PolicyGraphError(_("no built graph at %(path)s; run 'policy-graph build' first") % {"path": artefact})
+    on_disk = os.environ.get("POLICY_GRAPH_STORE") == "oxigraph-disk"
+    if on_disk:
+        prepare_disk_store(artefact)  # once, here, so each worker only opens it
+    print(_("Serving the policy graph on %(url)s") % {"url": f"http://{args.host}:{args.port}/"}, file=sys.stderr)
+
+    # gunicorn's worker processes where it is installed (POLICY_GRAPH_WORKERS), else werkzeug's server
+    def make_app():
+        app = create_app({"GRAPH_PATH": str(artefact), "QUERIES_DIR": str(layout.queries_dir),
+                          "SOURCES_DIR": str(layout.sources_dir)})
+        load_if_serial(app)
+        return app
+
+    serve(make_app, args.host, args.port, fork_after_load=not on_disk, on_worker_start=warm_up)
+    return 0
