@@ -1,4 +1,4 @@
-"""The bench cannot rot: run in quick mode at 1x, exactly as the README says, it completes,
+"""The bench cannot rot: run in quick mode at 1x, exactly as docs/benchmarks.md says, it completes,
 measures every store on every workload and reports no errors. No timing is asserted; the bench
 is for reading, not for passing."""
 

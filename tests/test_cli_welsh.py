@@ -56,7 +56,7 @@ def test_every_cli_string_has_welsh():
     assert len(extracted) > 80  # the help of every command, the messages, argparse's words
     catalogue = {_msgid(m.id): m for m in _po() if m.id}
     missing = sorted(extracted - set(catalogue))
-    assert not missing, f"not in {PO.name} (run the extract and update commands in README.md): {missing}"
+    assert not missing, f"not in {PO.name} (run the extract and update commands in docs/welsh.md): {missing}"
     untranslated = sorted(m for m in extracted if catalogue[m].fuzzy or not all(
         s.strip() for s in (catalogue[m].string if isinstance(catalogue[m].string, tuple)
                             else (catalogue[m].string,))))

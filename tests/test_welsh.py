@@ -48,7 +48,7 @@ def test_every_interface_string_has_a_welsh_translation():
     assert len(extracted) > 300  # the templates, the views, the ontology's terms and the queries' words
     catalogue = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in _po() if m.id}
     missing = sorted(m for m in extracted if m not in catalogue)
-    assert not missing, f"not in {PO.name} (run pybabel extract and update, see README): {missing}"
+    assert not missing, f"not in {PO.name} (run pybabel extract and update, see docs/welsh.md): {missing}"
     untranslated = sorted(m for m in extracted if not all(
         s.strip() for s in (catalogue[m].string if isinstance(catalogue[m].string, tuple)
                             else (catalogue[m].string,))) or catalogue[m].fuzzy)

@@ -1,8 +1,8 @@
-"""The README's "Rules as code" walkthrough, run as written: every ``$ policy-graph ...`` command
-of its console blocks runs on the real built graph, from a copy of the project (so that loading
-and removing the example plan touches nothing of the checkout), and every output line the
-README shows must appear in what the command prints, in order. ``...`` stands for lines left
-out, `` ... `` inside a line for words left out, and a timestamp matches any timestamp."""
+"""The "Rules as code" walkthrough of docs/rules.md, run as written: every ``$ policy-graph ...``
+command of its console blocks runs on the real built graph, from a copy of the project (so that
+loading and removing the example plan touches nothing of the checkout), and every output line the
+page shows must appear in what the command prints, in order. ``...`` stands for lines left out,
+`` ... `` inside a line for words left out, and a timestamp matches any timestamp."""
 
 from __future__ import annotations
 
@@ -17,23 +17,36 @@ from graph.cli import main
 from graph.paths import ARTEFACT_NAME, default_layout
 
 REAL = default_layout()
-README = REAL.root / "README.md"
-SECTION = "## Rules as code"
+PAGE = REAL.root / "docs" / "rules.md"
+NAME = PAGE.relative_to(REAL.root).as_posix()
+SECTION = "# Rules as code"  # the walkthrough: this heading and everything under it
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)?")
 
 
+def _heading_level(line: str) -> int:
+    """The level of a Markdown heading (1 for ``# ...``), 0 for any other line."""
+    hashes = len(line) - len(line.lstrip("#"))
+    return hashes if 0 < hashes <= 6 and line[hashes:hashes + 1] == " " else 0
+
+
 def walkthrough() -> list[tuple[int, str, list[str]]]:
-    """(README line, command, expected output lines) for each command of the section."""
-    lines = README.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(SECTION))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    """(line of the page, command, expected output lines) for each command of the section: from
+    its heading to the next heading of the same or a higher level (outside code blocks)."""
+    lines = PAGE.read_text(encoding="utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(SECTION)), None)
+    if start is None:
+        return []  # the tests below fail on no steps
+    level = _heading_level(lines[start])
     steps: list[tuple[int, str, list[str]]] = []
-    in_console = False
-    for number in range(start, end):
+    in_block = in_console = False
+    for number in range(start + 1, len(lines)):
         line = lines[number]
         if line.startswith("```"):
-            in_console = line.strip() == "```console"
+            in_block = not in_block
+            in_console = in_block and line.strip() == "```console"
             continue
+        if not in_block and 0 < _heading_level(line) <= level:
+            break
         if not in_console:
             continue
         if line.startswith("$ "):
@@ -47,7 +60,7 @@ STEPS = walkthrough()
 
 
 def _pattern(expected: str) -> re.Pattern:
-    """A line of the README as a pattern: runs of spaces are any spacing, ' ... ' any words."""
+    """A line of the page as a pattern: runs of spaces are any spacing, ' ... ' any words."""
     parts = []
     for piece in re.split(r"( \.\.\. |\s+|" + TIMESTAMP.pattern + ")", expected.strip()):
         if not piece:
@@ -77,6 +90,7 @@ def project(built, tmp_path_factory) -> Path:
 
 def test_the_walkthrough_has_commands():
     commands = [command for _, command, _ in STEPS]
+    assert commands, f"no '$ policy-graph' steps found under '{SECTION}' in {NAME}"
     assert len(commands) >= 8
     assert any("check-plan examples/illustrative-plan.csv" in c for c in commands)
     assert any("check-targets examples/illustrative-trajectory.csv" in c for c in commands)
@@ -87,17 +101,18 @@ def test_the_walkthrough_runs_as_written(project, monkeypatch, capsys):
     monkeypatch.chdir(project)
     monkeypatch.setenv("POLICY_GRAPH_HOME", str(project))
     monkeypatch.setenv("LANGUAGE", "en")
+    assert STEPS, f"no '$ policy-graph' steps found under '{SECTION}' in {NAME}"
     for line, command, expected in STEPS:
         argv = shlex.split(command)
-        assert argv[0] == "policy-graph", f"README line {line}: not a policy-graph command"
+        assert argv[0] == "policy-graph", f"{NAME} line {line}: not a policy-graph command"
         code = main(argv[1:])
         out = capsys.readouterr().out.splitlines()
-        assert code == 0, f"README line {line}: '{command}' exited {code}"
+        assert code == 0, f"{NAME} line {line}: '{command}' exited {code}"
         position = 0
         for wanted in (w for w in expected if w.strip() and w.strip() != "..."):
             pattern = _pattern(wanted)
             found = next((i for i in range(position, len(out)) if pattern.match(out[i].strip())), None)
-            assert found is not None, (f"README line {line}: '{command}' did not print, in order:\n"
+            assert found is not None, (f"{NAME} line {line}: '{command}' did not print, in order:\n"
                                        f"  {wanted}\nit printed:\n" + "\n".join(out[:60]))
             position = found + 1
     assert not (project / "build" / "plans" / "illustrative.nq").exists()  # the walkthrough removes it
