@@ -60,4 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import rules
 
     app.register_blueprint(rules.bp)
+    from .views import named_queries
+
+    app.register_blueprint(named_queries.bp)
     return app
