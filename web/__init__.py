@@ -71,4 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import rules
 
     app.register_blueprint(rules.bp)
+    from web.views import named_queries
+
+    app.register_blueprint(named_queries.bp)
     return app

@@ -160,7 +160,7 @@ def _page(context: dict) -> Response:
 def _page_context(text: str) -> dict:
     """The query page: the editor, the examples, and the answer as a table when there is one."""
     queries = current_app.extensions["policy_graph"].queries
-    examples = [{"title": q.title, "description": q.description, "text": example_text(q),
+    examples = [{"name": q.cli_name, "title": q.title, "description": q.description, "text": example_text(q),
                  "parameters": {p.name: example_value(p) for p in q.parameters}} for q in queries.values()]
     context = {"query": text, "examples": examples, "result": None, "error": None, "status": 200,
                "formats": {**{k: m for k, (m, _) in RESULT_FORMATS.items()},
