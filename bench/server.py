@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify, request
 
 from graph.paths import default_layout
-from graph.store import prepare_disk_store
+from graph.store import prepare_disk_store_apart
 from web import create_app
 from web.catalogue import load_if_serial, warm_up
 from web.graphdata import plain
@@ -28,10 +28,7 @@ bench = Blueprint("bench", __name__)
 
 @bench.get("/bench/query/<name>")
 def named_query(name: str):
-    from graph.queries import find_query, run_named
-
-    query = find_query(current_app.extensions["policy_queries"], name)
-    result = run_named(current_app.extensions["policy_store"], query, request.args.to_dict())
+    result = current_app.extensions["policy_graph"].query(name, request.args.to_dict())
     return jsonify([{k: plain(v) for k, v in row.items()} for row in result.rows])
 
 
@@ -63,7 +60,7 @@ def main() -> None:
         make_server("127.0.0.1", args.port, app, threaded=True, request_handler=QuietHandler).serve_forever()
         return
     if args.store == "oxigraph-disk":
-        prepare_disk_store(Path(args.graph))  # once, before the workers open it
+        prepare_disk_store_apart(Path(args.graph))  # once, before the workers open it
     serve(make_app, "127.0.0.1", args.port, workers=args.workers, fork_after_load=args.store != "oxigraph-disk",
           on_worker_start=warm_up)
 

@@ -302,11 +302,16 @@ def test_cli_plan_load_list_check_and_remove(build_dir, capsys, monkeypatch):
 
 def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, capsys):
     from graph.cli import main
-    from graph.store import OxigraphDiskStore, disk_store_location, disk_store_stamp, prepare_disk_store
+    from graph.store import (
+        OxigraphDiskStore,
+        current_version,
+        disk_store_location,
+        disk_store_stamp,
+        prepare_disk_store,
+    )
 
     artefact = build_dir / ARTEFACT_NAME
-    location = prepare_disk_store(artefact)
-    manifest = location / "SOURCES.json"
+    first = prepare_disk_store(artefact)
     graph = ["--graph", str(artefact)]
     count = (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{plan_graph_iri('imtp')}> {{ ?s ?p ?o }} }}")
 
@@ -314,14 +319,22 @@ def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, 
         return int(OxigraphDiskStore(artefact).query(count).rows[0]["n"])
 
     def up_to_date() -> bool:  # what a server start checks before it only opens the store
+        manifest = current_version(artefact) / "SOURCES.json"
         return manifest.is_file() and manifest.read_text(encoding="utf-8") == disk_store_stamp(artefact)
 
-    folder = location.stat().st_ino
+    def data_files(version) -> dict[str, int]:
+        return {p.name: p.stat().st_ino for p in version.glob("*.sst")}
+
+    def copied() -> bool:  # a new version whose data files are the last one's (not a rebuild)
+        versions = sorted(disk_store_location(artefact).glob("v*"))
+        return len(versions) == 2 and bool(data_files(versions[0]).items() & data_files(versions[1]).items())
+
     assert main(["plan", "load", str(EXAMPLE_PLAN), "--org", ORG, "--id", "imtp",
                  "--trajectory", str(EXAMPLE_TRAJECTORY), *graph]) == 0
     capsys.readouterr()
-    # the plan's graph was put into the store in place (not a rebuild into a new folder)
-    assert up_to_date() and location.stat().st_ino == folder
+    # the plan's graph was put into a copy of the store that shares its data files, and readers
+    # are pointed at it; the version before stays for a reader still answering from it
+    assert up_to_date() and current_version(artefact) != first and first.is_dir() and copied()
     assert triples_on_disk() == len(read_saved_plan(build_dir, "imtp")) > 200
     # replacing the plan replaces its graph, leaving none of the old plan's triples behind
     smaller = build_dir.parent / "smaller.csv"
@@ -330,11 +343,11 @@ def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, 
     assert main(["plan", "load", str(smaller), "--org", ORG, "--id", "imtp", "--replace", *graph]) == 0
     assert up_to_date() and triples_on_disk() == len(read_saved_plan(build_dir, "imtp")) < 60
     assert main(["plan", "remove", "imtp", *graph]) == 0
-    assert up_to_date() and triples_on_disk() == 0 and location.stat().st_ino == folder
+    assert up_to_date() and triples_on_disk() == 0 and copied() and not first.exists()  # older versions go
     # a store already stale (a plan file written behind its back) is rebuilt whole, so it holds both
     save_plan(build_dir, "behind", plan_to_graph("behind", ORG, [line("Behind", 2)]))
     assert main(["plan", "load", str(EXAMPLE_PLAN), "--org", ORG, "--id", "imtp", *graph]) == 0
-    assert up_to_date() and location.stat().st_ino != folder
+    assert up_to_date() and not copied()  # made whole
     behind = count.replace("imtp", "behind")
     assert int(OxigraphDiskStore(artefact).query(behind).rows[0]["n"]) == len(read_saved_plan(build_dir, "behind"))
     # with no on-disk store, loading a plan does not make one

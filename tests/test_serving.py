@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.store import disk_store_location
+from graph.store import current_version
 from web.wsgi_server import gunicorn_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def test_serve_answers_concurrent_requests_on_several_worker_processes(artefact,
         assert set(hammer(base)) == {200}
         assert len(children(process.pid)) >= 2  # the gunicorn workers
         if store == "oxigraph-disk":
-            assert (disk_store_location(artefact) / "SOURCES.json").is_file()
+            assert (current_version(artefact) / "SOURCES.json").is_file()
     finally:
         output = stop(process)
     assert "Traceback" not in output, output

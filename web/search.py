@@ -162,8 +162,10 @@ class Row:
                "priority": e.priorities, "bearer": e.bearers, "topic": e.topics, "due": e.due,
                "why": self.why, "quote": e.quotes[0] if e.quotes else ""}
         if a is not None:
-            row.update({"applies": a.applies, "in_force": a.in_force, "effective_from": a.effective_from,
-                        "due_by": a.due_by, "plan": a.plan, "section": a.section, "passage": a.passage})
+            row.update({"applies": a.applies, "in_force": a.in_force, "summary": a.summary,
+                        "effective_from": a.effective_from,
+                        "due_by": a.due_by, "priority_names": a.priority.split("; ") if a.priority else [],
+                        "plan": a.plan, "section": a.section, "passage": a.passage})
         return row
 
 

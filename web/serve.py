@@ -12,7 +12,7 @@ from pathlib import Path
 from graph.errors import PolicyGraphError
 from graph.language import _
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
-from graph.store import prepare_disk_store
+from graph.store import prepare_disk_store_apart
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def serve_command(args: argparse.Namespace) -> int:
         raise PolicyGraphError(_("no built graph at %(path)s; run 'policy-graph build' first") % {"path": artefact})
     on_disk = os.environ.get("POLICY_GRAPH_STORE") == "oxigraph-disk"
     if on_disk:
-        prepare_disk_store(artefact)  # once, here, so each worker only opens it
+        prepare_disk_store_apart(artefact)  # once, here, so each worker only opens it
     print(_("Serving the policy graph on %(url)s") % {"url": f"http://{args.host}:{args.port}/"}, file=sys.stderr)
 
     # gunicorn's worker processes where it is installed (POLICY_GRAPH_WORKERS), else werkzeug's server

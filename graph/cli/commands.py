@@ -175,14 +175,9 @@ def date_arg(value: str | None, name: str) -> dt.date | None:
         raise PolicyGraphError(f"{name}: {value!r} is not a date YYYY-MM-DD") from None
 
 
-#: The columns of ``applies --format csv``; the browser's CSV of a "what applies" search has the same.
-APPLIES_COLUMNS = ["item", "label", "applies", "in_force", "why", "effective_from", "due_by", "priority", "plan",
-                   "section", "passage"]
-
-
 def cmd_applies(args: argparse.Namespace) -> int:
     """What applies to a subject (on a day), or whether one obligation applies to a body, and why."""
-    from graph.reports.explanations import format_explanation
+    from graph.reports.explanations import APPLIES_COLUMNS, csv_row, format_explanation
 
     graph = open_graph(args)
     lang = report_language(args)
@@ -197,9 +192,7 @@ def cmd_applies(args: argparse.Namespace) -> int:
     if args.format == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(APPLIES_COLUMNS)
-        for e in found:
-            writer.writerow([e.item, e.item_label, str(e.applies).lower(), str(e.in_force).lower(), e.summary,
-                             e.effective_from, e.due_by, e.priority, e.plan, e.section, e.passage])
+        writer.writerows(csv_row(e) for e in found)
         return 0
     w = graph.wording(lang)
     for e in found:

@@ -381,7 +381,7 @@ class Applicability:
                     if path is None:
                         continue
                     why = (w._("binds every %(kind)s") % {"kind": w.name(kind, kind_label)} if len(path) == 1 else
-                           w._("binds every %(broader)s, and every %(kind)s is %(one)s") % {
+                           w._("binds every %(broader)s; every %(kind)s is %(one)s") % {
                                "broader": w.name(kind, kind_label), "kind": w.name(iri, label),
                                "one": self._a(kind_label, kind)})
                     reasons.setdefault(ob.iri, []).append(why)

@@ -9,6 +9,7 @@ import re
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from graph.namespaces import short
+from graph.reports.explanations import APPLIES_COLUMNS
 from web import pages
 from web.catalogue import catalogue
 from web.diagram import render_svg
@@ -157,8 +158,14 @@ def search(suffix: str):
     fmt = wanted_format(suffix)
     # the reasons in the page's language; the JSON and CSV twins are data, in the graph's own words
     data = search_data(args, language() if fmt == "html" else "en")
-    columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
+    if fmt == "csv" and data["mode"] == "applies":
+        # what applies, in the columns and words of 'policy-graph applies --format csv'
+        rows = [{**r, "item": r["id"], "why": r["summary"], "priority": "; ".join(r["priority_names"]),
+                 "applies": str(r["applies"]).lower(), "in_force": str(r["in_force"]).lower()}
+                for r in data["results"]]
+        return csv_response(rows, "search", APPLIES_COLUMNS)
     if fmt == "csv":
+        columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
         return csv_response(data["results"], "search", columns)
     if fmt == "html" and not request.args.get("all") and len(data["results"]) > PAGE_ROWS:
         # a page stays quick to load and read; the rest is one link (or the CSV) away

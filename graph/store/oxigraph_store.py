@@ -1,0 +1,128 @@
+"""The built graph in an in-memory Oxigraph store (pyoxigraph), the embedded default; and how
+rdflib terms and Oxigraph terms stand for each other."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier, Node
+
+from graph.errors import StoreError
+from graph.namespaces import INFERRED_GRAPH
+from graph.store.base import PlanFiles, QueryResult, plan_graph_of
+
+
+def to_rdflib(term) -> Node:
+    """An Oxigraph term as the equal rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_oxigraph(term: Identifier):
+    """An rdflib term as the equal Oxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def inline_bindings(sparql: str, bindings: Mapping[str, Identifier] | None) -> str:
+    """*sparql* with *bindings* as a one-row VALUES block at the head of its WHERE clause (Oxigraph plans
+    a query with its parameters in VALUES far better than with pre-bound substitutions: a lookup
+    of the kinds of one body takes 0.13 ms instead of 3.4 ms)."""
+    if not bindings:
+        return sparql
+    # WHERE is optional before the group of an ASK or a SELECT ("ASK { ?s ?p ?o }").
+    match = (re.search(r"\bWHERE\s*\{", sparql, re.IGNORECASE)
+             or re.search(r"\b(?:ASK|SELECT)\b[^{]*\{", sparql, re.IGNORECASE))
+    if match is None:
+        raise StoreError("cannot bind parameters: the query has no WHERE clause")
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(term.n3() for term in bindings.values())
+    return f"{sparql[:match.end()]}\n  VALUES ({names}) {{ ({row}) }}{sparql[match.end():]}"
+
+
+class OxigraphStore:
+    """The built graph loaded into an in-memory Oxigraph store; queries see the union of
+    its named graphs."""
+
+    def __init__(self, artefact: Path, plans: bool = True):
+        if not artefact.is_file():
+            raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
+        self.artefact = artefact
+        self.store = ox.Store()
+        self.plans = PlanFiles(artefact, plans)
+        self._lock = threading.Lock()
+        for path in [artefact, *self.plans.loaded]:
+            self._load(path)
+        self._inferred = ox.NamedNode(str(INFERRED_GRAPH))
+
+    def _load(self, path: Path) -> None:
+        try:
+            # a plain load: quicker into memory than the bulk loader, from 40 thousand quads
+            # (0.10 s against 0.12 s) to 4 million in 445 plan files (19 s against 23 s)
+            self.store.load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"cannot read the built graph {path}: {exc}") from None
+
+    def refresh(self) -> bool:
+        with self._lock:
+            changes = self.plans.changes()
+            if changes is None:
+                return False
+            dropped, added = changes
+            for path in dropped:
+                self.store.remove_graph(ox.NamedNode(plan_graph_of(path)))
+            for path in added:
+                if path.is_file():
+                    self._load(path)
+            return True
+
+    def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
+        result = self.store.query(inline_bindings(sparql, bindings), use_default_graph_as_union=True)
+        if isinstance(result, (bool, ox.QueryBoolean)):
+            return QueryResult("ask", boolean=bool(result))
+        if isinstance(result, ox.QueryTriples):
+            graph = Graph()
+            for triple in result:
+                graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+            return QueryResult("graph", graph=graph)
+        variables = [v.value for v in result.variables if v.value not in (bindings or {})]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in variables:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return QueryResult("select", variables, rows)
+
+    def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
+        pattern = (to_oxigraph(subject), to_oxigraph(predicate), to_oxigraph(obj), self._inferred)
+        return next(iter(self.store.quads_for_pattern(*pattern)), None) is not None
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+

@@ -1,0 +1,76 @@
+"""The built graph held in memory by rdflib (``POLICY_GRAPH_STORE=rdflib``): the reference
+engine, slower than Oxigraph by far."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from rdflib import Dataset, URIRef
+from rdflib.term import Identifier, Node
+
+from graph.errors import StoreError
+from graph.namespaces import INFERRED_GRAPH, bind_prefixes
+from graph.store.base import PlanFiles, QueryResult, plan_graph_of
+
+
+class RdflibStore:
+    """The built graph held in memory by rdflib; queries see the union of its named graphs."""
+
+    def __init__(self, artefact: Path, plans: bool = True):
+        if not artefact.is_file():
+            raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
+        self.artefact = artefact
+        self.dataset = Dataset(default_union=True)
+        self.plans = PlanFiles(artefact, plans)
+        for path in [artefact, *self.plans.loaded]:
+            self._parse(path)
+        bind_prefixes(self.dataset)
+        self._inferred = self.dataset.graph(URIRef(INFERRED_GRAPH))
+        # rdflib's SPARQL parser is not thread-safe (concurrent parses fail inside pyparsing),
+        # and the web server answers requests on several threads: one query at a time.
+        self._lock = threading.Lock()
+
+    def _parse(self, path: Path) -> None:
+        try:
+            with path.open("rb") as source:
+                self.dataset.parse(source, format="nquads")
+        except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
+            raise StoreError(f"cannot read the built graph {path}: {exc}") from None
+
+    def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
+        with self._lock:
+            return self._query(sparql, bindings)
+
+    def refresh(self) -> bool:
+        with self._lock:
+            changes = self.plans.changes()
+            if changes is None:
+                return False
+            dropped, added = changes
+            for path in dropped:
+                self.dataset.remove_graph(URIRef(plan_graph_of(path)))
+            for path in added:
+                if path.is_file():
+                    self._parse(path)
+            return True
+
+    def _query(self, sparql: str, bindings: Mapping[str, Identifier] | None) -> QueryResult:
+        result = self.dataset.query(sparql, initBindings=dict(bindings or {}))
+        if result.type == "ASK":
+            return QueryResult("ask", boolean=bool(result.askAnswer))
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return QueryResult("graph", graph=result.graph)
+        bound = set(bindings or {})
+        variables = [str(v) for v in result.vars or [] if str(v) not in bound]
+        rows = [{name: row[name] for name in variables if row[name] is not None} for row in result]
+        return QueryResult("select", variables, rows)
+
+    def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
+        return (subject, predicate, obj) in self._inferred
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+

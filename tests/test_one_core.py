@@ -1,0 +1,173 @@
+"""One core, one answer: the command line and the browser ask the one library, so the same
+question on the same day gets the same obligations, reasons and dates on both, on every store;
+and a plan kept or removed from the browser or the command line is seen by every web worker at
+once."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from graph.api import PolicyGraph
+from graph.cli import main
+from graph.paths import ARTEFACT_NAME
+from graph.queries import load_queries
+from tests.conftest import REAL
+from tests.test_serving import ROOT, start, stop
+from web import create_app
+
+#: Listening to People takes effect on this day: the days before, on and after it.
+START = "2026-04-01"
+DAYS = ["2026-03-31", START, "2026-04-02"]
+PLAN = REAL.root / "examples" / "illustrative-plan.csv"
+ITEM = "kde-2-1-rtt-104-weeks"  # a commitment of the illustrative plan answers it
+
+
+@pytest.fixture(scope="module")
+def nhs_organisations(built) -> list[str]:
+    rows = PolicyGraph.open(built.artefact, kind="oxigraph").store.query(
+        "PREFIX nwp: <https://w3id.org/nhs-wales-planning/ontology#> "
+        "SELECT ?body WHERE { ?body a nwp:NHSOrganisation }").rows
+    found = sorted(str(r["body"]).rsplit("/", 1)[-1] for r in rows)
+    assert len(found) >= 10 and "hywel-dda-uhb" in found and "wast" in found
+    return found
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)})
+    return app.test_client()
+
+
+def cli_json(*argv: str) -> list[dict]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*argv, "-f", "json"]) == 0
+    return json.loads(out.getvalue())
+
+
+def test_the_browser_and_the_command_line_agree_for_every_nhs_organisation_on_three_days(
+        built, client, nhs_organisations):
+    changed = 0
+    for org in nhs_organisations:
+        answers = {}
+        for day in DAYS:
+            cli = {(e["item"], e["summary"], e["effective_from"], e["due_by"], e["priority"], e["plan"])
+                   for e in cli_json("applies", org, "--on", day, "--graph", str(built.artefact))}
+            web = client.get("/search.json", query_string={"subject": org, "on": day}).get_json()
+            assert web["subject"]["id"] == org and web["on"] == day
+            browser = {(r["id"], "; ".join(r["why"]), r["effective_from"], r["due_by"], "; ".join(r["priority_names"]),
+                        r["plan"]) for r in web["results"]}
+            assert len(web["results"]) == len(browser)  # one row per obligation
+            assert browser == cli, f"{org} on {day}: {sorted(browser ^ cli)[:4]}"
+            assert cli, f"nothing applies to {org} on {day}"
+            answers[day] = {a[0] for a in cli}
+        # a start date: what takes effect on it is out the day before and in on it and after
+        assert answers[DAYS[0]] <= answers[DAYS[1]] == answers[DAYS[2]]
+        changed += answers[DAYS[0]] != answers[DAYS[1]]
+    assert changed >= 7  # at least every health board gains Listening to People on its start day
+
+
+def test_the_browsers_csv_has_the_command_lines_columns_and_rows(built, client):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["applies", "wast", "--on", START, "--graph", str(built.artefact), "-f", "csv"]) == 0
+    cli = list(csv.DictReader(io.StringIO(out.getvalue())))
+    web = list(csv.DictReader(io.StringIO(client.get("/search.csv", query_string={
+        "subject": "wast", "on": START}).get_data(as_text=True))))
+    assert len(cli) == len(web) > 20
+    pick = ("item", "why", "effective_from", "due_by", "plan")
+    assert sorted(tuple(r[k] for k in pick) for r in cli) == sorted(tuple(r[k] for k in pick) for r in web)
+
+
+def test_an_item_serving_several_enabling_plans_lists_them_all_in_one_order(built, client):
+    graph = PolicyGraph.open(built.artefact, kind="oxigraph")
+    several = [e for e in graph.what_applies("hywel-dda-uhb") if "; " in e.plan]
+    assert several, "no obligation of Hywel Dda serves more than one enabling plan"
+    for answer in several:
+        names = answer.plan.split("; ")
+        assert names == sorted(names)
+    web = {r["id"]: r["plan"] for r in client.get("/search.json", query_string={
+        "subject": "hywel-dda-uhb"}).get_json()["results"]}
+    assert all(web[a.item] == a.plan for a in several)
+
+
+@pytest.mark.parametrize("subject", ["nwp:HealthBoard", "topic-mental-health", "priority-timely-access-to-care",
+                                     "plan-3-8-workforce", "duty-of-quality"])
+def test_every_kind_of_subject_is_answered_by_the_one_engine_on_both_surfaces(built, client, subject):
+    cli = cli_json("applies", subject, "--graph", str(built.artefact))
+    web = client.get("/search.json", query_string={"subject": subject}).get_json()
+    assert cli and {e["item"] for e in cli} == {r["id"] for r in web["results"]}
+    assert {e["item"]: e["reasons"] for e in cli} == {r["id"]: r["why"] for r in web["results"]}
+
+
+def test_every_store_gives_the_same_answers(built, rdflib_store):
+    queries = load_queries(REAL.queries_dir)
+    oxigraph = PolicyGraph.open(built.artefact, kind="oxigraph")
+    rdflib = PolicyGraph(rdflib_store, queries, built.artefact, REAL.sources_dir)
+    for subject in ("swansea-bay-uhb", "topic-mental-health"):
+        assert [e.as_dict() for e in oxigraph.what_applies(subject, on=None)] == \
+               [e.as_dict() for e in rdflib.what_applies(subject, on=None)]
+
+
+# --- every worker sees a kept plan at once -----------------------------------------------------
+
+def _commitments(base: str, item: str = ITEM) -> int:
+    with urllib.request.urlopen(f"{base}/id/{item}.json", timeout=30) as response:
+        return len(json.load(response)["commitments"])
+
+
+def _keep_in_browser(base: str, name: str) -> dict:
+    boundary = "----one-core"
+    parts = [("org", "swansea-bay-uhb"), ("keep", "yes"), ("name", name), ("format", "json")]
+    body = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n" for k, v in parts)
+    body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"plan\"; filename=\"{PLAN.name}\"\r\n"
+             f"Content-Type: text/csv\r\n\r\n{PLAN.read_text(encoding='utf-8')}\r\n--{boundary}--\r\n")
+    request = urllib.request.Request(f"{base}/plans/check", data=body.encode("utf-8"), method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess:
+    code = "import sys; from graph.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "oxigraph-disk", "rdflib"])
+def test_a_plan_kept_or_removed_anywhere_is_seen_by_every_worker_at_once(built, tmp_path, store):
+    artefact = tmp_path / "build" / ARTEFACT_NAME
+    artefact.parent.mkdir()
+    shutil.copy(built.artefact, artefact)
+    process, base = start(artefact, {"POLICY_GRAPH_STORE": store, "POLICY_GRAPH_WORKERS": "3"})
+    try:
+        assert {_commitments(base) for _ in range(30)} == {0}
+        kept = _keep_in_browser(base, "from-the-browser")
+        assert kept["kept_as"] == "from-the-browser"
+        assert [_commitments(base) for _ in range(30)] == [1] * 30  # every worker, first time
+        loaded = _cli("plan", "load", str(PLAN), "--org", "swansea-bay-uhb", "--id", "from-the-cli",
+                      "--graph", str(artefact))
+        assert loaded.returncode == 0, loaded.stderr
+        assert [_commitments(base) for _ in range(30)] == [2] * 30
+        for plan in ("from-the-cli", "from-the-browser"):
+            removed = _cli("plan", "remove", plan, "--graph", str(artefact))
+            assert removed.returncode == 0, removed.stderr
+        assert [_commitments(base) for _ in range(30)] == [0] * 30
+        listed = urllib.request.urlopen(f"{base}/plans.json", timeout=30).read()
+        assert json.loads(listed)["plans"] == []
+    finally:
+        output = stop(process)
+    assert "Traceback" not in output, output
+
+
+def test_search_json_names_the_day_it_answers_for(client):
+    data = client.get("/search.json", query_string={"subject": "swansea-bay-uhb", "on": "2026-02-30"}).get_json()
+    assert data["on"] == "" and data["total"] > 500  # not a day: every obligation, whatever its start
