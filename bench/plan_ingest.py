@@ -23,7 +23,8 @@ from pathlib import Path
 from measure import ROOT
 from synth import _policy_facts, make_plan
 
-from graph.rules.plan_graph import plan_to_graph, save_plan, validate_plan
+from graph.rules.kept_plans import save_plan
+from graph.rules.plan_graph import plan_to_graph, validate_plan
 from graph.store import OxigraphStore
 
 CHECKERS = ("fast", "pyshacl")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from graph.namespaces import short
 from graph.queries import load_queries, run_named
-from graph.rules.plan_graph import plan_to_graph, plans_dir, save_plan, validate_plan
+from graph.rules.kept_plans import plans_dir, save_plan
+from graph.rules.plan_graph import plan_to_graph, validate_plan
 from graph.rules.plans import Commitment
 from graph.rules.targets import Figure, parse_period
 from graph.store import OxigraphStore

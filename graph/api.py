@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from graph.rules.analysis import Impact
-    from graph.rules.plan_graph import LoadedCommitment, PlanInfo
+    from graph.rules.kept_plans import LoadedCommitment
+    from graph.rules.plan_graph import PlanInfo
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
     from graph.rules.trace import Trace
@@ -129,7 +130,7 @@ class PolicyGraph:
         topic or a narrower one."""
         found = self.applicability(lang).applicable_to(subject, on, include_not_in_force=pending)
         if topic:
-            _name, tagged = on_topic(self.store, topic)
+            _name, tagged = on_topic(self.store, self.queries, topic)
             found = [e for e in found if e.item in tagged]
         return found
 
@@ -202,7 +203,8 @@ class PolicyGraph:
         :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set;
             PlanInvalidError with every problem; StoreError when it cannot be stored.
         """
-        from graph.rules.plan_graph import build_plan, check_plan_id, keep_plan, plan_path, plan_server
+        from graph.rules.kept_plans import keep_plan, plan_path, plan_server
+        from graph.rules.plan_graph import build_plan, check_plan_id
 
         check_plan_id(plan_id)
         if plan_path(self.build_dir, plan_id).exists() and not replace:
@@ -216,7 +218,7 @@ class PolicyGraph:
         """Remove kept plan *plan_id* everywhere it is kept.
 
         :raise PlanError: when no plan of that id is kept."""
-        from graph.rules.plan_graph import drop_plan, plan_server
+        from graph.rules.kept_plans import drop_plan, plan_server
 
         removed = drop_plan(self.build_dir, plan_id, plan_server(self.store))
         self.refresh()
@@ -224,7 +226,7 @@ class PolicyGraph:
 
     def plans(self) -> list[PlanInfo]:
         """Every kept plan, by id."""
-        from graph.rules.plan_graph import list_plans
+        from graph.rules.kept_plans import list_plans
 
         return list_plans(self.build_dir)
 
@@ -232,18 +234,18 @@ class PolicyGraph:
         """The graph of kept plan *plan_id*.
 
         :raise PlanError: when no plan of that id is kept."""
-        from graph.rules.plan_graph import read_saved_plan
+        from graph.rules.kept_plans import read_saved_plan
 
         return read_saved_plan(self.build_dir, plan_id)
 
     def commitments(self, items: set[str], limit: int | None = None) -> list[LoadedCommitment]:
         """The commitments of kept plans that answer one of *items* or justify not adopting it."""
-        from graph.rules.plan_graph import loaded_commitments
+        from graph.rules.kept_plans import loaded_commitments
 
         return loaded_commitments(self.store, items, limit=limit)
 
     def commitment_count(self, items: set[str]) -> int:
-        from graph.rules.plan_graph import commitment_count
+        from graph.rules.kept_plans import commitment_count
 
         return commitment_count(self.store, items)
 

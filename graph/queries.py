@@ -12,14 +12,19 @@ Each file opens with comment lines that describe it::
 The ``@cy`` lines give the Welsh that the browser and the command line show in Welsh; every
 query has them (a test checks), and the English lines stay the reference.
 
-Parameters reach the query as bound RDF terms (``initBindings``), never as text pasted
-into the query, so user input cannot change a query's shape.
+A parameter may be list-valued (``# param: items iri list optional -- ...``): it is given as
+several values (or one text of values separated by spaces or commas) and matches any of them.
+
+Parameters reach the query as RDF terms placed by the one binder (:mod:`graph.binding`), never as
+text pasted into the query, so user input cannot change a query's shape.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -28,6 +33,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
+from graph.binding import Bound, inline_bindings
 from graph.errors import QueryError
 from graph.namespaces import PREFIXES, entity
 from graph.paths import default_layout
@@ -38,8 +44,8 @@ _HEADER = re.compile(r"^#\s*(title|description|param)(?:@(cy))?:\s*(.*)$")
 _PARAM_CY = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*--\s*(?P<help>.+)$")
 #: The languages other than English a header line may be given in (``# title@cy:``).
 LANGUAGES = ("en", "cy")
-_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)\s*(?P<required>required|optional)?"
-                    r"\s*(?:--\s*(?P<help>.*))?$")
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)(?P<many>\s+list)?\s*"
+                    r"(?P<required>required|optional)?\s*(?:--\s*(?P<help>.*))?$")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class Parameter:
     required: bool
     description: str = ""
     description_cy: str = ""
+    many: bool = False  # list-valued: matches any of several values
 
     def description_in(self, lang: str) -> str:
         """The parameter's help in *lang*, or in English where it has none."""
@@ -106,8 +113,10 @@ def parse_query_file(path: Path) -> NamedQuery:
             p = _PARAM.match(value.strip())
             if not p or p["type"] not in PARAM_TYPES:
                 raise QueryError(f"{path.name}:{number}: malformed parameter {value!r}; expected "
-                                 f"'name TYPE [required|optional] -- help' with TYPE one of {', '.join(PARAM_TYPES)}")
-            params.append(Parameter(p["name"], p["type"], p["required"] != "optional", (p["help"] or "").strip()))
+                                 f"'name TYPE [list] [required|optional] -- help' with TYPE one of "
+                                 f"{', '.join(PARAM_TYPES)}")
+            params.append(Parameter(p["name"], p["type"], p["required"] != "optional", (p["help"] or "").strip(),
+                                    many=bool(p["many"])))
         else:
             meta[key] = value.strip()
     for key in ("title", "description"):
@@ -127,6 +136,13 @@ def load_queries(queries_dir: Path | None = None) -> dict[str, NamedQuery]:
     """Every named query in *queries_dir*, by file stem."""
     folder = queries_dir or default_layout().queries_dir
     return {q.name: q for q in (parse_query_file(p) for p in sorted(folder.glob("*.rq")))}
+
+
+@functools.cache
+def project_queries() -> dict[str, NamedQuery]:
+    """The project's own named queries (``queries/``), read once: for the library's rules, which
+    ask them whatever queries a caller has loaded."""
+    return load_queries()
 
 
 def find_query(queries: dict[str, NamedQuery], name: str) -> NamedQuery:
@@ -168,8 +184,9 @@ def to_term(param: Parameter, value: str) -> Identifier:
     return Literal(value)
 
 
-def bind_parameters(query: NamedQuery, values: dict[str, str]) -> dict[str, Identifier]:
-    """Check *values* against the query's declared parameters and convert them to terms."""
+def bind_parameters(query: NamedQuery, values: Mapping[str, str | Sequence[str]]) -> dict[str, Bound]:
+    """Check *values* against the query's declared parameters and convert them to terms (a list
+    of terms for a list-valued parameter)."""
     declared = {p.name: p for p in query.parameters}
     unknown = sorted(set(values) - set(declared))
     if unknown:
@@ -179,7 +196,17 @@ def bind_parameters(query: NamedQuery, values: dict[str, str]) -> dict[str, Iden
     missing = [p.name for p in query.parameters if p.required and not values.get(p.name)]
     if missing:
         raise QueryError(f"query '{query.cli_name}' needs parameter(s) {', '.join(missing)}")
-    return {name: to_term(declared[name], value) for name, value in values.items() if value != ""}
+    bound: dict[str, Bound] = {}
+    for name, value in values.items():
+        param = declared[name]
+        if param.many:
+            texts = [value] if isinstance(value, str) else list(value)
+            bound[name] = [to_term(param, v) for text in texts for v in re.split(r"[\s,]+", text) if v]
+        elif not isinstance(value, str):
+            raise QueryError(f"parameter '{name}' of query '{query.cli_name}' takes one value, not {len(value)}")
+        elif value != "":
+            bound[name] = to_term(param, value)
+    return bound
 
 
 def example_value(param: Parameter) -> str | None:
@@ -194,15 +221,12 @@ def example_text(query: NamedQuery) -> str:
     if not query.parameters:
         return query.text
     values = {p.name: example_value(p) or "" for p in query.parameters}
-    terms = bind_parameters(query, values)
-    names = " ".join(f"?{name}" for name in terms)
-    row = " ".join(term.n3() for term in terms.values())
-    match = re.search(r"WHERE\s*\{", query.text, re.IGNORECASE)
-    if match is None:
-        raise QueryError(f"{query.path.name}: no WHERE clause to bind the example parameters in")
-    return f"{query.text[:match.end()]}\n  VALUES ({names}) {{ ({row}) }}{query.text[match.end():]}"
+    try:
+        return inline_bindings(query.text, bind_parameters(query, values))
+    except QueryError as exc:
+        raise QueryError(f"{query.path.name}: {exc}") from None
 
 
-def run_named(store: Store, query: NamedQuery, values: dict[str, str] | None = None) -> QueryResult:
+def run_named(store: Store, query: NamedQuery, values: Mapping[str, str | Sequence[str]] | None = None) -> QueryResult:
     """Run *query* on *store* with its parameters bound from *values*."""
     return store.query(query.text, bind_parameters(query, values or {}))

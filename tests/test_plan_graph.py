@@ -15,21 +15,17 @@ from rdflib.namespace import DCTERMS, RDF
 from graph.errors import Problem
 from graph.namespaces import ID, NWP
 from graph.paths import ARTEFACT_NAME
+from graph.rules.kept_plans import drop_plan, list_plans, read_saved_plan, remove_plan, save_plan
 from graph.rules.plan_graph import (
     PlanInvalidError,
     build_plan,
     check_plan_id,
     commitment_iri,
     commitments_from_graph,
-    drop_plan,
     figures_from_graph,
-    list_plans,
     plan_graph_iri,
     plan_id_from,
     plan_to_graph,
-    read_saved_plan,
-    remove_plan,
-    save_plan,
     validate_plan,
 )
 from graph.rules.plans import Commitment, PlanError, read_plan
@@ -424,7 +420,7 @@ def _commitments_on(query_url: str, plan_id: str) -> int:
 
 def test_cli_plan_load_and_remove_on_a_sparql_server(build_dir, sparql_server, monkeypatch, capsys):
     from graph.cli import main
-    from graph.rules.plan_graph import loaded_commitments
+    from graph.rules.kept_plans import loaded_commitments
     from graph.store import open_store
 
     query_url, store_url = sparql_server
@@ -450,7 +446,7 @@ def test_cli_plan_load_and_remove_on_a_sparql_server(build_dir, sparql_server, m
 def test_a_plan_the_server_refuses_is_kept_nowhere(build_dir, sparql_server, commitments, store, monkeypatch, capsys):
     from graph.cli import main
     from graph.errors import StoreError
-    from graph.rules.plan_graph import keep_plan
+    from graph.rules.kept_plans import keep_plan
     from graph.store.remote import SparqlServerStore
 
     query_url, store_url = sparql_server

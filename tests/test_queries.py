@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import shutil
+
 import pytest
 import yaml
 
@@ -32,9 +34,22 @@ def _table(store, queries, case) -> list[dict[str, str]]:
     return [{k: _cell(row.get(k)) for k in result.variables} for row in result.rows]
 
 
+@pytest.fixture(scope="module")
+def planned_store(built, tmp_path_factory):
+    """The built graph with the illustrative plan kept beside it, for the queries of kept plans."""
+    from graph.api import PolicyGraph
+    from graph.rules.plans import read_plan
+
+    folder = tmp_path_factory.mktemp("planned")
+    shutil.copy(built.artefact, folder / built.artefact.name)
+    graph = PolicyGraph.open(folder / built.artefact.name, kind="oxigraph")
+    graph.keep_plan("illustrative", "swansea-bay-uhb", read_plan(REAL.root / "examples" / "illustrative-plan.csv"))
+    return graph.store
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_named_query_answers(store, queries, case):
-    rows = _table(store, queries, case)
+def test_named_query_answers(store, planned_store, queries, case):
+    rows = _table(planned_store if case.get("plans") else store, queries, case)
     assert rows, "query returned nothing"
     column = case.get("column") or next(iter(rows[0]))
     found = {row[column] for row in rows}

@@ -11,14 +11,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 from graph.build.validate import validate
 from graph.errors import StoreError
 from graph.namespaces import ID, NWP
-from graph.rules.plan_graph import (
-    commitment_iri,
-    figure_iri,
-    plan_iri,
-    plan_shapes,
-    plan_to_graph,
-    validate_plan,
-)
+from graph.rules.plan_graph import commitment_iri, figure_iri, plan_iri, plan_shapes, plan_to_graph, validate_plan
 from graph.rules.plans import read_plan
 from graph.rules.shape_checks import UnsupportedShapeError, check_shapes, compile_shapes
 from graph.rules.targets import load_metrics, read_trajectory_file

@@ -314,7 +314,7 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_list(args: argparse.Namespace) -> int:
-    from graph.rules.plan_graph import list_plans
+    from graph.rules.kept_plans import list_plans
 
     plans = list_plans(artefact_of(args).parent)
     if args.format == "json":

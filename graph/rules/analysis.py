@@ -11,7 +11,7 @@ from graph.errors import QueryError
 from graph.language import N_
 from graph.namespaces import ID, short
 from graph.queries import NamedQuery, bind_parameters
-from graph.rules.plan_graph import LoadedCommitment, loaded_commitments
+from graph.rules.kept_plans import LoadedCommitment, loaded_commitments
 from graph.rules.plans import Commitment, dependency_graph
 from graph.store import Store
 

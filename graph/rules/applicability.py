@@ -19,11 +19,11 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from rdflib import URIRef
-from rdflib.namespace import ORG, SKOS
+from rdflib.namespace import ORG
 
 from graph.errors import QueryError
 from graph.language import N_
-from graph.namespaces import ID, NWP, short
+from graph.namespaces import NWP, short
 from graph.queries import NamedQuery, bind_parameters, run_named
 from graph.store import Store
 from graph.wording import ENGLISH, Wording
@@ -449,25 +449,19 @@ class Applicability:
         return out
 
 
-def on_topic(store: Store, topic: str) -> tuple[str, set[str]]:
+def on_topic(store: Store, queries: dict[str, NamedQuery], topic: str) -> tuple[str, set[str]]:
     """The topic named *topic* (``topic-mental-health`` or ``mental-health``) and the ids of the
-    items tagged with it or with any narrower topic (``skos:broaderTransitive``, closed at build
-    time, so a topic's narrower topics are inherited without a path query).
+    items tagged with it or with any narrower topic (named query ``topic_items``).
 
     :raise QueryError: when the graph has no such topic.
     """
     candidates = [topic] if topic.startswith("topic-") else [topic, f"topic-{topic}"]
     for name in candidates:
-        iri = URIRef(str(ID) + name)
-        if store.query(f"ASK {{ {iri.n3()} a <{NWP}Topic> }}").boolean:
-            rows = store.query(
-                f"SELECT DISTINCT ?item WHERE {{ {{ ?item <{NWP}hasTopic> {iri.n3()} }} UNION "
-                f"{{ ?item <{NWP}hasTopic> ?narrower . ?narrower <{SKOS}broaderTransitive> {iri.n3()} }} }}").rows
-            return name, {short(str(r["item"])) for r in rows}
+        rows = run_named(store, queries["subject"], {"node": name}).rows
+        if rows and str(rows[0]["role"]) == "topic":
+            return name, {short(str(r["item"])) for r in run_named(store, queries["topic_items"], {"topic": name}).rows}
     raise QueryError(f"no topic '{topic}' in the graph; 'policy-graph query nodes' lists the topics "
                      f"(ids starting topic-)")
-
-
 
 
 __all__ = ["Applicability", "Explanation", "Fact", "Obligation", "on_topic"]

@@ -19,7 +19,6 @@ import datetime as dt
 import gc
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,18 +28,17 @@ from itertools import chain
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from graph.errors import InputFileError, Problem, StoreError
 from graph.namespaces import GRAPHS, ID, NWP, PREFIXES, bind_prefixes, short
-from graph.ntriples import TermError, nquads_lines
-from graph.paths import ARTEFACT_NAME, default_layout
+from graph.paths import default_layout
+from graph.queries import project_queries, run_named
 from graph.rules.plans import Commitment, PlanError
 from graph.rules.shape_checks import check_shapes
 from graph.rules.targets import Figure, parse_period
-from graph.store import Store, disk_store_stamp, open_store, plan_files_beside, refresh_disk_store
-from graph.store.remote import SparqlServerStore
+from graph.store import Store
 
 PLANS_DIR = "plans"
 PLAN_SHAPES = "plan-shapes.ttl"
@@ -287,14 +285,12 @@ def plan_shapes(path: Path | None = None) -> Graph:
 
 def _types(store: Store, nodes: set[URIRef]) -> dict[URIRef, set[URIRef]]:
     """The types (stated and inferred) the policy graph gives each of *nodes*; a node the
-    graph does not know gets none. One query for all of them."""
+    graph does not know gets none. One query for all of them (named query ``node_types``)."""
     if not nodes:
         return {}
-    values = " ".join(n.n3() for n in sorted(nodes))
-    sparql = f"SELECT ?node ?type WHERE {{ VALUES ?node {{ {values} }} ?node a ?type }}"
     found: dict[URIRef, set[URIRef]] = {}
-    for row in store.query(sparql).rows:
-        found.setdefault(row["node"], set()).add(row["type"])  # type: ignore[arg-type]
+    for row in run_named(store, project_queries()["node_types"], {"nodes": sorted(nodes)}).rows:
+        found.setdefault(row["nodes"], set()).add(row["type"])  # type: ignore[arg-type]
     return found
 
 
@@ -380,230 +376,44 @@ def validate_plan(graph: Graph, store: Store, shapes: Graph | None = None, check
 # --- keeping plans beside the built graph --------------------------------------------------------
 
 
-def plans_dir(build_dir: Path) -> Path:
-    return build_dir / PLANS_DIR
 
 
-def plan_path(build_dir: Path, plan_id: str) -> Path:
-    return plans_dir(build_dir) / f"{check_plan_id(plan_id)}.nq"
 
 
-def plan_files(build_dir: Path) -> list[Path]:
-    """The loaded plans' files (a temporary file of a load under way is not one)."""
-    return plan_files_beside(build_dir / ARTEFACT_NAME)
 
 
-def save_plan(build_dir: Path, plan_id: str, graph: Graph) -> Path:
-    """Keep *graph* as loaded plan *plan_id* (replacing a plan of that id), atomically: the
-    N-Quads are written to a temporary file in the same folder and renamed into place, so a
-    reader sees the old plan or the new one, never part of one."""
-    target = plan_path(build_dir, plan_id)
-    # sorted, so the same plan gives the same bytes; the writer refuses an IRI no reader accepts
-    try:
-        lines = sorted(nquads_lines(graph, str(plan_graph_iri(plan_id))))
-    except TermError as exc:
-        raise PlanError([Problem(str(exc))]) from None
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    _write_atomically(target, data)
-    return target
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
-def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
-    """The graph of loaded plan *plan_id*.
-
-    :raise PlanError: when no plan of that id is loaded; StoreError when its file is unreadable.
-    """
-    path = plan_path(build_dir, plan_id)
-    if not path.is_file():
-        known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
-        raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
-    return _read_plan_file(path)
 
 
-def _read_plan_file(path: Path) -> Graph:
-    dataset = Dataset()
-    try:
-        dataset.parse(path, format="nquads")
-    except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
-        raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
-    named = URIRef(f"{GRAPHS}plan/{path.stem}")
-    graph = bind_prefixes(Graph(identifier=named))
-    for triple in dataset.graph(named):
-        graph.add(triple)
-    return graph
 
 
-def list_plans(build_dir: Path) -> list[PlanInfo]:
-    """Every loaded plan, by id."""
-    out = []
-    for path in plan_files(build_dir):
-        info = plan_info(_read_plan_file(path))
-        info.path = path.name
-        out.append(info)
-    return out
 
 
-def remove_plan(build_dir: Path, plan_id: str) -> Path:
-    """Remove loaded plan *plan_id*; the policy graph is untouched.
-
-    :raise PlanError: when no plan of that id is loaded.
-    """
-    path = plan_path(build_dir, plan_id)
-    if not path.is_file():
-        known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
-        raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
-    path.unlink()
-    return path
 
 
 # --- keeping plans on a SPARQL server too ------------------------------------------------------
 
 
-def plan_server(store: Store | None = None) -> SparqlServerStore | None:
-    """The SPARQL server a kept plan must be put on as well as beside the built graph: *store*
-    when it is one, else the server ``POLICY_GRAPH_STORE=sparql`` names; None for the embedded
-    stores, which open the plans' files themselves."""
-    if store is None and os.environ.get("POLICY_GRAPH_STORE") == "sparql":
-        store = open_store(kind="sparql")
-    return store if isinstance(store, SparqlServerStore) else None
 
 
-def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: SparqlServerStore | None = None) -> Path:
-    """Keep *graph* as loaded plan *plan_id* beside the built graph (:func:`save_plan`) and, with
-    *server*, replace its named graph there by Graph Store Protocol PUT, so every worker over
-    that server sees it. When the server refuses, the file is put back as it was, so the plan
-    is kept in both places or in neither. An on-disk store beside the built graph is brought up
-    to date too (:func:`graph.store.refresh_disk_store`), so a server on it starts at once.
-
-    :raise StoreError: when the server has no Graph Store address or refuses the graph.
-    """
-    if server is not None and not server.store_url:
-        raise StoreError("the plan cannot be put on the SPARQL server without its Graph Store Protocol address: "
-                         "set POLICY_GRAPH_SPARQL_STORE_URL (the web app: SPARQL_STORE_URL); nothing was kept")
-    path = plan_path(build_dir, plan_id)
-    previous = path.read_bytes() if path.is_file() else None
-    before = disk_store_stamp(build_dir / ARTEFACT_NAME)
-    saved = save_plan(build_dir, plan_id, graph)
-    if server is not None:
-        try:
-            server.put_graph(str(plan_graph_iri(plan_id)), graph)
-        except BaseException:
-            if previous is None:
-                saved.unlink(missing_ok=True)
-            else:
-                _write_atomically(saved, previous)
-            raise
-    refresh_disk_store(build_dir / ARTEFACT_NAME, str(plan_graph_iri(plan_id)), saved, before)
-    return saved
 
 
-def drop_plan(build_dir: Path, plan_id: str, server: SparqlServerStore | None = None) -> Path:
-    """Remove loaded plan *plan_id* (:func:`remove_plan`), and with *server* drop its named graph
-    there first (Graph Store Protocol DELETE): when the server refuses, the plan stays whole.
-    An on-disk store beside the built graph is brought up to date too.
-
-    :raise PlanError: when no plan of that id is loaded; StoreError when the server refuses.
-    """
-    path = plan_path(build_dir, plan_id)
-    if server is not None and path.is_file():
-        if not server.store_url:
-            raise StoreError("the plan cannot be removed from the SPARQL server without its Graph Store Protocol "
-                             "address: set POLICY_GRAPH_SPARQL_STORE_URL; nothing was removed")
-        server.delete_graph(str(plan_graph_iri(plan_id)))
-    before = disk_store_stamp(build_dir / ARTEFACT_NAME)
-    removed = remove_plan(build_dir, plan_id)
-    refresh_disk_store(build_dir / ARTEFACT_NAME, str(plan_graph_iri(plan_id)), removed, before)
-    return removed
 
 
 # --- loaded plans in the store -------------------------------------------------------------------
 
 
-@dataclass
-class LoadedCommitment:
-    """A commitment of a loaded plan and one item it answers or justifies not adopting."""
-
-    plan: str
-    commitment: str
-    text: str
-    organisation: str
-    item: str
-    link: str  # "answers" or "justifies not adopting"
-    justification: str = ""
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
-# the links first, from the items when they are given, so that the store starts from them (a
-# VALUES block of links would be joined to every commitment in every plan first)
-_LOADED = f"""
-SELECT ?planId ?id ?text ?org ?item ?link ?justification WHERE {{
-  ?commitment <{NWP.answers}>|<{NWP.justifiesNotAdopting}> ?item .
-  ?commitment ?link ?item . FILTER(?link IN (<{NWP.answers}>, <{NWP.justifiesNotAdopting}>))
-  ?commitment a <{NWP.Commitment}> ; <{DCTERMS.identifier}> ?id ; <{DCTERMS.description}> ?text ;
-              <{DCTERMS.isPartOf}> ?plan ; <{PROV.wasAttributedTo}> ?org .
-  ?plan <{DCTERMS.identifier}> ?planId .
-  OPTIONAL {{ ?commitment <{NWP.justification}> ?justification }}
-}}"""
 
 
-_FIRST = f"""
-  {{ SELECT ?commitment ?item WHERE {{%s
-      ?commitment <{NWP.answers}>|<{NWP.justifiesNotAdopting}> ?item .
-    }} ORDER BY ?commitment ?item LIMIT %d }}"""
 
 
-def loaded_commitments(store: Store, items: set[str] | None = None,
-                       limit: int | None = None) -> list[LoadedCommitment]:
-    """The commitments of the plans loaded in *store* with the items they answer or justify
-    not adopting, in order of plan and commitment; with *items* (ids), only those that answer
-    one of them; with *limit*, only the first so many (a page; a national deployment's plans
-    answer a popular item hundreds of times)."""
-    sparql, values = _LOADED, ""
-    if items is not None:
-        if not items:
-            return []
-        values = "\n  VALUES ?item { " + " ".join(item_iri(i).n3() for i in sorted(items)) + " }"
-    if limit is not None:
-        # the page picked first (a subquery sees only its own VALUES), so that only its
-        # commitments are read in full
-        sparql = sparql.replace("WHERE {", "WHERE {" + _FIRST % (values, max(0, limit)), 1)
-    elif values:
-        sparql = sparql.replace("WHERE {", "WHERE {" + values, 1)
-    out = [LoadedCommitment(str(r["planId"]), str(r["id"]), str(r["text"]), short(str(r["org"])),
-                            short(str(r["item"])),
-                            "answers" if r["link"] == NWP.answers else "justifies not adopting",
-                            str(r.get("justification", "")))
-           for r in store.query(sparql).rows]
-    # in the order of their IRIs (plan, then commitment), as a page is picked
-    return sorted(out, key=lambda c: (str(commitment_iri(c.plan, c.commitment)), c.item))
 
 
-def commitment_count(store: Store, items: set[str]) -> int:
-    """How many (commitment, item) pairs of the loaded plans answer one of *items* (ids) or
-    justify not adopting it: the length of :func:`loaded_commitments` for them."""
-    if not items:
-        return 0
-    values = " ".join(item_iri(i).n3() for i in sorted(items))
-    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?item {{ {values} }} "
-                       f"?commitment <{NWP.answers}>|<{NWP.justifiesNotAdopting}> ?item . "
-                       f"?commitment a <{NWP.Commitment}> }}").rows
-    return int(rows[0]["n"]) if rows else 0
 
 
 # --- the whole load ------------------------------------------------------------------------------
@@ -640,9 +450,6 @@ def plan_id_from(name: str) -> str:
     return ident or "plan"
 
 
-__all__ = ["LoadedCommitment", "PlanInfo", "PlanInvalidError", "build_plan", "check_plan_id", "commitment_count",
-           "commitment_iri",
-           "drop_plan", "keep_plan", "loaded_commitments", "plan_server",
-           "commitments_from_graph", "figure_iri", "figures_from_graph", "item_iri", "list_plans", "plan_files",
-           "plan_graph_iri", "plan_id_from", "plan_info", "plan_iri", "plan_path", "plan_shapes", "plan_to_graph",
-           "plans_dir", "read_saved_plan", "remove_plan", "save_plan", "validate_plan"]
+__all__ = ["PlanInfo", "PlanInvalidError", "build_plan", "check_plan_id", "commitment_iri",
+           "commitments_from_graph", "figure_iri", "figures_from_graph", "item_iri", "plan_graph_iri",
+           "plan_id_from", "plan_info", "plan_iri", "plan_shapes", "plan_to_graph", "validate_plan"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from graph.binding import inline_bindings
 from graph.errors import StoreError
 from graph.paths import ARTEFACT_NAME, default_layout
 from graph.store.base import PlanFiles, QueryResult, Store, plan_files_beside, plan_graph_of
@@ -31,7 +32,7 @@ from graph.store.disk import (
     refresh_disk_store,
     wants_disk_store,
 )
-from graph.store.oxigraph_store import OxigraphStore, inline_bindings, to_oxigraph, to_rdflib
+from graph.store.oxigraph_store import OxigraphStore, to_oxigraph, to_rdflib
 from graph.store.rdflib_store import RdflibStore
 
 STORES = {"oxigraph": OxigraphStore, "oxigraph-disk": OxigraphDiskStore, "rdflib": RdflibStore}

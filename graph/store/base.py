@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Protocol
 
 from rdflib import Graph
-from rdflib.term import Identifier, Node
+from rdflib.term import Node
 
+from graph.binding import Bound
 from graph.namespaces import GRAPHS
 
 
@@ -92,7 +93,7 @@ class QueryResult:
 
 
 class Store(Protocol):
-    def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
+    def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         """Answer *sparql*, with *bindings* pre-bound to the named variables."""
 
     def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rdflib import Dataset, URIRef
-from rdflib.term import Identifier, Node
+from rdflib.term import Node
 
+from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import StoreError
 from graph.namespaces import INFERRED_GRAPH, bind_prefixes
 from graph.store.base import PlanFiles, QueryResult, plan_graph_of
@@ -39,7 +40,7 @@ class RdflibStore:
         except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
             raise StoreError(f"cannot read the built graph {path}: {exc}") from None
 
-    def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
+    def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         with self._lock:
             return self._query(sparql, bindings)
 
@@ -56,13 +57,13 @@ class RdflibStore:
                     self._parse(path)
             return True
 
-    def _query(self, sparql: str, bindings: Mapping[str, Identifier] | None) -> QueryResult:
-        result = self.dataset.query(sparql, initBindings=dict(bindings or {}))
+    def _query(self, sparql: str, bindings: Mapping[str, Bound] | None) -> QueryResult:
+        result = self.dataset.query(inline_bindings(sparql, bindings))
         if result.type == "ASK":
             return QueryResult("ask", boolean=bool(result.askAnswer))
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             return QueryResult("graph", graph=result.graph)
-        bound = set(bindings or {})
+        bound = fixed(bindings)
         variables = [str(v) for v in result.vars or [] if str(v) not in bound]
         rows = [{name: row[name] for name in variables if row[name] is not None} for row in result]
         return QueryResult("select", variables, rows)

@@ -23,11 +23,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Identifier, Node
+from rdflib.term import Node
 
+from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import StoreError
 from graph.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from graph.store import QueryResult, inline_bindings, plan_files_beside
+from graph.store import QueryResult, plan_files_beside
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -125,7 +126,7 @@ class SparqlServerStore:
             raise StoreError(f"the SPARQL server at {url} answered {response.status}: {detail}")
         return response.headers.get_content_type(), body
 
-    def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None) -> QueryResult:
+    def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         text = inline_bindings(sparql, bindings)
         content_type, body = self._request(self.query_url, text.encode("utf-8"),
                                            {"Content-Type": "application/sparql-query", "Accept": ACCEPT},
@@ -137,7 +138,7 @@ class SparqlServerStore:
         data = json.loads(body)
         if "boolean" in data:
             return QueryResult("ask", boolean=bool(data["boolean"]))
-        bound = set(bindings or {})
+        bound = fixed(bindings)
         variables = [v for v in data["head"].get("vars", []) if v not in bound]
         rows = [{v: _term(b[v]) for v in variables if v in b} for b in data["results"]["bindings"]]
         return QueryResult("select", variables, rows)

@@ -1,0 +1,230 @@
+"""Plans kept beside the built graph: each in its own named graph, in a file of its own
+(``build/plans/<id>.nq``, written atomically) and, over a SPARQL server, on the server too; and
+the commitments of the kept plans as the store holds them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from graph.errors import Problem, StoreError
+from graph.namespaces import GRAPHS, NWP, bind_prefixes, short
+from graph.ntriples import TermError, nquads_lines
+from graph.paths import ARTEFACT_NAME
+from graph.queries import project_queries, run_named
+from graph.rules.plan_graph import (
+    PLANS_DIR,
+    PlanInfo,
+    check_plan_id,
+    commitment_iri,
+    item_iri,
+    plan_graph_iri,
+    plan_info,
+)
+from graph.rules.plans import PlanError
+from graph.store import Store, disk_store_stamp, open_store, plan_files_beside, refresh_disk_store
+from graph.store.remote import SparqlServerStore
+
+
+def plans_dir(build_dir: Path) -> Path:
+    return build_dir / PLANS_DIR
+
+
+def plan_path(build_dir: Path, plan_id: str) -> Path:
+    return plans_dir(build_dir) / f"{check_plan_id(plan_id)}.nq"
+
+
+def plan_files(build_dir: Path) -> list[Path]:
+    """The loaded plans' files (a temporary file of a load under way is not one)."""
+    return plan_files_beside(build_dir / ARTEFACT_NAME)
+
+
+def save_plan(build_dir: Path, plan_id: str, graph: Graph) -> Path:
+    """Keep *graph* as loaded plan *plan_id* (replacing a plan of that id), atomically: the
+    N-Quads are written to a temporary file in the same folder and renamed into place, so a
+    reader sees the old plan or the new one, never part of one."""
+    target = plan_path(build_dir, plan_id)
+    # sorted, so the same plan gives the same bytes; the writer refuses an IRI no reader accepts
+    try:
+        lines = sorted(nquads_lines(graph, str(plan_graph_iri(plan_id))))
+    except TermError as exc:
+        raise PlanError([Problem(str(exc))]) from None
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    _write_atomically(target, data)
+    return target
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
+    """The graph of loaded plan *plan_id*.
+
+    :raise PlanError: when no plan of that id is loaded; StoreError when its file is unreadable.
+    """
+    path = plan_path(build_dir, plan_id)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
+        raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
+    return _read_plan_file(path)
+
+
+def _read_plan_file(path: Path) -> Graph:
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format="nquads")
+    except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
+        raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
+    named = URIRef(f"{GRAPHS}plan/{path.stem}")
+    graph = bind_prefixes(Graph(identifier=named))
+    for triple in dataset.graph(named):
+        graph.add(triple)
+    return graph
+
+
+def list_plans(build_dir: Path) -> list[PlanInfo]:
+    """Every loaded plan, by id."""
+    out = []
+    for path in plan_files(build_dir):
+        info = plan_info(_read_plan_file(path))
+        info.path = path.name
+        out.append(info)
+    return out
+
+
+def remove_plan(build_dir: Path, plan_id: str) -> Path:
+    """Remove loaded plan *plan_id*; the policy graph is untouched.
+
+    :raise PlanError: when no plan of that id is loaded.
+    """
+    path = plan_path(build_dir, plan_id)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
+        raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
+    path.unlink()
+    return path
+
+
+def plan_server(store: Store | None = None) -> SparqlServerStore | None:
+    """The SPARQL server a kept plan must be put on as well as beside the built graph: *store*
+    when it is one, else the server ``POLICY_GRAPH_STORE=sparql`` names; None for the embedded
+    stores, which open the plans' files themselves."""
+    if store is None and os.environ.get("POLICY_GRAPH_STORE") == "sparql":
+        store = open_store(kind="sparql")
+    return store if isinstance(store, SparqlServerStore) else None
+
+
+def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: SparqlServerStore | None = None) -> Path:
+    """Keep *graph* as loaded plan *plan_id* beside the built graph (:func:`save_plan`) and, with
+    *server*, replace its named graph there by Graph Store Protocol PUT, so every worker over
+    that server sees it. When the server refuses, the file is put back as it was, so the plan
+    is kept in both places or in neither. An on-disk store beside the built graph is brought up
+    to date too (:func:`graph.store.refresh_disk_store`), so a server on it starts at once.
+
+    :raise StoreError: when the server has no Graph Store address or refuses the graph.
+    """
+    if server is not None and not server.store_url:
+        raise StoreError("the plan cannot be put on the SPARQL server without its Graph Store Protocol address: "
+                         "set POLICY_GRAPH_SPARQL_STORE_URL (the web app: SPARQL_STORE_URL); nothing was kept")
+    path = plan_path(build_dir, plan_id)
+    previous = path.read_bytes() if path.is_file() else None
+    before = disk_store_stamp(build_dir / ARTEFACT_NAME)
+    saved = save_plan(build_dir, plan_id, graph)
+    if server is not None:
+        try:
+            server.put_graph(str(plan_graph_iri(plan_id)), graph)
+        except BaseException:
+            if previous is None:
+                saved.unlink(missing_ok=True)
+            else:
+                _write_atomically(saved, previous)
+            raise
+    refresh_disk_store(build_dir / ARTEFACT_NAME, str(plan_graph_iri(plan_id)), saved, before)
+    return saved
+
+
+def drop_plan(build_dir: Path, plan_id: str, server: SparqlServerStore | None = None) -> Path:
+    """Remove loaded plan *plan_id* (:func:`remove_plan`), and with *server* drop its named graph
+    there first (Graph Store Protocol DELETE): when the server refuses, the plan stays whole.
+    An on-disk store beside the built graph is brought up to date too.
+
+    :raise PlanError: when no plan of that id is loaded; StoreError when the server refuses.
+    """
+    path = plan_path(build_dir, plan_id)
+    if server is not None and path.is_file():
+        if not server.store_url:
+            raise StoreError("the plan cannot be removed from the SPARQL server without its Graph Store Protocol "
+                             "address: set POLICY_GRAPH_SPARQL_STORE_URL; nothing was removed")
+        server.delete_graph(str(plan_graph_iri(plan_id)))
+    before = disk_store_stamp(build_dir / ARTEFACT_NAME)
+    removed = remove_plan(build_dir, plan_id)
+    refresh_disk_store(build_dir / ARTEFACT_NAME, str(plan_graph_iri(plan_id)), removed, before)
+    return removed
+
+
+@dataclass
+class LoadedCommitment:
+    """A commitment of a loaded plan and one item it answers or justifies not adopting."""
+
+    plan: str
+    commitment: str
+    text: str
+    organisation: str
+    item: str
+    link: str  # "answers" or "justifies not adopting"
+    justification: str = ""
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def loaded_commitments(store: Store, items: set[str] | None = None,
+                       limit: int | None = None) -> list[LoadedCommitment]:
+    """The commitments of the plans loaded in *store* with the items they answer or justify
+    not adopting, in order of plan and commitment; with *items* (ids), only those that answer
+    one of them; with *limit*, only the first so many (a page; a national deployment's plans
+    answer a popular item hundreds of times): the page is picked from the links alone (named
+    query ``kept_answers``), and only its commitments are read in full (``kept_commitments``)."""
+    if items is not None and not items:
+        return []
+    queries = project_queries()
+    wanted = {} if items is None else {"items": [item_iri(i) for i in sorted(items)]}
+    page: set[tuple[str, str]] | None = None
+    if limit is not None:
+        links = run_named(store, queries["kept_answers"], wanted).rows[:max(0, limit)]
+        page = {(str(r["commitment"]), str(r["items"])) for r in links}
+        if not page:
+            return []
+        wanted["commitments"] = sorted({URIRef(c) for c, _item in page})
+    out = [LoadedCommitment(str(r["planId"]), str(r["id"]), str(r["text"]), short(str(r["org"])),
+                            short(str(r["items"])),
+                            "answers" if r["link"] == NWP.answers else "justifies not adopting",
+                            str(r.get("justification", "")))
+           for r in run_named(store, queries["kept_commitments"], wanted).rows
+           if page is None or (str(r["commitments"]), str(r["items"])) in page]
+    # in the order of their IRIs (plan, then commitment), as a page is picked
+    return sorted(out, key=lambda c: (str(commitment_iri(c.plan, c.commitment)), c.item))
+
+
+def commitment_count(store: Store, items: set[str]) -> int:
+    """How many (commitment, item) pairs of the loaded plans answer one of *items* (ids) or
+    justify not adopting it: the length of :func:`loaded_commitments` for them."""
+    if not items:
+        return 0
+    rows = run_named(store, project_queries()["commitment_count"], {"items": [item_iri(i) for i in sorted(items)]}).rows
+    return int(rows[0]["count"]) if rows else 0
