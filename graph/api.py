@@ -203,8 +203,9 @@ class PolicyGraph:
         :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set;
             PlanInvalidError with every problem; StoreError when it cannot be stored.
         """
-        from graph.rules.kept_plans import keep_plan, plan_path, plan_server
+        from graph.rules.kept_plans import keep_plan, plan_path
         from graph.rules.plan_graph import build_plan, check_plan_id
+        from graph.store import plan_server
 
         check_plan_id(plan_id)
         if plan_path(self.build_dir, plan_id).exists() and not replace:
@@ -218,7 +219,8 @@ class PolicyGraph:
         """Remove kept plan *plan_id* everywhere it is kept.
 
         :raise PlanError: when no plan of that id is kept."""
-        from graph.rules.kept_plans import drop_plan, plan_server
+        from graph.rules.kept_plans import drop_plan
+        from graph.store import plan_server
 
         removed = drop_plan(self.build_dir, plan_id, plan_server(self.store))
         self.refresh()

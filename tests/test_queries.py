@@ -3,10 +3,9 @@ documented. Values are compared as the CLI prints them (ids for items, text for 
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
-
-import shutil
 
 import pytest
 import yaml

@@ -330,7 +330,8 @@ def test_keeping_a_plan_over_a_sparql_server_puts_its_graph_there(build_dir, spa
     assert {(c["plan"], c["commitment"]) for c in item["commitments"]} == {("served", "c07")}
     trace = other.get("/id/target-uec-action-1-outcome-1/trace.json").get_json()
     assert ("served", "c04") in {(c["plan"], c["commitment"]) for c in trace["commitments"]}
-    from graph.rules.kept_plans import drop_plan, plan_server
+    from graph.rules.kept_plans import drop_plan
+    from graph.store import plan_server
     from graph.store.remote import SparqlServerStore
 
     drop_plan(build_dir, "served", plan_server(SparqlServerStore(query_url, store_url)))

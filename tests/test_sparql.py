@@ -302,7 +302,7 @@ def test_an_answer_over_the_size_cap_is_refused(built):
     from graph.store import OxigraphStore
     from web.endpoint.worker import Job, execute
 
-    store = OxigraphStore(built.artefact).store
+    store = OxigraphStore(built.artefact)
     query = "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }"
     assert execute(store, Job(query, max_bytes=10_000_000)).status == 200
     reply = execute(store, Job(query, max_bytes=5_000))

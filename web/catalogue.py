@@ -17,7 +17,7 @@ from babel.support import Translations
 from flask import Flask, current_app
 
 from graph.sources import SourceDocument, load_sources
-from graph.store import RdflibStore, Store
+from graph.store import Store
 from web.graphdata import run_on
 
 
@@ -148,7 +148,7 @@ def load_if_serial(app: Flask) -> bool:
     """Load the catalogue now if the app's store answers one query at a time (rdflib), where a
     load in the background would hold up every request; whether it did. A server that forks
     its workers from one loaded app calls this before forking, so the load is done once."""
-    if isinstance(app.extensions["policy_graph"].store, RdflibStore):
+    if app.extensions["policy_graph"].store.serial:
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
         return True
     return False

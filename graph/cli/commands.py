@@ -336,9 +336,9 @@ def cmd_plan_remove(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     """Load the built graph into a SPARQL server, replacing each of its named graphs."""
-    from graph.store.remote import SparqlServerStore
+    from graph.store import push
 
-    counts = SparqlServerStore(args.query_url, args.store_url).load(artefact_of(args))
+    counts = push(artefact_of(args), args.query_url, args.store_url)
     for graph, count in counts.items():
         print(f"{count:>8} " + ngettext("triple", "triples", count) + f"  {graph}")
     print(_("Loaded %(num)d triples into %(store)s; query it at %(query)s "

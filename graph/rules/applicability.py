@@ -10,6 +10,10 @@ obligation out of what applies before that day; a deadline (``dueBy``) is report
 
 Every fact comes from the named queries ``body_facts``, ``class_hierarchy`` and
 ``obligation_bindings``; nothing about particular bodies or kinds is written here.
+
+Longer than 400 lines because it is one engine: the reading of the binding facts, the rule for
+each kind of subject and the sentences of its explanations share the same facts and wording, and
+apart they would each need the others.
 """
 
 from __future__ import annotations

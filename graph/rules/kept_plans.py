@@ -9,10 +9,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 
 from graph.errors import Problem, StoreError
-from graph.namespaces import GRAPHS, NWP, bind_prefixes, short
+from graph.namespaces import NWP, bind_prefixes, short
 from graph.ntriples import TermError, nquads_lines
 from graph.paths import ARTEFACT_NAME
 from graph.queries import project_queries, run_named
@@ -26,8 +26,7 @@ from graph.rules.plan_graph import (
     plan_info,
 )
 from graph.rules.plans import PlanError
-from graph.store import Store, disk_store_stamp, open_store, plan_files_beside, refresh_disk_store
-from graph.store.remote import SparqlServerStore
+from graph.store import Store, disk_store_stamp, plan_files_beside, plan_graph_of, read_named_graph, refresh_disk_store
 
 
 def plans_dir(build_dir: Path) -> Path:
@@ -85,16 +84,10 @@ def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
 
 
 def _read_plan_file(path: Path) -> Graph:
-    dataset = Dataset()
     try:
-        dataset.parse(path, format="nquads")
-    except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
+        return bind_prefixes(read_named_graph(path, plan_graph_of(path)))
+    except StoreError as exc:
         raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
-    named = URIRef(f"{GRAPHS}plan/{path.stem}")
-    graph = bind_prefixes(Graph(identifier=named))
-    for triple in dataset.graph(named):
-        graph.add(triple)
-    return graph
 
 
 def list_plans(build_dir: Path) -> list[PlanInfo]:
@@ -120,16 +113,7 @@ def remove_plan(build_dir: Path, plan_id: str) -> Path:
     return path
 
 
-def plan_server(store: Store | None = None) -> SparqlServerStore | None:
-    """The SPARQL server a kept plan must be put on as well as beside the built graph: *store*
-    when it is one, else the server ``POLICY_GRAPH_STORE=sparql`` names; None for the embedded
-    stores, which open the plans' files themselves."""
-    if store is None and os.environ.get("POLICY_GRAPH_STORE") == "sparql":
-        store = open_store(kind="sparql")
-    return store if isinstance(store, SparqlServerStore) else None
-
-
-def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: SparqlServerStore | None = None) -> Path:
+def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: Store | None = None) -> Path:
     """Keep *graph* as loaded plan *plan_id* beside the built graph (:func:`save_plan`) and, with
     *server*, replace its named graph there by Graph Store Protocol PUT, so every worker over
     that server sees it. When the server refuses, the file is put back as it was, so the plan
@@ -158,7 +142,7 @@ def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: SparqlServerS
     return saved
 
 
-def drop_plan(build_dir: Path, plan_id: str, server: SparqlServerStore | None = None) -> Path:
+def drop_plan(build_dir: Path, plan_id: str, server: Store | None = None) -> Path:
     """Remove loaded plan *plan_id* (:func:`remove_plan`), and with *server* drop its named graph
     there first (Graph Store Protocol DELETE): when the server refuses, the plan stays whole.
     An on-disk store beside the built graph is brought up to date too.

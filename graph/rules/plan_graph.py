@@ -11,6 +11,9 @@ place, so a failed or interrupted load leaves nothing behind.
 Validation uses the SHACL shapes of ``ontology/plan-shapes.ttl`` over the plan graph plus only
 the few policy facts it needs (the types of the items, bodies and metrics it names, fetched
 from the store), so its cost is the size of the plan, not of the policy graph.
+
+Longer than 400 lines because a plan's graph is written and read back by the same vocabulary:
+its IRIs, its building, its reading and its validation change together.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ justify"), a ``due`` date and ``metrics``. The check
 - lists the commitments that trace to nothing.
 
 Reading a plan never touches the graph; a plan with any bad line is refused whole.
+
+Longer than 400 lines because the four formats a plan comes in (CSV, YAML, JSON, Turtle) are read
+into one list of commitments here, beside the check that the list is made for.
 """
 
 from __future__ import annotations

@@ -31,16 +31,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from graph.errors import PolicyGraphError
 from graph.namespaces import short
-from graph.ntriples import TermError, term_nt
-from graph.store import to_oxigraph, to_rdflib
+from graph.store.scratch import ScratchStore, rdflib_term
 
 if TYPE_CHECKING:
     from graph.build.validate import ValidationReport
@@ -298,7 +296,7 @@ def _value_filter(constraint: _Constraint, value: str) -> str:
 class _Run:
     """One check of one data graph."""
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ScratchStore):
         self.store = store
 
     def select(self, sparql: str) -> list:
@@ -360,28 +358,6 @@ class _Run:
         return [(row["this"], row[value[1:]], path) for row in self.select(sparql)]
 
 
-def _load(data: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
-    # written out as N-Triples and parsed: about twice as fast as building Oxigraph terms one
-    # by one from Python; triples with blank nodes are added as terms, so that a blank node
-    # keeps its identifier (a parser would rename it) and a finding names it as pySHACL does
-    store = ox.Store()
-    lines, blank = [], []
-    for s, p, o in data:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            blank.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)))  # type: ignore[arg-type]
-        else:
-            try:
-                lines.append(f"{term_nt(s)} {term_nt(p)} {term_nt(o)} .\n")
-            except TermError as exc:
-                raise PolicyGraphError(f"the data to check cannot be read as RDF: {exc}") from None
-    try:
-        store.load(input="".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    except SyntaxError as exc:
-        raise PolicyGraphError(f"the data to check cannot be read as RDF: {exc}") from None
-    store.extend(blank)
-    return store
-
-
 def check_shapes(data: Iterable[tuple[Node, Node, Node]], shapes: Graph) -> ValidationReport:
     """Check the triples *data* (a graph, or any iterable of triples) against *shapes*, as
     :func:`graph.build.validate.validate` does with pySHACL.
@@ -393,16 +369,15 @@ def check_shapes(data: Iterable[tuple[Node, Node, Node]], shapes: Graph) -> Vali
     from graph.build.validate import Finding, ValidationReport
 
     compiled = compiled_for(shapes)
-    run = _Run(_load(data))
+    run = _Run(ScratchStore(data))
     violations, warnings = [], []
     for shape in compiled.shapes:
         names = _Names()
         focus = _targets(shape, "?this", names)
         for source, constraint, focus_node, value, path in run.violations(shape, focus, names):
-            value_term = None if value is None else to_rdflib(value)
-            finding = Finding(source.severity, str(to_rdflib(focus_node)), shape.name,
-                              short(str(to_rdflib(path) if isinstance(path, ox.NamedNode) else path))
-                              if path is not None else None,
+            value_term = None if value is None else rdflib_term(value)
+            finding = Finding(source.severity, str(rdflib_term(focus_node)), shape.name,
+                              short(str(rdflib_term(path))) if path is not None else None,
                               constraint.message or source.message or "",
                               None if value_term is None else str(value_term))
             (violations if source.severity == "Violation" else warnings).append(finding)

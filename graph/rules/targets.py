@@ -10,6 +10,9 @@ obligation it measures) and every period the trajectory gives its metric, the ch
 Reading is all-or-nothing: every bad line is reported (unknown metric, bad number, bad period,
 wrong unit, missing column) and no verdict is given, so a bad file never yields a partial or
 silently empty answer. Nothing is ever written to the graph.
+
+Longer than 400 lines because a target's rule, the periods it is judged over and the reading of
+a trajectory are one vocabulary: a period or comparator added to one is added to all three.
 """
 
 from __future__ import annotations

@@ -32,6 +32,32 @@ def plan_graph_of(path: Path) -> str:
 SETTLED_NS = 2_000_000_000
 
 
+def store_query(name: str) -> str:
+    """The text of one of the store's own queries (``queries/store/<name>.rq``)."""
+    from graph.paths import default_layout
+
+    return (default_layout().queries_dir / "store" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def read_named_graph(path: Path, graph: str) -> Graph:
+    """The named graph *graph* of the N-Quads file *path*, as an rdflib graph.
+
+    :raise StoreError: when the file cannot be read."""
+    from rdflib import Dataset, URIRef
+
+    from graph.errors import StoreError
+
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format="nquads")
+    except Exception as exc:  # rdflib raises several unrelated types on a corrupt file
+        raise StoreError(str(exc)) from None
+    out = Graph(identifier=URIRef(graph))
+    for triple in dataset.graph(URIRef(graph)):
+        out.add(triple)
+    return out
+
+
 class PlanFiles:
     """What a store has loaded of the plans kept beside the artefact, so that it can follow
     them: a plan kept or removed by any process (another web worker, the command line) is
@@ -98,6 +124,10 @@ class Store(Protocol):
 
     def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
         """Whether the triple was entailed at build time rather than stated in the data."""
+
+    #: Whether the engine answers one query at a time (rdflib), so that work in the background
+    #: would hold up every request.
+    serial: bool
 
     def refresh(self) -> bool:
         """Follow the plans kept or removed since the store was opened (by this process or any

@@ -143,7 +143,9 @@ def refresh_disk_store(artefact: Path, graph: str, plan_file: Path, before: str 
         try:
             _link_copy(version, temporary)
             store = ox.Store(str(temporary))
-            store.update(f"DROP SILENT GRAPH <{graph}>")
+            named = ox.NamedNode(graph)
+            if store.contains_named_graph(named):
+                store.remove_graph(named)
             if plan_file.is_file():
                 store.load(path=str(plan_file), format=ox.RdfFormat.N_QUADS)
             store.flush()

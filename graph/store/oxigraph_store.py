@@ -4,7 +4,8 @@ rdflib terms and Oxigraph terms stand for each other."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,7 +14,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier, Node
 
 from graph.binding import Bound, fixed, inline_bindings
-from graph.errors import StoreError
+from graph.errors import QueryError, StoreError
 from graph.namespaces import INFERRED_GRAPH
 from graph.store.base import PlanFiles, QueryResult, plan_graph_of
 
@@ -46,7 +47,21 @@ def to_oxigraph(term: Identifier):
     raise TypeError(f"unsupported term {term!r}")
 
 
+@dataclass
+class Answer:
+    """An answer as the SPARQL protocol gives it: a boolean, a stream of triples, or variables and
+    a stream of rows, in rdflib terms."""
+
+    kind: str  # "boolean", "graph" or "solutions"
+    variables: list[str] = field(default_factory=list)
+    rows: Iterator[dict[str, Node]] = iter(())
+    boolean: bool | None = None
+    triples: Iterator[tuple[Node, Node, Node]] = iter(())
+
+
 class OxigraphStore:
+    serial = False
+
     """The built graph loaded into an in-memory Oxigraph store; queries see the union of
     its named graphs."""
 
@@ -102,6 +117,35 @@ class OxigraphStore:
                     row[name] = to_rdflib(value)
             rows.append(row)
         return QueryResult("select", variables, rows)
+
+    def answer(self, sparql: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
+        """The answer to a query as the SPARQL protocol asks it (over the named *default_graphs*,
+        else their union, and the *named_graphs*), streamed: its rows or triples are read as they
+        are consumed, so a caller can stop at a cap.
+
+        :raise QueryError: for a malformed query, naming where it is wrong."""
+        options: dict = {}
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+        try:
+            result = self.store.query(sparql, **options)
+        except SyntaxError as exc:
+            raise QueryError(f"Malformed query: {exc}") from None
+        except (OSError, ValueError) as exc:
+            raise QueryError(f"Query failed: {exc}") from None
+        if isinstance(result, ox.QueryBoolean):
+            return Answer("boolean", boolean=bool(result))
+        if isinstance(result, ox.QueryTriples):
+            return Answer("graph", triples=((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
+                                            for t in result))
+        variables = [v.value for v in result.variables]
+        rows = ({name: to_rdflib(solution[name]) for name in variables if solution[name] is not None}
+                for solution in result)
+        return Answer("solutions", variables, rows)
 
     def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
         pattern = (to_oxigraph(subject), to_oxigraph(predicate), to_oxigraph(obj), self._inferred)

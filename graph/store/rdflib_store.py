@@ -19,6 +19,8 @@ from graph.store.base import PlanFiles, QueryResult, plan_graph_of
 class RdflibStore:
     """The built graph held in memory by rdflib; queries see the union of its named graphs."""
 
+    serial = True
+
     def __init__(self, artefact: Path, plans: bool = True):
         if not artefact.is_file():
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")

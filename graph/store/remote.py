@@ -28,7 +28,7 @@ from rdflib.term import Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import StoreError
 from graph.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from graph.store import QueryResult, plan_files_beside
+from graph.store.base import QueryResult, plan_files_beside, store_query
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -53,6 +53,8 @@ def _close_all(idle: list) -> None:
 
 
 class SparqlServerStore:
+    serial = False
+
     """The graph on a SPARQL 1.1 server at *query_url* (and *store_url* for loading)."""
 
     def __init__(self, query_url: str, store_url: str | None = None, timeout: float = 30.0):
@@ -144,15 +146,14 @@ class SparqlServerStore:
         return QueryResult("select", variables, rows)
 
     def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
-        ask = (f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ {subject.n3()} {predicate.n3()} {obj.n3()} }} }}")
-        return bool(self.query(ask).boolean)
+        return bool(self.query(store_query("is_inferred"), {"s": subject, "p": predicate, "o": obj}).boolean)
 
     def refresh(self) -> bool:
         """Every process queries the one server, where a kept plan is put: nothing to follow."""
         return False
 
     def __len__(self) -> int:
-        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+        rows = self.query(store_query("triple_count")).rows
         return int(rows[0]["n"]) if rows else 0
 
     def _graph_url(self, graph: str) -> str:

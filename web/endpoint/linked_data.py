@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app, request
 from rdflib import Graph, URIRef
 
 from graph.namespaces import ID, bind_prefixes
-from graph.paths import default_layout
 from web.endpoint.formats import GRAPH_FORMATS
 from web.endpoint.sparql import CORS_HEADERS
 
@@ -48,10 +47,7 @@ def _respond(graph: Graph, key: str, location: str) -> Response:
 def _ontology_graph() -> Graph:
     cached = current_app.extensions.get("ontology_graph")
     if cached is None:
-        from graph.build.pipeline import parse_turtle  # here: the build's modules are slow to import
-
-        layout = default_layout()
-        cached = parse_turtle(layout.ontology_dir / "core.ttl", layout.root)
+        cached = current_app.extensions["policy_graph"].query("ontology").graph
         current_app.extensions["ontology_graph"] = cached
     return cached
 

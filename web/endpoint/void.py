@@ -4,13 +4,15 @@ Description (https://www.w3.org/TR/sparql11-service-description/), VoID
 
 from __future__ import annotations
 
-import pyoxigraph as ox
+from pathlib import Path
+
 from flask import Flask
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from graph.namespaces import BASE, ID, ONTOLOGY_IRI, bind_prefixes
 from graph.queries import find_query, run_named
+from graph.store import dump
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -106,7 +108,6 @@ def void_description(base: str, app: Flask) -> str:
 
 DUMP_MIME = {"turtle": "text/turtle; charset=utf-8", "ntriples": "application/n-triples",
              "jsonld": "application/ld+json", "nquads": "application/n-quads"}
-_OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 
 
 def dataset_dump(app: Flask, fmt: str) -> tuple[bytes, str]:
@@ -117,8 +118,5 @@ def dataset_dump(app: Flask, fmt: str) -> tuple[bytes, str]:
             with open(app.config["GRAPH_PATH"], "rb") as fh:
                 cache[fmt] = fh.read()
         else:
-            store = ox.Store()
-            store.bulk_load(path=app.config["GRAPH_PATH"], format=ox.RdfFormat.N_QUADS)
-            triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-            cache[fmt] = triples.serialize(format=_OX_FORMATS[fmt])
+            cache[fmt] = dump(Path(app.config["GRAPH_PATH"]), fmt)
     return cache[fmt], DUMP_MIME[fmt]

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-from graph.store import OxigraphStore, to_rdflib
+from graph.errors import QueryError
+from graph.store import Store, open_store
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
 
 
@@ -43,31 +43,13 @@ class Reply:
         return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"))
 
 
-def _dataset_options(job: Job) -> dict:
-    options: dict = {}
-    if job.default_graphs:
-        options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
-    else:
-        options["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
-    return options
-
-
-def execute(store: ox.Store, job: Job) -> Reply:
+def execute(store: Store, job: Job) -> Reply:
     """Run one job against *store* and return the HTTP answer."""
     try:
-        result = store.query(job.query, **_dataset_options(job))
-    except SyntaxError as exc:
-        return Reply.error(400, f"Malformed query: {exc}")
-    except (OSError, ValueError) as exc:
-        return Reply.error(400, f"Query failed: {exc}")
-    if isinstance(result, ox.QueryBoolean):
-        kind = "boolean"
-    elif isinstance(result, ox.QueryTriples):
-        kind = "graph"
-    else:
-        kind = "solutions"
+        result = store.answer(job.query, job.default_graphs, job.named_graphs)
+    except QueryError as exc:
+        return Reply.error(400, str(exc))
+    kind = result.kind
     key = choose_format(kind, job.accept, job.format)
     if key is None:
         offered = ", ".join(m for m, _ in (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS).values())
@@ -77,26 +59,25 @@ def execute(store: ox.Store, job: Job) -> Reply:
     try:
         if kind == "graph":
             graph = Graph()
-            for count, triple in enumerate(result, start=1):
+            for count, triple in enumerate(result.triples, start=1):
                 if count > job.max_rows:
                     return Reply.error(400, too_many.replace("rows", "triples"))
-                graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+                graph.add(triple)
             mime, rdflib_format = GRAPH_FORMATS[key]
             body = graph.serialize(format=rdflib_format, encoding="utf-8")
             rows = len(graph)
         else:
             answer = Result("ASK" if kind == "boolean" else "SELECT")
             if kind == "boolean":
-                answer.askAnswer = bool(result)
+                answer.askAnswer = bool(result.boolean)
                 rows = None
             else:
-                variables = [Variable(v.value) for v in result.variables]
+                variables = [Variable(v) for v in result.variables]
                 bindings = []
-                for count, solution in enumerate(result, start=1):
+                for count, solution in enumerate(result.rows, start=1):
                     if count > job.max_rows:
                         return Reply.error(400, too_many)
-                    bindings.append({v: to_rdflib(solution[str(v)]) for v in variables
-                                     if solution[str(v)] is not None})
+                    bindings.append({Variable(name): term for name, term in solution.items()})
                 answer.vars, answer.bindings = variables, bindings
                 rows = len(bindings)
             mime, rdflib_format = RESULT_FORMATS[key]
@@ -124,7 +105,7 @@ def tsv(answer: Result) -> bytes:
 def worker_main(conn, artefact: str, plans: bool = False) -> None:
     """Process entry point: load the graph (with the organisations' plans kept beside it only
     when *plans*), say ready, then answer jobs until told to stop."""
-    store = OxigraphStore(Path(artefact), plans=plans).store
+    store = open_store(Path(artefact), "oxigraph", plans=plans)
     conn.send("ready")
     while True:
         try:

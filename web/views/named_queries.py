@@ -11,6 +11,7 @@ unknown query or parameter, a required parameter left out, a value of the wrong 
 from __future__ import annotations
 
 import difflib
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -73,6 +74,9 @@ def _values(named: NamedQuery) -> dict[str, str]:
     """The query's parameters as the address gives them; a name it does not declare is refused."""
     declared = [p.name for p in named.parameters]
     values = {k: v.strip() for k, v in request.args.items() if k in declared or k not in RESERVED}
+    for param in named.parameters:  # a list-valued one may be given several times
+        if param.many and len(request.args.getlist(param.name)) > 1:
+            values[param.name] = " ".join(v.strip() for v in request.args.getlist(param.name))
     unknown = sorted(set(values) - set(declared))
     if unknown:
         raise Refused(400, gettext("No such parameter"), ngettext(
@@ -93,7 +97,9 @@ def _check(named: NamedQuery, values: dict[str, str]) -> None:
     for param in named.parameters:
         if values.get(param.name):
             try:
-                to_term(param, values[param.name])
+                for value in (re.split(r"[\s,]+", values[param.name]) if param.many else [values[param.name]]):
+                    if value:
+                        to_term(param, value)
             except QueryError:
                 raise Refused(400, gettext("Not a valid value"), gettext(
                     "“%(value)s” is not a valid value of the parameter %(name)s, which takes %(type)s.",
