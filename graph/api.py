@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
     from graph.rules.trace import Trace
+    from graph.search.catalogue import Catalogue, Entry
+    from graph.search.index import Hit, SearchIndex
 
 T = TypeVar("T")
 
@@ -56,6 +58,7 @@ class PolicyGraph:
         self.sources_dir = sources_dir
         self.generation = 0
         self._derived: dict = {}
+        self._lasting: dict = {}  # what depends on the built graph alone, not on the kept plans
         self._lock = threading.RLock()
 
     @classmethod
@@ -93,6 +96,44 @@ class PolicyGraph:
             if key not in self._derived:
                 self._derived[key] = compute()
             return self._derived[key]
+
+    def lasting(self, key, compute: Callable[[], T]) -> T:
+        """*compute()*, kept while the process runs: for what the kept plans do not change."""
+        with self._lock:
+            if key not in self._lasting:
+                self._lasting[key] = compute()
+            return self._lasting[key]
+
+    # --- search ---------------------------------------------------------------------------------
+
+    def catalogue(self) -> Catalogue:
+        """Every named node with the facets a search filters on, kinds of body named in Welsh too."""
+        from graph.language import translations
+        from graph.search.catalogue import Catalogue
+
+        def load() -> Catalogue:
+            catalogue = Catalogue.load(self.store, self.queries, self.sources_dir)
+            catalogue.name_kinds_in_welsh(translations("cy").gettext)
+            return catalogue
+
+        return self.lasting("catalogue", load)
+
+    def search_index(self) -> SearchIndex:
+        from graph.search.index import SearchIndex
+
+        return self.lasting("search", lambda: SearchIndex(self.catalogue().entries.values()))
+
+    def search(self, text: str, limit: int | None = None) -> list[Hit]:
+        """The nodes that *text* names or describes, best first (typos tolerated; English or Welsh
+        names)."""
+        from graph.search.index import MAX_RESULTS
+
+        return self.search_index().search(text, limit or MAX_RESULTS)
+
+    def subjects(self, text: str) -> list[Entry]:
+        """The nodes *text* names well enough to ask what applies to them, the best first."""
+        index = self.search_index()
+        return index.subjects(index.search(text))
 
     # --- named queries ---------------------------------------------------------------------------
 

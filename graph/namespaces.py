@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, Namespace
+import datetime as dt
+from decimal import Decimal
+
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
 
 BASE = "https://w3id.org/nhs-wales-planning/"
@@ -57,3 +60,19 @@ def short(iri: str) -> str:
         if prefix != "id" and iri.startswith(str(ns)):
             return f"{prefix}:{iri[len(str(ns)):]}"
     return iri
+
+
+def plain(term):
+    """An RDF term as a JSON-ready value: an id or CURIE for an IRI, a str/int/float/bool otherwise."""
+    if isinstance(term, URIRef):
+        return short(str(term))
+    if isinstance(term, Literal):
+        value = term.toPython()
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, (bool, int, float, str)):
+            return value
+        return str(term)
+    return str(term)

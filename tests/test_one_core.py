@@ -1,7 +1,7 @@
 """One core, one answer: the command line and the browser ask the one library, so the same
 question on the same day gets the same obligations, reasons and dates on both, on every store;
 and a plan kept or removed from the browser or the command line is seen by every web worker at
-once."""
+once, on every store: in memory, on disk, rdflib and a real SPARQL server on loopback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,9 @@ from graph.api import PolicyGraph
 from graph.cli import main
 from graph.paths import ARTEFACT_NAME
 from graph.queries import load_queries
+from graph.store import push
 from tests.conftest import REAL
+from tests.test_remote_store import oxigraph_server
 from tests.test_serving import ROOT, start, stop
 from web import create_app
 
@@ -47,7 +50,7 @@ def client(built):
     return app.test_client()
 
 
-def cli_json(*argv: str) -> list[dict]:
+def cli_json(*argv: str):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main([*argv, "-f", "json"]) == 0
@@ -137,28 +140,47 @@ def _keep_in_browser(base: str, name: str) -> dict:
         return json.load(response)
 
 
-def _cli(*argv: str) -> subprocess.CompletedProcess:
+def _cli(env: dict, *argv: str) -> subprocess.CompletedProcess:
     code = "import sys; from graph.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, **env})
 
 
-@pytest.mark.parametrize("store", ["oxigraph", "oxigraph-disk", "rdflib"])
+@contextlib.contextmanager
+def _store_settings(store: str, artefact, tmp_path):
+    """The settings that serve *store*: for a SPARQL server, a real Oxigraph server on loopback
+    loaded as 'policy-graph push' loads it."""
+    if store != "sparql":
+        yield {"POLICY_GRAPH_STORE": store}
+        return
+    with oxigraph_server(tmp_path / "oxigraph") as (query_url, store_url):
+        push(artefact, query_url, store_url)
+        yield {"POLICY_GRAPH_STORE": "sparql", "POLICY_GRAPH_SPARQL_URL": query_url,
+               "POLICY_GRAPH_SPARQL_STORE_URL": store_url}
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "oxigraph-disk", "rdflib", "sparql"])
 def test_a_plan_kept_or_removed_anywhere_is_seen_by_every_worker_at_once(built, tmp_path, store):
     artefact = tmp_path / "build" / ARTEFACT_NAME
     artefact.parent.mkdir()
     shutil.copy(built.artefact, artefact)
-    process, base = start(artefact, {"POLICY_GRAPH_STORE": store, "POLICY_GRAPH_WORKERS": "3"})
+    with _store_settings(store, artefact, tmp_path) as env:
+        _every_worker_sees_the_plans(artefact, env)
+
+
+def _every_worker_sees_the_plans(artefact, env: dict) -> None:
+    process, base = start(artefact, {**env, "POLICY_GRAPH_WORKERS": "3"})
     try:
         assert {_commitments(base) for _ in range(30)} == {0}
         kept = _keep_in_browser(base, "from-the-browser")
         assert kept["kept_as"] == "from-the-browser"
         assert [_commitments(base) for _ in range(30)] == [1] * 30  # every worker, first time
-        loaded = _cli("plan", "load", str(PLAN), "--org", "swansea-bay-uhb", "--id", "from-the-cli",
+        loaded = _cli(env, "plan", "load", str(PLAN), "--org", "swansea-bay-uhb", "--id", "from-the-cli",
                       "--graph", str(artefact))
         assert loaded.returncode == 0, loaded.stderr
         assert [_commitments(base) for _ in range(30)] == [2] * 30
         for plan in ("from-the-cli", "from-the-browser"):
-            removed = _cli("plan", "remove", plan, "--graph", str(artefact))
+            removed = _cli(env, "plan", "remove", plan, "--graph", str(artefact))
             assert removed.returncode == 0, removed.stderr
         assert [_commitments(base) for _ in range(30)] == [0] * 30
         listed = urllib.request.urlopen(f"{base}/plans.json", timeout=30).read()
@@ -171,3 +193,19 @@ def test_a_plan_kept_or_removed_anywhere_is_seen_by_every_worker_at_once(built, 
 def test_search_json_names_the_day_it_answers_for(client):
     data = client.get("/search.json", query_string={"subject": "swansea-bay-uhb", "on": "2026-02-30"}).get_json()
     assert data["on"] == "" and data["total"] > 500  # not a day: every obligation, whatever its start
+
+
+# --- search is the library's too ---------------------------------------------------------------
+
+@pytest.mark.parametrize("words", ["handover waits", "handovr waits over 45 minuts", "delayed pathways dashboard"])
+def test_the_command_lines_search_finds_what_the_browsers_does(built, client, words):
+    cli = cli_json("search", *words.split(), "--limit", "200", "--graph", str(built.artefact))
+    web = client.get("/search.json", query_string={"q": words}).get_json()
+    assert web["mode"] == "text" and not cli["subjects"]
+    assert [h["id"] for h in cli["hits"]] == [r["id"] for r in web["results"]] != []
+
+
+def test_a_search_that_names_a_subject_points_to_what_applies(built, client):
+    cli = cli_json("search", "Hywel", "Dda", "--graph", str(built.artefact))
+    web = client.get("/search.json", query_string={"q": "Hywel Dda"}).get_json()
+    assert cli["subjects"][0] == web["subject"]["id"] == "hywel-dda-uhb"

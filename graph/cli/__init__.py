@@ -23,6 +23,7 @@ from graph.cli.commands import (
     cmd_plan_remove,
     cmd_push,
     cmd_query,
+    cmd_search,
     cmd_trace,
     cmd_validate,
 )
@@ -73,6 +74,14 @@ def make_parser() -> argparse.ArgumentParser:
                    help=_(FORMAT_HELP))
     p.add_argument("--graph", help=_("built graph to use (default: build/policy-graph.nq)"))
     p.set_defaults(func=cmd_trace)
+
+    p = sub.add_parser("search", help=_("find nodes by their names or words, typos tolerated (as the browser's "
+                                        "search does)"))
+    p.add_argument("words", nargs="+", help=_("the words, e.g. ambulance handover"))
+    p.add_argument("--limit", type=int, default=20, help=_("the most matches to list (default: 20)"))
+    p.add_argument("--format", "-f", choices=["text", "json"], default="text", help=_(FORMAT_HELP))
+    p.add_argument("--graph", help=_("built graph to use (default: build/policy-graph.nq)"))
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("coverage", help=_("how many items are sourced to each heading of both documents"))
     p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")

@@ -139,6 +139,26 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """The nodes some words name or describe, best first, as the browser's search finds them."""
+    graph = open_graph(args)
+    text = " ".join(args.words)
+    hits = graph.search(text, args.limit)
+    subjects = graph.subjects(text)
+    if args.format == "json":
+        print(json.dumps({"query": text, "subjects": [e.id for e in subjects],
+                          "hits": [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind,
+                                    "role": h.entry.role, "matched": h.matched_in} for h in hits]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    for h in hits:
+        print(f"{h.entry.id:58} {h.entry.label[:60]}  ({h.entry.kind or h.entry.role})")
+    print(ngettext("(%(num)d match)", "(%(num)d matches)", len(hits)) % {"num": len(hits)})
+    if subjects:
+        print(_("What applies to it: policy-graph applies %(id)s") % {"id": subjects[0].id})
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Items sourced to each heading of both documents; headings with none are listed last."""
     result = open_graph(args).query("coverage")

@@ -1,0 +1,1 @@
+"""Search: the catalogue of named nodes and the free-text index over it."""
