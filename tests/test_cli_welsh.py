@@ -20,9 +20,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from graph import language as cli_language
+from graph.cli import language as cli_language
 from graph.cli import main, make_parser
-from graph.language import language_from_environment, ngettext, speaking, split_language
+from graph.cli.language import language_from_environment, ngettext, speaking, split_language
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "graph/locale"

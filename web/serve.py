@@ -9,8 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from graph.cli.language import _
 from graph.errors import PolicyGraphError
-from graph.language import _
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.store import prepare_disk_store_apart
 

@@ -27,8 +27,9 @@ from graph.cli.commands import (
     cmd_trace,
     cmd_validate,
 )
+from graph.cli.language import _, language_from_environment, speaking, split_language
 from graph.errors import BuildError, PolicyGraphError
-from graph.language import LANGUAGES, N_, _, language_from_environment, speaking, split_language
+from graph.language import LANGUAGES, N_
 
 #: The entry-point group through which installed parts add commands: each entry is a function
 #: that is given the parser's subparsers and adds its own.

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from graph.api import PlanExistsError, PolicyGraph
 from graph.build.pipeline import build
+from graph.cli.language import _, ngettext
 from graph.cli.output import print_result, shown_path
 from graph.errors import PolicyGraphError
-from graph.language import _, ngettext
 from graph.namespaces import short
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 

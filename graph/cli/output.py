@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from graph.language import ngettext
+from graph.cli.language import ngettext
 from graph.namespaces import short
 from graph.store import QueryResult
 
