@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,13 @@ def test_coverage_counts_items_per_heading(capsys, built):
     empty = lines[lines.index(next(line for line in lines if "with no items" in line)) + 1:]
     assert any("tpg-contents" in line for line in empty)
     assert not any("tpg-2-1" in line for line in empty)
+
+
+def test_the_command_line_runs_as_a_module_too():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "graph.cli", "--help"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120, env={"PATH": "", "LANG": "C"})
+    assert done.returncode == 0 and done.stdout.startswith("usage: policy-graph"), done.stderr
+    assert "serve" in done.stdout  # the web package's command, added through its entry point
