@@ -4,7 +4,7 @@ store follows the plans kept beside the built graph."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -88,6 +88,20 @@ class PlanFiles:
                 continue
             state[path] = (info.st_size, info.st_mtime_ns)
         return state
+
+    def follow(self, drop: Callable[[str], None], load: Callable[[Path], None]) -> bool:
+        """Apply the changes since the last call: *drop* the named graph of each plan gone or
+        replaced, *load* the file of each plan new or replaced; whether anything changed."""
+        changes = self.changes()
+        if changes is None:
+            return False
+        dropped, added = changes
+        for path in dropped:
+            drop(plan_graph_of(path))
+        for path in added:
+            if path.is_file():
+                load(path)
+        return True
 
     def changes(self) -> tuple[list[Path], list[Path]] | None:
         """The plan files gone or replaced (to drop) and new or replaced (to load) since the last

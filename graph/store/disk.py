@@ -149,9 +149,8 @@ def refresh_disk_store(artefact: Path, graph: str, plan_file: Path, before: str 
             if plan_file.is_file():
                 store.load(path=str(plan_file), format=ox.RdfFormat.N_QUADS)
             store.flush()
-            del store
-            (temporary / MANIFEST).write_text(stamp, encoding="utf-8")
-            os.replace(temporary, target)
+            del store  # closed before it is moved and opened by readers
+            _seal(temporary, stamp, target)
         except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
             shutil.rmtree(temporary, ignore_errors=True)
             done = "kept" if plan_file.is_file() else "removed"
@@ -194,9 +193,8 @@ def _build(location: Path, sources: list[Path], stamp: str) -> Path:
             store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         store.optimize()
         store.flush()
-        del store
-        (temporary / MANIFEST).write_text(stamp, encoding="utf-8")
-        os.replace(temporary, target)
+        del store  # closed before it is moved and opened by readers
+        _seal(temporary, stamp, target)
     except (SyntaxError, OSError, ValueError, RuntimeError) as exc:
         shutil.rmtree(temporary, ignore_errors=True)
         if not (location / CURRENT).is_file():
@@ -205,6 +203,12 @@ def _build(location: Path, sources: list[Path], stamp: str) -> Path:
                          f"{exc}") from None
     _publish(location, target)
     return target
+
+
+def _seal(temporary: Path, stamp: str, target: Path) -> None:
+    """Record what the closed store in *temporary* was made from, and move it to its version's name."""
+    (temporary / MANIFEST).write_text(stamp, encoding="utf-8")
+    os.replace(temporary, target)
 
 
 def _publish(location: Path, version: Path) -> None:

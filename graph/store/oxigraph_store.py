@@ -16,7 +16,7 @@ from rdflib.term import Identifier, Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import QueryError, StoreError
 from graph.namespaces import INFERRED_GRAPH
-from graph.store.base import PlanFiles, QueryResult, plan_graph_of
+from graph.store.base import PlanFiles, QueryResult
 
 
 def to_rdflib(term) -> Node:
@@ -86,16 +86,7 @@ class OxigraphStore:
 
     def refresh(self) -> bool:
         with self._lock:
-            changes = self.plans.changes()
-            if changes is None:
-                return False
-            dropped, added = changes
-            for path in dropped:
-                self.store.remove_graph(ox.NamedNode(plan_graph_of(path)))
-            for path in added:
-                if path.is_file():
-                    self._load(path)
-            return True
+            return self.plans.follow(lambda graph: self.store.remove_graph(ox.NamedNode(graph)), self._load)
 
     def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         result = self.store.query(inline_bindings(sparql, bindings), use_default_graph_as_union=True)

@@ -13,7 +13,7 @@ from rdflib.term import Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import StoreError
 from graph.namespaces import INFERRED_GRAPH, bind_prefixes
-from graph.store.base import PlanFiles, QueryResult, plan_graph_of
+from graph.store.base import PlanFiles, QueryResult
 
 
 class RdflibStore:
@@ -48,16 +48,7 @@ class RdflibStore:
 
     def refresh(self) -> bool:
         with self._lock:
-            changes = self.plans.changes()
-            if changes is None:
-                return False
-            dropped, added = changes
-            for path in dropped:
-                self.dataset.remove_graph(URIRef(plan_graph_of(path)))
-            for path in added:
-                if path.is_file():
-                    self._parse(path)
-            return True
+            return self.plans.follow(lambda graph: self.dataset.remove_graph(URIRef(graph)), self._parse)
 
     def _query(self, sparql: str, bindings: Mapping[str, Bound] | None) -> QueryResult:
         result = self.dataset.query(inline_bindings(sparql, bindings))
