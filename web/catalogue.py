@@ -57,7 +57,7 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
         time.sleep(delay_s)
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
         # and what pages import when first used (left out of the start, so the first answer is quick)
-        for module in ("networkx", "graph.rules.plan_graph", "graph.rules.analysis"):
+        for module in ("networkx", "graph.rules.kept_plans", "graph.rules.analysis"):
             importlib.import_module(module)
 
     thread = threading.Thread(target=load, name="catalogue-warm-up", daemon=True)

@@ -44,7 +44,12 @@ def applies_to(graph: PolicyGraph, catalogue: Catalogue, subject: Entry, on: dt.
         entry = row.entry
         return (entry.priorities[0] if entry.priorities else "~", entry.kind, entry.label.lower())
 
-    found = graph.derived(("applies", subject.id, on, lang), lambda: graph.what_applies(subject.id, on, lang=lang))
+    def answer():
+        return graph.what_applies(subject.id, on, lang=lang)
+
+    # kept per subject for any day (a finite set); an answer for a given day (about 20 ms for a
+    # health board) is worked out each time, so that no address can make the cache grow
+    found = answer() if on is not None else graph.derived(("applies", subject.id, lang), answer)
     rows = [Row(catalogue.entries[e.item], list(e.reasons), e) for e in found if e.item in catalogue.entries]
     return sorted(rows, key=order)
 
