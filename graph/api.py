@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from graph.errors import PolicyGraphError
+from graph.access import EVERYONE, Viewer
+from graph.api_plans import ForbiddenError, KeptPlans, PlanExistsError, PlanLimitError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
@@ -25,11 +26,8 @@ from graph.wording import ENGLISH, Wording, wording
 
 if TYPE_CHECKING:
     import networkx as nx
-    from rdflib import Graph
 
     from graph.rules.analysis import Impact
-    from graph.rules.kept_plans import LoadedCommitment
-    from graph.rules.plan_graph import PlanInfo
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
     from graph.rules.trace import Trace
@@ -39,15 +37,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class PlanExistsError(PolicyGraphError):
-    """A plan of that id is kept already, and replacing it was not asked for."""
-
-    def __init__(self, plan_id: str):
-        super().__init__(f"a plan '{plan_id}' is already kept")
-        self.plan_id = plan_id
-
-
-class PolicyGraph:
+class PolicyGraph(KeptPlans):
     """The built policy graph and the plans kept beside it, with every question the project
     answers about them."""
 
@@ -140,10 +130,67 @@ class PolicyGraph:
     def named_query(self, name: str) -> NamedQuery:
         return find_query(self.queries, name)
 
-    def query(self, name: str, params: dict[str, str] | None = None) -> QueryResult:
+    def query(self, name: str, params: dict[str, str] | None = None, viewer: Viewer = EVERYONE) -> QueryResult:
         """Run named query *name* (``obligations-for`` or ``obligations_for``) with its
-        parameters bound from *params* (text, checked against the query's declared types)."""
-        return run_named(self.store, self.named_query(name), params or {})
+        parameters bound from *params* (text, checked against the query's declared types),
+        as *viewer* may see it (:meth:`run`)."""
+        return self.run(self.named_query(name), params or {}, viewer)
+
+    def run(self, named: NamedQuery, params: Mapping[str, str | Sequence[str]],
+            viewer: Viewer = EVERYONE) -> QueryResult:
+        """Run *named* with *params*, showing *viewer* nothing of the kept plans they may not see:
+        a ``plans`` parameter is narrowed to the visible ones, a parameter naming a hidden plan
+        (or anything in it) is answered as if nothing had that name, and no row or triple
+        naming one is returned."""
+        from graph.rules.plan_graph import plan_graph_iri, plan_iri
+
+        visible = self.visible_plans(viewer)
+        if visible is None:
+            return run_named(self.store, named, params)
+        hidden = [p.id for p in self.plan_access() if p.id not in visible]
+        prefixes = tuple(str(plan_iri(h)) for h in hidden)
+        graphs = {str(plan_graph_iri(h)) for h in hidden}
+
+        def concealed(value: object) -> bool:
+            text = str(value)
+            return text in graphs or any(text == p or text.startswith(p + "/") for p in prefixes)
+
+        params = dict(params)
+        if any(p.name == "plans" for p in named.parameters):
+            asked = params.get("plans")
+            allowed = sorted(str(plan_iri(v)) for v in visible)
+            if asked:
+                words = asked.split() if isinstance(asked, str) else [str(a) for a in asked]
+                allowed = [a for a in allowed if a in words]
+            # a plan IRI no plan has, so that "none of them" is not read as "every plan"
+            params["plans"] = " ".join(allowed) or str(plan_iri("none"))
+        nothing = str(plan_iri("none"))
+        for name, value in params.items():
+            words = value.split() if isinstance(value, str) else [str(v) for v in value]
+            if any(concealed(w) for w in words):
+                params[name] = " ".join(nothing if concealed(w) else w for w in words)
+        result = run_named(self.store, named, params)
+        if not hidden:
+            return result
+        if result.graph is not None:
+            for triple in [t for t in result.graph if any(concealed(term) for term in t)]:
+                result.graph.remove(triple)
+        result.rows = [row for row in result.rows if not any(concealed(term) for term in row.values())]
+        return result
+
+    def organisation_id(self, ident: str) -> str:
+        """*ident* if the graph holds an organisation of that id.
+
+        :raise QueryError: naming a few of the known ones when it does not."""
+        from graph.errors import QueryError
+        from graph.namespaces import short
+
+        known = self.derived("organisations", lambda: sorted(short(str(r["body"])) for r in
+                                                             self.query("organisations").rows))
+        if ident not in known:
+            raise QueryError(f"'{ident}' is not an organisation in the graph (for example: "
+                             f"{', '.join(known[:5])})")
+        return ident
 
     # --- words -----------------------------------------------------------------------------------
 
@@ -193,11 +240,13 @@ class PolicyGraph:
 
         return self.derived("dependencies", lambda: dependency_graph(self.store, self.queries))
 
-    def impact(self, item: str, commitments: list[Commitment] | None = None) -> Impact:
-        """Everything that depends on *item*, and the kept (and given) commitments resting on it."""
+    def impact(self, item: str, commitments: list[Commitment] | None = None, viewer: Viewer = EVERYONE) -> Impact:
+        """Everything that depends on *item*, and the kept commitments resting on it that
+        *viewer* may see (and the given ones)."""
         from graph.rules.analysis import impact
 
-        return impact(self.store, self.queries, item, commitments, graph=self.dependencies())
+        return impact(self.store, self.queries, item, commitments, graph=self.dependencies(),
+                      plans=self.visible_plans(viewer))
 
     # --- checks ---------------------------------------------------------------------------------
 
@@ -233,64 +282,5 @@ class PolicyGraph:
         return check_targets(self.store, self.queries, organisation, figures, self.target_rules(),
                              self.applicability(lang), self.wording(lang))
 
-    # --- kept plans -----------------------------------------------------------------------------
 
-    def keep_plan(self, plan_id: str, organisation: str, commitments: list[Commitment],
-                  figures: list[Figure] | None = None, title: str = "", source: str = "",
-                  replace: bool = False) -> tuple[Path, Graph]:
-        """Validate a plan and keep it as named graph beside the built graph (and on the SPARQL
-        server when the store is one); every process sees it from its next question.
-
-        :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set;
-            PlanInvalidError with every problem; StoreError when it cannot be stored.
-        """
-        from graph.rules.kept_plans import keep_plan, plan_path
-        from graph.rules.plan_graph import build_plan, check_plan_id
-        from graph.store import plan_server
-
-        check_plan_id(plan_id)
-        if plan_path(self.build_dir, plan_id).exists() and not replace:
-            raise PlanExistsError(plan_id)
-        graph = build_plan(plan_id, organisation, commitments, self.store, figures, title, source)
-        saved = keep_plan(self.build_dir, plan_id, graph, plan_server(self.store))
-        self.refresh()
-        return saved, graph
-
-    def remove_plan(self, plan_id: str) -> Path:
-        """Remove kept plan *plan_id* everywhere it is kept.
-
-        :raise PlanError: when no plan of that id is kept."""
-        from graph.rules.kept_plans import drop_plan
-        from graph.store import plan_server
-
-        removed = drop_plan(self.build_dir, plan_id, plan_server(self.store))
-        self.refresh()
-        return removed
-
-    def plans(self) -> list[PlanInfo]:
-        """Every kept plan, by id."""
-        from graph.rules.kept_plans import list_plans
-
-        return list_plans(self.build_dir)
-
-    def plan(self, plan_id: str) -> Graph:
-        """The graph of kept plan *plan_id*.
-
-        :raise PlanError: when no plan of that id is kept."""
-        from graph.rules.kept_plans import read_saved_plan
-
-        return read_saved_plan(self.build_dir, plan_id)
-
-    def commitments(self, items: set[str], limit: int | None = None) -> list[LoadedCommitment]:
-        """The commitments of kept plans that answer one of *items* or justify not adopting it."""
-        from graph.rules.kept_plans import loaded_commitments
-
-        return loaded_commitments(self.store, items, limit=limit)
-
-    def commitment_count(self, items: set[str]) -> int:
-        from graph.rules.kept_plans import commitment_count
-
-        return commitment_count(self.store, items)
-
-
-__all__ = ["PlanExistsError", "PolicyGraph"]
+__all__ = ["ForbiddenError", "PlanExistsError", "PlanLimitError", "PolicyGraph"]

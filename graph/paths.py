@@ -48,6 +48,14 @@ class Layout:
     def build_dir(self) -> Path:
         return self.root / "build"
 
+    @property
+    def accounts_file(self) -> Path:
+        """Who may see and change organisations' plans (see :mod:`graph.access`): deployment
+        settings, not build output, so a rebuild never touches them. ``POLICY_GRAPH_ACCOUNTS``
+        names another file."""
+        configured = os.environ.get("POLICY_GRAPH_ACCOUNTS")
+        return Path(configured) if configured else self.root / "instance" / "accounts.json"
+
 
 def default_layout() -> Layout:
     return Layout(project_root())

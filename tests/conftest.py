@@ -18,6 +18,33 @@ from graph.store import OxigraphStore, RdflibStore
 REAL = default_layout()
 
 
+def pytest_configure(config) -> None:
+    # the tests' accounts (and session key) in a folder of their own, never the checkout's
+    import os
+    import tempfile
+
+    if "POLICY_GRAPH_ACCOUNTS" not in os.environ:
+        os.environ["POLICY_GRAPH_ACCOUNTS"] = str(Path(tempfile.mkdtemp(prefix="policy-graph-accounts-"))
+                                                  / "accounts.json")
+
+
+def account_key(organisation: str, role: str = "editor", name: str | None = None, path: Path | None = None) -> str:
+    """A new access key of an account of *organisation* with *role* (in the tests' accounts file)."""
+    import os
+
+    from graph.access import Accounts
+
+    accounts = Accounts(path or Path(os.environ["POLICY_GRAPH_ACCOUNTS"]))
+    return accounts.add(name or f"{role}-{organisation}".lower(), organisation, role, replace=True)
+
+
+def sign_in(client, organisation: str, role: str = "editor", name: str | None = None) -> str:
+    """Make every request of the Flask test *client* carry an account's key; returns the key."""
+    key = account_key(organisation, role, name, Path(client.application.config["ACCOUNTS_PATH"]))
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return key
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> BuildResult:
     """The real graph, built once into a temporary folder."""

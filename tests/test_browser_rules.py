@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from graph.paths import ARTEFACT_NAME
-from tests.conftest import REAL, local_page
+from tests.conftest import REAL, account_key, local_page
 from tests.test_browser import shot
 from web import create_app
 from web.background import serving
@@ -47,12 +47,24 @@ def download(page, name: str, folder):
     return event.value.suggested_filename, path
 
 
+def sign_in(page, organisation: str, name: str) -> None:
+    """Sign in through the sign-in page with a new editor's account of *organisation*."""
+    key = account_key(organisation, name=name)
+    page.get_by_role("link", name="Sign in").first.click()
+    page.wait_for_url("**/sign-in**")
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Access key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_plan_upload_shows_the_example_counts_and_keeps_the_plan(page, tmp_path):
-    page.goto("/")
-    page.get_by_role("link", name="Check a plan").first.click()
+    page.goto("/plans/check")
+    assert page.get_by_label("Keep the plan as a named graph").count() == 0  # anonymous: check only
+    sign_in(page, "swansea-bay-uhb", "swansea-planner")
     page.wait_for_url("**/plans/check")
+    assert "Signed in as swansea-planner" in page.locator("header.site").inner_text()
     page.get_by_label("Plan file (CSV, YAML, JSON or Turtle)").set_input_files(str(EXAMPLES / "illustrative-plan.csv"))
-    page.get_by_label("Organisation").select_option("swansea-bay-uhb")
+    page.get_by_label("Organisation", exact=True).select_option("swansea-bay-uhb")
     page.get_by_label("Keep the plan as a named graph").check()
     page.get_by_label("Name to keep it under").fill("illustrative")
     page.get_by_role("button", name="Check the plan").click()
@@ -99,6 +111,17 @@ def test_plan_upload_shows_the_example_counts_and_keeps_the_plan(page, tmp_path)
     page.goto("/id/target-uec-action-1-outcome-1/trace")
     answered = page.locator('ul.plan-commitments li[data-item="uec-action-1-falls-response"]')
     assert "c04" in answered.inner_text()
+
+    # the plan is Swansea Bay's alone until published; its editor removes it from its page
+    page.goto("/plans/illustrative")
+    assert "its organisation’s accounts only" in page.locator("#plan-access").inner_text()
+    page.get_by_role("button", name="Remove this plan").click()
+    page.wait_for_url("**/plans")
+    assert "was removed" in page.locator("main").inner_text()
+    assert page.locator("#no-plans").is_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: url.endswith("/"))
+    assert page.get_by_role("link", name="Sign in").first.is_visible()
 
 
 def test_trajectory_upload_shows_the_verdict_counts(page, tmp_path):

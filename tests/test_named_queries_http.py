@@ -27,14 +27,14 @@ LANGUAGES = ("en", "cy")
 @pytest.fixture(scope="module")
 def app(built, tmp_path_factory):
     """The app over the built graph with the illustrative plan kept beside it, so that the queries
-    of kept plans have something to answer too."""
+    of kept plans have something to answer too (published, so that anyone may see it)."""
     from graph.api import PolicyGraph
     from graph.rules.plans import read_plan
 
     folder = tmp_path_factory.mktemp("planned")
     shutil.copy(built.artefact, folder / built.artefact.name)
     PolicyGraph.open(folder / built.artefact.name, kind="oxigraph").keep_plan(
-        "illustrative", "swansea-bay-uhb", read_plan(REAL.root / "examples" / "illustrative-plan.csv"))
+        "illustrative", "swansea-bay-uhb", read_plan(REAL.root / "examples" / "illustrative-plan.csv"), published=True)
     return create_app({"TESTING": True, "GRAPH_PATH": str(folder / built.artefact.name)})
 
 

@@ -22,7 +22,7 @@ from graph.cli import main
 from graph.paths import ARTEFACT_NAME
 from graph.queries import load_queries
 from graph.store import push
-from tests.conftest import REAL
+from tests.conftest import REAL, account_key
 from tests.test_remote_store import oxigraph_server
 from tests.test_serving import ROOT, start, stop
 from web import create_app
@@ -123,19 +123,24 @@ def test_every_store_gives_the_same_answers(built, rdflib_store):
 
 # --- every worker sees a kept plan at once -----------------------------------------------------
 
-def _commitments(base: str, item: str = ITEM) -> int:
-    with urllib.request.urlopen(f"{base}/id/{item}.json", timeout=30) as response:
+def _as(key: str, url: str, **options) -> urllib.request.Request:
+    return urllib.request.Request(url, headers={"Authorization": f"Bearer {key}", **options.pop("headers", {})},
+                                  **options)
+
+
+def _commitments(base: str, key: str, item: str = ITEM) -> int:
+    with urllib.request.urlopen(_as(key, f"{base}/id/{item}.json"), timeout=30) as response:
         return len(json.load(response)["commitments"])
 
 
-def _keep_in_browser(base: str, name: str) -> dict:
+def _keep_in_browser(base: str, name: str, key: str) -> dict:
     boundary = "----one-core"
     parts = [("org", "swansea-bay-uhb"), ("keep", "yes"), ("name", name), ("format", "json")]
     body = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n" for k, v in parts)
     body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"plan\"; filename=\"{PLAN.name}\"\r\n"
              f"Content-Type: text/csv\r\n\r\n{PLAN.read_text(encoding='utf-8')}\r\n--{boundary}--\r\n")
-    request = urllib.request.Request(f"{base}/plans/check", data=body.encode("utf-8"), method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    request = _as(key, f"{base}/plans/check", data=body.encode("utf-8"), method="POST",
+                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.load(response)
 
@@ -169,21 +174,22 @@ def test_a_plan_kept_or_removed_anywhere_is_seen_by_every_worker_at_once(built, 
 
 
 def _every_worker_sees_the_plans(artefact, env: dict) -> None:
+    key = account_key("swansea-bay-uhb")  # the plans are Swansea Bay's own: its account sees them
     process, base = start(artefact, {**env, "POLICY_GRAPH_WORKERS": "3"})
     try:
-        assert {_commitments(base) for _ in range(30)} == {0}
-        kept = _keep_in_browser(base, "from-the-browser")
+        assert {_commitments(base, key) for _ in range(30)} == {0}
+        kept = _keep_in_browser(base, "from-the-browser", key)
         assert kept["kept_as"] == "from-the-browser"
-        assert [_commitments(base) for _ in range(30)] == [1] * 30  # every worker, first time
+        assert [_commitments(base, key) for _ in range(30)] == [1] * 30  # every worker, first time
         loaded = _cli(env, "plan", "load", str(PLAN), "--org", "swansea-bay-uhb", "--id", "from-the-cli",
                       "--graph", str(artefact))
         assert loaded.returncode == 0, loaded.stderr
-        assert [_commitments(base) for _ in range(30)] == [2] * 30
+        assert [_commitments(base, key) for _ in range(30)] == [2] * 30
         for plan in ("from-the-cli", "from-the-browser"):
             removed = _cli(env, "plan", "remove", plan, "--graph", str(artefact))
             assert removed.returncode == 0, removed.stderr
-        assert [_commitments(base) for _ in range(30)] == [0] * 30
-        listed = urllib.request.urlopen(f"{base}/plans.json", timeout=30).read()
+        assert [_commitments(base, key) for _ in range(30)] == [0] * 30
+        listed = urllib.request.urlopen(_as(key, f"{base}/plans.json"), timeout=30).read()
         assert json.loads(listed)["plans"] == []
     finally:
         output = stop(process)

@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 
 from graph.paths import ARTEFACT_NAME
 from graph.rules.kept_plans import list_plans
-from tests.conftest import REAL
+from tests.conftest import REAL, sign_in
 from tests.test_plan_graph import sparql_server  # noqa: F401 (a fixture)
 from web import create_app
 
@@ -34,7 +34,10 @@ def app(build_dir):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client signed in with an editor's account of the organisation whose plans are kept."""
+    client = app.test_client()
+    sign_in(client, ORG)
+    return client
 
 
 def upload(name: str, data: bytes | None = None):
@@ -299,6 +302,7 @@ def test_public_endpoint_shows_plans_only_when_configured(build_dir, expose):
     app = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "SPARQL_WORKERS": 1,
                       "SPARQL_EXPOSE_PLANS": expose})
     client = app.test_client()
+    sign_in(client, ORG)
     client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "imtp-2026",
                                       "plan": upload("illustrative-plan.csv")})
     ask = ("ASK { GRAPH <https://w3id.org/nhs-wales-planning/graph/plan/imtp-2026> "
@@ -321,6 +325,8 @@ def test_keeping_a_plan_over_a_sparql_server_puts_its_graph_there(build_dir, spa
     config = {"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "STORE": "sparql",
               "SPARQL_SERVER_URL": query_url, "SPARQL_STORE_URL": store_url}
     worker, other = create_app(config).test_client(), create_app(config).test_client()
+    sign_in(worker, ORG)
+    sign_in(other, ORG, name="reader-of-swansea", role="reader")
     response = worker.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "served",
                                                  "plan": upload("illustrative-plan.csv")})
     assert response.status_code == 200 and 'id="kept"' in response.get_data(as_text=True)
@@ -341,6 +347,7 @@ def test_keeping_a_plan_over_a_sparql_server_puts_its_graph_there(build_dir, spa
 def test_keeping_over_a_sparql_server_without_its_store_address_keeps_nothing(build_dir, sparql_server):  # noqa: F811
     client = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "STORE": "sparql",
                          "SPARQL_SERVER_URL": sparql_server[0]}).test_client()
+    sign_in(client, ORG)
     response = client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "nowhere", "format": "json",
                                                  "plan": upload("illustrative-plan.csv")})
     assert response.status_code == 503

@@ -38,6 +38,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_EXPOSE_PLANS=False,
         # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
         MAX_CONTENT_LENGTH=2_000_000,
+        # Who may see and keep organisations' plans (policy-graph account add ...); the key that
+        # signs session cookies is SECRET_KEY, else one made once beside the accounts file.
+        ACCOUNTS_PATH=str(layout.accounts_file),
+        SECRET_KEY=None,
+        MAX_PLANS_PER_ORGANISATION=50,
     )
     if test_config:
         app.config.update(test_config)
@@ -55,6 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.i18n import init_app as init_languages
 
     init_languages(app)
+    from web.auth import init_app as init_accounts
+
+    init_accounts(app)
 
     @app.context_processor
     def attribution() -> dict[str, str]:

@@ -40,6 +40,7 @@ def serve_command(args: argparse.Namespace) -> int:
     # gunicorn's worker processes where it is installed (POLICY_GRAPH_WORKERS), else werkzeug's server
     def make_app():
         app = create_app({"GRAPH_PATH": str(artefact), "QUERIES_DIR": str(layout.queries_dir),
+                          "ACCOUNTS_PATH": str(layout.accounts_file),
                           "SOURCES_DIR": str(layout.sources_dir)})
         load_if_serial(app)
         return app

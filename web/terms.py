@@ -23,4 +23,6 @@ WORDS = (
     N_("stated in"), N_("in section"), N_("of document"), N_("cited from"),
     # kinds the diagram and the search give to nodes the ontology has no class for
     N_("passage"), N_("section"), N_("document"), N_("node"), N_("body"), N_("kind of body"), N_("basis"),
+    # the roles of accounts (graph/access.py)
+    N_("reader"), N_("editor"), N_("admin"),
 )

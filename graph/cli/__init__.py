@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
+from graph.cli.access import register as register_access
 from graph.cli.commands import (
     cmd_applies,
     cmd_build,
@@ -147,6 +148,8 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("--title", help=_("the plan's title"))
     q.add_argument("--trajectory", help=_("CSV file of the plan's planned figures (metric,period,value[,baseline])"))
     q.add_argument("--replace", action="store_true", help=_("replace a loaded plan of the same id"))
+    q.add_argument("--publish", action="store_true",
+                   help=_("make the plan public (else only its organisation's accounts see it in the browser)"))
     q.add_argument("--graph", help=_("built graph to load beside (default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_plan_load)
     q = plan_sub.add_parser("list", help=_("list the loaded plans"))
@@ -157,6 +160,7 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("id", help=_("the plan's id"))
     q.add_argument("--graph", help=_("built graph the plans sit beside (default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_plan_remove)
+    register_access(sub, plan_sub)
 
     p = sub.add_parser("push", help=_("load the built graph into a SPARQL 1.1 server (Graph Store Protocol)"))
     p.add_argument("--query-url", required=True, help=_("the server's SPARQL query address"))

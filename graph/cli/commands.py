@@ -316,7 +316,7 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
     figures = read_trajectory_file(Path(args.trajectory), graph.metrics()) if args.trajectory else []
     try:
         saved, kept = graph.keep_plan(plan_id, args.org, commitments, figures, args.title or "", path.name,
-                                      replace=args.replace)
+                                      replace=args.replace, published=args.publish)
     except PlanExistsError:
         raise PolicyGraphError(_("a plan '%(id)s' is already loaded; give another --id or --replace it")
                                % {"id": plan_id}) from None

@@ -56,9 +56,11 @@ def _kind(graph: nx.DiGraph, node: str) -> str:
 
 
 def impact(store: Store, queries: dict[str, NamedQuery], item: str,
-           commitments: list[Commitment] | None = None, graph: nx.DiGraph | None = None) -> Impact:
+           commitments: list[Commitment] | None = None, graph: nx.DiGraph | None = None,
+           plans: set[str] | None = None) -> Impact:
     """Everything that depends, directly or through a chain, on *item*; with *commitments*, the
-    plan commitments that reference any of them.
+    plan commitments that reference any of them; of the kept plans, only those of *plans* (ids)
+    when given.
 
     :raise QueryError: when the item takes part in no dependency link.
     """
@@ -77,7 +79,7 @@ def impact(store: Store, queries: dict[str, NamedQuery], item: str,
         result.dependants.append(Dependant(short(node), graph.nodes[node].get("label", ""), _kind(graph, node),
                                            len(path) - 1, short(path[-2])))
     affected = {short(n) for n in lengths}
-    result.loaded = loaded_commitments(store, affected)
+    result.loaded = loaded_commitments(store, affected, plans=plans)
     for c in commitments or []:
         hits = [r for r in c.references if r in affected]
         if hits:

@@ -24,6 +24,7 @@ from graph.rules.plan_graph import (
     item_iri,
     plan_graph_iri,
     plan_info,
+    plan_iri,
 )
 from graph.rules.plans import PlanError
 from graph.store import Store, disk_store_stamp, plan_files_beside, plan_graph_of, read_named_graph, refresh_disk_store
@@ -178,16 +179,19 @@ class LoadedCommitment:
 
 
 def loaded_commitments(store: Store, items: set[str] | None = None,
-                       limit: int | None = None) -> list[LoadedCommitment]:
+                       limit: int | None = None, plans: set[str] | None = None) -> list[LoadedCommitment]:
     """The commitments of the plans loaded in *store* with the items they answer or justify
     not adopting, in order of plan and commitment; with *items* (ids), only those that answer
     one of them; with *limit*, only the first so many (a page; a national deployment's plans
     answer a popular item hundreds of times): the page is picked from the links alone (named
-    query ``kept_answers``), and only its commitments are read in full (``kept_commitments``)."""
-    if items is not None and not items:
+    query ``kept_answers``), and only its commitments are read in full (``kept_commitments``).
+    With *plans* (ids), only the commitments of those plans (the ones a viewer may see)."""
+    if (items is not None and not items) or (plans is not None and not plans):
         return []
     queries = project_queries()
     wanted = {} if items is None else {"items": [item_iri(i) for i in sorted(items)]}
+    if plans is not None:
+        wanted["plans"] = [plan_iri(p) for p in sorted(plans)]
     page: set[tuple[str, str]] | None = None
     if limit is not None:
         links = run_named(store, queries["kept_answers"], wanted).rows[:max(0, limit)]
@@ -205,10 +209,31 @@ def loaded_commitments(store: Store, items: set[str] | None = None,
     return sorted(out, key=lambda c: (str(commitment_iri(c.plan, c.commitment)), c.item))
 
 
-def commitment_count(store: Store, items: set[str]) -> int:
-    """How many (commitment, item) pairs of the loaded plans answer one of *items* (ids) or
-    justify not adopting it: the length of :func:`loaded_commitments` for them."""
-    if not items:
+def commitment_count(store: Store, items: set[str], plans: set[str] | None = None) -> int:
+    """How many (commitment, item) pairs of the loaded plans (with *plans*, of those) answer
+    one of *items* (ids) or justify not adopting it: the length of :func:`loaded_commitments`."""
+    if not items or (plans is not None and not plans):
         return 0
-    rows = run_named(store, project_queries()["commitment_count"], {"items": [item_iri(i) for i in sorted(items)]}).rows
+    wanted = {"items": [item_iri(i) for i in sorted(items)]}
+    if plans is not None:
+        wanted["plans"] = [plan_iri(p) for p in sorted(plans)]
+    rows = run_named(store, project_queries()["commitment_count"], wanted).rows
     return int(rows[0]["count"]) if rows else 0
+
+
+@dataclass
+class PlanAccess:
+    """Whose a kept plan is and whether it is published, as the store holds it."""
+
+    id: str
+    organisation: str
+    published: bool
+
+
+def plan_access(store: Store) -> list[PlanAccess]:
+    """Every plan loaded in *store*, with its organisation and access rights (named query
+    ``kept_plans``): cheap enough to ask on every request, unlike reading the plans' files."""
+    from graph.access import PUBLIC
+
+    return [PlanAccess(str(r["planId"]), short(str(r["org"])), str(r.get("access", "")) == PUBLIC)
+            for r in run_named(store, project_queries()["kept_plans"], {}).rows]

@@ -34,6 +34,7 @@ from urllib.parse import quote, unquote
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
+from graph.access import NON_PUBLIC, PUBLIC
 from graph.errors import InputFileError, Problem, StoreError
 from graph.namespaces import GRAPHS, ID, NWP, PREFIXES, bind_prefixes, short
 from graph.paths import default_layout
@@ -93,15 +94,25 @@ def item_iri(reference: str) -> URIRef:
 
 def plan_to_graph(plan_id: str, organisation: str, commitments: list[Commitment],
                   figures: list[Figure] | None = None, title: str = "", *, source: str = "",
-                  created: dt.datetime | None = None) -> Graph:
+                  created: dt.datetime | None = None, published: bool = False) -> Graph:
     """The plan as an rdflib graph whose identifier is its named graph.
 
     A commitment with a justification justifies not adopting the items it references
     (``nwp:justifiesNotAdopting`` with ``nwp:justification``); any other commitment answers
-    them (``nwp:answers``). *source* is the name of the file it was read from.
+    them (``nwp:answers``). *source* is the name of the file it was read from. The plan is
+    its organisation's alone unless *published* (``dcterms:accessRights``).
     """
     with _collector_paused():
-        return _plan_graph(plan_id, organisation, commitments, figures, title, source, created)
+        graph = _plan_graph(plan_id, organisation, commitments, figures, title, source, created)
+    set_published(graph, published)
+    return graph
+
+
+def set_published(graph: Graph, published: bool) -> Graph:
+    """*graph*, a plan's, made public or its organisation's alone."""
+    plan = _plan_node(graph)
+    graph.set((plan, DCTERMS.accessRights, URIRef(PUBLIC if published else NON_PUBLIC)))
+    return graph
 
 
 @contextmanager
@@ -205,6 +216,7 @@ class PlanInfo:
     commitments: int
     figures: int
     path: str = ""
+    published: bool = False
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -227,7 +239,8 @@ def plan_info(graph: Graph) -> PlanInfo:
     return PlanInfo(_text(graph, plan, DCTERMS.identifier), _text(graph, plan, DCTERMS.title),
                     short(_text(graph, plan, DCTERMS.creator)), _text(graph, plan, DCTERMS.created),
                     _text(graph, plan, NWP.fileName), len(set(graph.subjects(RDF.type, NWP.Commitment))),
-                    len(set(graph.subjects(RDF.type, NWP.PlannedFigure))))
+                    len(set(graph.subjects(RDF.type, NWP.PlannedFigure))),
+                    published=graph.value(plan, DCTERMS.accessRights) == URIRef(PUBLIC))
 
 
 def _reference(iri) -> str:
@@ -434,12 +447,13 @@ class PlanInvalidError(InputFileError):
 
 
 def build_plan(plan_id: str, organisation: str, commitments: list[Commitment], store: Store,
-               figures: list[Figure] | None = None, title: str = "", source: str = "") -> Graph:
+               figures: list[Figure] | None = None, title: str = "", source: str = "",
+               published: bool = False) -> Graph:
     """The plan graph, validated.
 
     :raise PlanInvalidError: with every problem, when it is not valid.
     """
-    graph = plan_to_graph(plan_id, organisation, commitments, figures, title, source=source)
+    graph = plan_to_graph(plan_id, organisation, commitments, figures, title, source=source, published=published)
     problems = validate_plan(graph, store)
     if problems:
         raise PlanInvalidError(problems)
@@ -455,4 +469,4 @@ def plan_id_from(name: str) -> str:
 
 __all__ = ["PlanInfo", "PlanInvalidError", "build_plan", "check_plan_id", "commitment_iri",
            "commitments_from_graph", "figure_iri", "figures_from_graph", "item_iri", "plan_graph_iri",
-           "plan_id_from", "plan_info", "plan_iri", "plan_shapes", "plan_to_graph", "validate_plan"]
+           "plan_id_from", "plan_info", "plan_iri", "plan_shapes", "plan_to_graph", "set_published", "validate_plan"]

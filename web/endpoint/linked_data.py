@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 from rdflib import Graph, URIRef
 
 from graph.namespaces import ID, bind_prefixes
+from web.auth import viewer
 from web.endpoint.formats import GRAPH_FORMATS
 from web.endpoint.sparql import CORS_HEADERS
 
@@ -67,7 +68,7 @@ def rdf_for_machines():
     if not resource.startswith("/id/"):
         return None
     iri = URIRef(str(ID) + resource[len("/id/"):])
-    result = current_app.extensions["policy_graph"].query("describe", {"node": str(iri)})
+    result = current_app.extensions["policy_graph"].query("describe", {"node": str(iri)}, viewer())
     if not result.graph or len(result.graph) == 0:
         return Response(f"No resource {iri} in this graph.\n", status=404, content_type="text/plain; charset=utf-8")
     return _respond(result.graph, key, resource)

@@ -19,7 +19,8 @@ from rdflib import Literal, URIRef
 
 from graph.errors import QueryError
 from graph.namespaces import ID, NWP, short
-from graph.queries import NamedQuery, example_text, example_value, find_query, run_named, to_term
+from graph.queries import NamedQuery, example_text, example_value, find_query, to_term
+from web.auth import viewer
 from web.graphdata import plain
 from web.i18n import gettext, language, ngettext, node_url
 from web.terms import N_
@@ -110,7 +111,7 @@ def _answer(named: NamedQuery, values: dict[str, str]) -> dict:
     """The query's answer: its kind, its columns, and its rows as RDF terms."""
     _check(named, values)
     try:
-        result = run_named(current_app.extensions["policy_graph"].store, named, values)
+        result = current_app.extensions["policy_graph"].run(named, values, viewer())
     except QueryError as exc:  # the library's own checks, should ours ever let something through
         raise Refused(400, gettext("Cannot answer that request"), str(exc)) from None
     if result.kind == "graph":

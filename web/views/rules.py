@@ -14,13 +14,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
-from graph.api import PlanExistsError, PolicyGraph
+from graph.api import ForbiddenError, PlanExistsError, PlanLimitError, PolicyGraph
 from graph.errors import InputFileError, Problem, QueryError, StoreError
 from web import pages
+from web.auth import require_signed_in, viewer
 from web.graphdata import run
 from web.i18n import gettext
 from web.terms import N_
@@ -151,6 +152,7 @@ def plan_upload():
         return _problems_page(gettext("The plan cannot be checked"),
                               [Problem(gettext("choose the organisation whose plan it is"), field="org")])
     keep = request.form.get("keep") == "yes"
+    keeper = require_signed_in() if keep else None  # before any work: checking needs no account, keeping does
     plan_id = request.form.get("name", "").strip() or plan_id_from(name)
     graph = _graph()
     try:
@@ -162,10 +164,20 @@ def plan_upload():
         kept = ""
         if keep:
             try:
-                graph.keep_plan(plan_id, organisation, commitments, None, request.form.get("title", "").strip(), name)
+                graph.keep_plan(plan_id, organisation, commitments, None, request.form.get("title", "").strip(), name,
+                                viewer=keeper, published=request.form.get("publish") == "yes",
+                                max_per_organisation=current_app.config["MAX_PLANS_PER_ORGANISATION"])
             except PlanExistsError:
                 raise PlanError([Problem(gettext("a plan named “%(id)s” is already kept; choose another name",
                                                  id=plan_id), field="name")]) from None
+            except ForbiddenError:
+                return _problems_page(gettext("The plan cannot be kept"), [Problem(
+                    gettext("your account may keep plans of %(org)s only", org=keeper.organisation or "-"),
+                    field="org")], 403)
+            except PlanLimitError as exc:
+                return _problems_page(gettext("The plan cannot be kept"), [Problem(
+                    gettext("%(org)s keeps %(count)d plans already, as many as it may; remove one first",
+                            org=organisation, count=exc.count), field="keep")], 409)
             kept = plan_id
     except InputFileError as exc:
         return _problems_page(gettext("The plan cannot be checked"), exc.problems)
@@ -257,7 +269,7 @@ def metrics(suffix: str):
 @bp.get("/plans", defaults={"suffix": ""})
 @bp.get("/plans.<any(json, csv):suffix>")
 def plans(suffix: str):
-    rows = [p.as_dict() for p in _graph().plans()]
+    rows = [p.as_dict() for p in _graph().plans(viewer())]
     for row in rows:
         row.pop("path", None)
     fmt = wanted_format(suffix)
@@ -279,7 +291,7 @@ def plan_page(rest: str):
     check = ident.endswith("/check")
     plan_id = ident.removesuffix("/check")
     try:
-        graph = _graph().plan(plan_id)
+        graph = _graph().plan(plan_id, viewer())
     except InputFileError as exc:
         return _problems_page(gettext("No such plan"), exc.problems, 404)
     info = plan_info(graph)
@@ -300,7 +312,47 @@ def plan_page(rest: str):
     if fmt == "csv":
         return csv_response(rows, f"plan-{plan_id}")
     return render_template("rules/plan.html", info=info, commitments=rows, figures=figures,
-                           graph_iri=str(graph.identifier))
+                           graph_iri=str(graph.identifier), may_change=viewer().may_change(info.organisation))
+
+
+@bp.post("/plans/<plan_id>/remove")
+def remove_plan(plan_id: str):
+    """Remove a kept plan: for its organisation's editors."""
+    who = require_signed_in()
+    try:
+        _graph().remove_plan(plan_id, who)
+    except InputFileError as exc:
+        return _problems_page(gettext("No such plan"), exc.problems, 404)
+    except ForbiddenError:
+        return _problems_page(gettext("The plan cannot be removed"), [Problem(
+            gettext("your account may change plans of %(org)s only", org=who.organisation or "-"), field="id")], 403)
+    except StoreError as exc:
+        return _problems_page(gettext("The plan cannot be removed"), [Problem(str(exc), field="id")], 503)
+    if _asks_json():
+        return json_response({"removed": plan_id})
+    flash(gettext("The plan “%(id)s” was removed.", id=plan_id))
+    return redirect(url_for("rules.plans", suffix=""), 303)
+
+
+@bp.post("/plans/<plan_id>/publish")
+def publish_plan(plan_id: str):
+    """Make a kept plan public, or its organisation's alone (``published=no``)."""
+    who = require_signed_in()
+    published = request.form.get("published", "yes") != "no"
+    try:
+        info = _graph().publish_plan(plan_id, published, who)
+    except InputFileError as exc:
+        return _problems_page(gettext("No such plan"), exc.problems, 404)
+    except ForbiddenError:
+        return _problems_page(gettext("The plan cannot be changed"), [Problem(
+            gettext("your account may change plans of %(org)s only", org=who.organisation or "-"), field="id")], 403)
+    except StoreError as exc:
+        return _problems_page(gettext("The plan cannot be changed"), [Problem(str(exc), field="id")], 503)
+    if _asks_json():
+        return json_response({"plan": info.id, "published": info.published})
+    flash(gettext("The plan “%(id)s” is now public.", id=plan_id) if published else
+          gettext("The plan “%(id)s” is now seen only by its organisation.", id=plan_id))
+    return redirect(url_for("rules.plan_page", rest=plan_id), 303)
 
 
 # --- impact -----------------------------------------------------------------------------------
@@ -308,7 +360,7 @@ def plan_page(rest: str):
 def impact_page(ident: str, fmt: str):
     """Everything downstream of an item, and the commitments of loaded plans resting on it."""
     try:
-        result = _graph().impact(ident)
+        result = _graph().impact(ident, viewer=viewer())
         data = {"id": result.item, "label": result.label, "dependants": [d.__dict__ for d in result.dependants],
                 "commitments": [c.as_dict() for c in result.loaded]}
     except QueryError:
@@ -325,9 +377,9 @@ def impact_page(ident: str, fmt: str):
 def commitments_for(*idents: str, limit: int | None = None) -> list[dict]:
     """The commitments of loaded plans that answer any of the items or justify not adopting it
     (with *limit*, the first so many)."""
-    return [c.as_dict() for c in _graph().commitments(set(idents), limit=limit)]
+    return [c.as_dict() for c in _graph().commitments(set(idents), limit=limit, viewer=viewer())]
 
 
 def commitment_total(*idents: str) -> int:
     """How many commitments :func:`commitments_for` gives for the items without a limit."""
-    return _graph().commitment_count(set(idents))
+    return _graph().commitment_count(set(idents), viewer=viewer())
