@@ -5,7 +5,8 @@ Prints one JSON object: requests, errors (with the first few), throughput and la
 
     .venv/bin/python bench/load.py --base http://127.0.0.1:8123 --clients 32 --seconds 20 < targets.json
 
-Each target is ``{"method": "GET", "path": "/..."}`` or a POST with ``body`` and ``headers``.
+Each target is ``{"method": "GET", "path": "/..."}`` or a POST with ``body`` and ``headers``; its
+``expect`` is the status (or list of statuses) it should get, 200 unless given.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def client(base: str, targets: list[dict], offset: int, stop_at: float, out: lis
                          headers=target.get("headers", {}))
             response = conn.getresponse()
             response.read()
-            if response.status != 200:
-                errors.append(f"{response.status} for {target['path']}")
+            expected = target.get("expect", 200)
+            if response.status not in (expected if isinstance(expected, (tuple, list)) else (expected,)):
+                errors.append(f"{response.status} for {target['path'][:80]}")
             else:
                 out.append((time.perf_counter() - started) * 1000)
             if response.getheader("Connection", "").lower() == "close":

@@ -134,7 +134,8 @@ def too_large(_error):
 
 @bp.get("/plans/check")
 def plan_form():
-    return render_template("rules/plan_form.html", organisations=organisations(), chosen=request.args.get("org", ""))
+    return render_template("rules/plan_form.html", organisations=organisations(),
+                           chosen=request.args.get("org", "") or viewer().organisation)
 
 
 @bp.post("/plans/check")
