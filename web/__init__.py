@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from graph.api import PolicyGraph
 from graph.paths import ARTEFACT_NAME, default_layout
+from graph.rules.limits import DEFAULT_LIMITS
 
 
 def policy_graph() -> PolicyGraph:
@@ -38,6 +39,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_EXPOSE_PLANS=False,
         # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
         MAX_CONTENT_LENGTH=2_000_000,
+        # What one plan or trajectory may hold (MAX_PLAN_ROWS, MAX_FIELD_CHARS …; docs/deployment.md):
+        # the library's defaults, so the command line and the service refuse the same files unless
+        # a deployment sets its own.
+        **DEFAULT_LIMITS.as_config(),
     )
     if test_config:
         app.config.update(test_config)

@@ -39,6 +39,13 @@ def _graph() -> PolicyGraph:
     return current_app.extensions["policy_graph"]
 
 
+def _limits():
+    """The bounds on an uploaded plan or trajectory this service is configured with."""
+    from graph.rules.limits import Limits
+
+    return Limits.from_config(current_app.config)
+
+
 def organisations() -> list[dict]:
     """The bodies a check can be made for, by label."""
     return sorted(({"id": r["body"], "label": r["label"]} for r in run("organisations")), key=lambda o: o["label"])
@@ -157,7 +164,7 @@ def plan_upload():
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_text(text, encoding="utf-8")
-            commitments = read_plan(path)
+            commitments = read_plan(path, _limits())
         report = graph.check_plan(commitments, organisation)
         kept = ""
         if keep:
@@ -222,7 +229,7 @@ def targets_upload():
         return _problems_page(gettext("The trajectory cannot be checked"),
                               [Problem(gettext("choose the organisation whose figures they are"), field="org")])
     try:
-        figures = _graph().read_trajectory(text, name)
+        figures = _graph().read_trajectory(text, name, _limits())
         report = _graph().check_targets(organisation, figures)
     except InputFileError as exc:
         return _problems_page(gettext("The trajectory cannot be checked"), exc.problems)
