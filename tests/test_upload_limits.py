@@ -213,6 +213,56 @@ def test_periods_past_the_calendar_are_problems(metrics, period):
     assert (problem.line, problem.field) == (2, "period") and "is not a period" in problem.message
 
 
+# --- odd files ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, text, message", [
+    ("p.csv", "", "the file is empty"),
+    ("p.yaml", "", "expected a list of commitments"),
+    ("p.json", "", "JSON error"),
+    ("p.ttl", "", "no commitment (a prov:Plan)"),
+    ("p.yaml", "just a sentence\n", "expected a list of commitments"),
+    ("p.yaml", "- a\n- b\n", "commitment 1 is not a mapping of fields"),
+    ("p.json", "42", "expected a list of commitments"),
+    ("p.json", '"\\ud800"', "expected a list of commitments"),
+    ("p.yaml", "- {id: c1, text: [a, b], organisation: o}\n", "must be text, not a list"),
+    ("p.yaml", "- {id: c1, text: t, organisation: o, references: [[a]]}\n", "a list of ids holds a list"),
+    ("p.json", '[{"id": {"a": 1}, "text": "t", "organisation": "o"}]', "must be text, not a mapping"),
+    ("p.csv", "id,id,text,organisation\nc1,c2,t,o\n", "column(s) id named twice"),
+    ("p.ttl", "@prefix prov: <http://www.w3.org/ns/prov#> .\n<http://x/a b> a prov:Plan .\n", "no text"),
+    ("p.ttl", "<http://x/a> <http://x/p> <http://x/" + "[" * 5000 + "> .", "no commitment (a prov:Plan)"),
+    ("p.ttl", "<http://x/a> <http://x/p> " + "[ <http://x/p> " * 5000 + "]" * 5000 + " .", "Turtle"),
+    ("p.ttl", "<http://x/a> <http://x/p> " + "( " * 5000 + ")" * 5000 + " .", "Turtle"),
+])
+def test_odd_files_are_problems(tmp_path, name, text, message):
+    problems = refused(tmp_path, name, text)
+    assert any(message in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize("name, text", [
+    ("p.csv", f"\ufeffid,text,organisation\nc1,t,{ORG}\n"),
+    ("p.yaml", f"\ufeff- {{id: c1, text: t, organisation: {ORG}}}\n"),
+    ("p.json", f'\ufeff[{{"id": "c1", "text": "t", "organisation": "{ORG}"}}]'),
+    ("p.csv", f"id,text,organisation,,\nc1,t,{ORG},,\n"),
+])
+def test_a_byte_order_mark_and_trailing_commas_are_read(tmp_path, name, text):
+    [c] = read_plan(plan_file(tmp_path, name, text))
+    assert (c.id, c.text, c.organisation) == ("c1", "t", ORG)
+
+
+def test_a_file_that_is_not_utf8_is_a_problem(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"id,text,organisation\nc1,\xff\xfe,o\n")
+    with pytest.raises(PlanError) as caught:
+        read_plan(path)
+    assert "cannot read" in caught.value.problems[0].message
+
+
+def test_a_trajectory_naming_a_column_twice_is_refused(metrics):
+    with pytest.raises(TrajectoryError) as caught:
+        read_trajectory("metric,period,value,value\nmetric-ed-12-hour-waits,2026-27,1,2\n", metrics, "t.csv")
+    assert [(p.line, p.message) for p in caught.value.problems] == [(1, "column(s) value named twice")]
+
+
 # --- the limits ---------------------------------------------------------------------------------
 
 def test_a_plan_past_the_row_limit_is_refused_naming_the_limit_and_the_count(tmp_path):
@@ -381,6 +431,9 @@ def test_the_service_refuses_past_its_configured_limits_and_keeps_nothing(build_
     app = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "MAX_PLAN_ROWS": 3,
                       "MAX_TRAJECTORY_ROWS": 2})
     client = app.test_client()
+    assert "up to 3 commitments" in client.get("/plans/check").get_data(as_text=True)
+    assert "hyd at 3 ymrwymiad" in client.get("/plans/check?lang=cy").get_data(as_text=True)
+    assert "up to 2 figures" in client.get("/targets/check?lang=en").get_data(as_text=True)
     body = csv_plan([[f"c{n}", "Clear long waits", ORG, ITEM] for n in range(4)]).encode()
     response = client.post("/plans/check", data={"org": ORG, "keep": "yes", "format": "json",
                                                  "plan": (io.BytesIO(body), "p.csv")})

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import yaml
@@ -189,4 +190,11 @@ def csv_rows(text: str, name: str, field_chars: int) -> Iterator[tuple[int, list
         line = reader.line_num + 1
 
 
-__all__ = ["DocumentError", "csv_rows", "load_json", "load_yaml"]
+def named_twice(columns: list[str]) -> list[str]:
+    """The columns a CSV header names more than once, which a row would silently keep only the
+    last cell of; unnamed columns (a trailing comma) are not counted."""
+    counts = Counter(c for c in columns if c)
+    return [c for c in counts if counts[c] > 1]
+
+
+__all__ = ["DocumentError", "csv_rows", "load_json", "load_yaml", "named_twice"]

@@ -37,7 +37,7 @@ from graph.language import N_
 from graph.namespaces import ID, NWP, short
 from graph.queries import NamedQuery, bind_parameters, run_named
 from graph.rules.applicability import Applicability, Explanation, Obligation
-from graph.rules.documents import DocumentError, csv_rows, load_json, load_yaml
+from graph.rules.documents import DocumentError, csv_rows, load_json, load_yaml, named_twice
 from graph.rules.limits import DEFAULT_LIMITS, Limits, bounded, shown, text_problem, too_many
 from graph.store import Store
 
@@ -176,13 +176,19 @@ def _read_csv(text: str, name: str, problems: list[Problem], limits: Limits) -> 
         problems.append(Problem(f"missing column(s) {', '.join(missing)}; the header must name "
                                 f"{', '.join(REQUIRED)} (and may name {', '.join(FIELDS[3:])})", name, header_line))
         return []
+    twice = named_twice(columns)
+    if twice:
+        problems.append(Problem(f"column(s) {', '.join(shown(c)[1:-1] for c in twice[:10])} named twice",
+                                name, header_line))
+        return []
     out = []
     for number, row in rows[1:]:
         if len(row) > len(columns):
             problems.append(Problem(f"{len(row)} cells but the header names {len(columns)} columns "
                                     f"(quote text that contains commas)", name, number))
             continue
-        record = dict(zip(columns, row, strict=False))
+        # a spreadsheet's export may end each line with empty, unnamed columns
+        record = {c: v for c, v in zip(columns, row, strict=False) if c or v.strip()}
         found = _commitment(record, name, number, problems, limits)
         if found:
             out.append(found)
@@ -303,6 +309,13 @@ class Similarity:
         total = len(tokenised) or 1
         self.idf = {w: math.log((1 + total) / (1 + n)) + 1 for w, n in frequency.items()}
         self.vectors = {key: self._vector(counts) for key, counts in tokenised.items()}
+        # each word's documents and weights: a commitment is scored against the documents that
+        # share a word with it only, not against every document (a plan at the row limit left
+        # unreferenced took over a minute to rank the other way)
+        self.postings: dict[str, list[tuple[str, float]]] = {}
+        for key, vector in self.vectors.items():
+            for word, weight in vector.items():
+                self.postings.setdefault(word, []).append((key, weight))
 
     def _vector(self, counts: Counter) -> dict[str, float]:
         vector = {w: (1 + math.log(n)) * self.idf.get(w, 0.0) for w, n in counts.items() if w in self.idf}
@@ -311,13 +324,13 @@ class Similarity:
 
     def rank(self, text: str, among: set[str] | None = None, limit: int = SUGGESTIONS) -> list[tuple[str, float]]:
         query = self._vector(Counter(_tokens(text)))
-        scores = []
-        for key, vector in self.vectors.items():
-            if among is not None and key not in among:
-                continue
-            score = sum(weight * vector.get(w, 0.0) for w, weight in query.items())
-            if score >= MIN_SCORE:
-                scores.append((key, round(score, 3)))
+        totals: dict[str, float] = {}
+        # summed in the query's word order, as a dot product over the whole vector would be
+        for word, weight in query.items():
+            for key, other in self.postings.get(word, ()):
+                totals[key] = totals.get(key, 0.0) + weight * other
+        scores = [(key, round(score, 3)) for key, score in totals.items()
+                  if score >= MIN_SCORE and (among is None or key in among)]
         return sorted(scores, key=lambda s: (-s[1], s[0]))[:limit]
 
 

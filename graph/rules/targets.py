@@ -29,7 +29,7 @@ from graph.language import N_
 from graph.namespaces import NWP, short
 from graph.queries import NamedQuery, run_named
 from graph.rules.applicability import Applicability, item_sources
-from graph.rules.documents import DocumentError, csv_rows
+from graph.rules.documents import DocumentError, csv_rows, named_twice
 from graph.rules.limits import DEFAULT_LIMITS, MAX_PROBLEMS, Limits, bounded, shown, text_problem, too_many
 from graph.store import Store
 from graph.wording import ENGLISH, Wording
@@ -308,6 +308,10 @@ def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "t
     if missing:
         raise TrajectoryError([Problem(f"missing column(s) {', '.join(missing)}; the header must name "
                                        f"{', '.join(REQUIRED_COLUMNS)} (and may name {', '.join(OPTIONAL_COLUMNS)})",
+                                       display, header_line)])
+    twice = named_twice(columns)
+    if twice:
+        raise TrajectoryError([Problem(f"column(s) {', '.join(shown(c)[1:-1] for c in twice[:10])} named twice",
                                        display, header_line)])
     unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:

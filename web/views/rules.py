@@ -20,6 +20,7 @@ from werkzeug.utils import secure_filename
 
 from graph.api import PlanExistsError, PolicyGraph
 from graph.errors import InputFileError, Problem, QueryError, StoreError
+from graph.rules.limits import Limits
 from web import pages
 from web.graphdata import run
 from web.i18n import gettext
@@ -39,10 +40,8 @@ def _graph() -> PolicyGraph:
     return current_app.extensions["policy_graph"]
 
 
-def _limits():
+def _limits() -> Limits:
     """The bounds on an uploaded plan or trajectory this service is configured with."""
-    from graph.rules.limits import Limits
-
     return Limits.from_config(current_app.config)
 
 
