@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from graph.rules.analysis import Impact
+    from graph.rules.limits import Limits
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
     from graph.rules.trace import Trace
@@ -270,10 +271,12 @@ class PolicyGraph(KeptPlans):
         return self.derived("targets", lambda: load_rules(self.store, self.queries,
                                                           set(self.applicability().obligations)))
 
-    def read_trajectory(self, text: str, name: str = "trajectory") -> list[Figure]:
+    def read_trajectory(self, text: str, name: str = "trajectory", limits: Limits | None = None) -> list[Figure]:
+        """A trajectory's figures, read within *limits* (the defaults unless given)."""
+        from graph.rules.limits import DEFAULT_LIMITS
         from graph.rules.targets import read_trajectory
 
-        return read_trajectory(text, self.metrics(), name)
+        return read_trajectory(text, self.metrics(), name, limits or DEFAULT_LIMITS)
 
     def check_targets(self, organisation: str, figures: list[Figure], lang: str = "en") -> TargetReport:
         """Judge a trajectory's *figures* against every target that binds *organisation*."""

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from graph.api import PolicyGraph
 from graph.paths import ARTEFACT_NAME, default_layout
+from graph.rules.limits import DEFAULT_LIMITS
 
 
 def policy_graph() -> PolicyGraph:
@@ -43,6 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ACCOUNTS_PATH=str(layout.accounts_file),
         SECRET_KEY=None,
         MAX_PLANS_PER_ORGANISATION=50,
+        # What one plan or trajectory may hold (MAX_PLAN_ROWS, MAX_FIELD_CHARS …; docs/deployment.md):
+        # the library's defaults, so the command line and the service refuse the same files unless
+        # a deployment sets its own.
+        **DEFAULT_LIMITS.as_config(),
     )
     if test_config:
         app.config.update(test_config)

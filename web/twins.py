@@ -3,12 +3,12 @@ representation a request asks for and write it."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from flask import Response, jsonify, request
 
+from graph.csvcells import writer as csv_writer
 from graph.namespaces import short
 from web.i18n import attribution_text, gettext, language, name_text, term
 from web.terms import N_
@@ -53,10 +53,11 @@ def _cell(value) -> str:
 
 
 def csv_response(rows: list[dict], filename: str, columns: list[str] | None = None) -> Response:
-    """*rows* as a CSV download; list values are joined with '; '."""
+    """*rows* as a CSV download; list values are joined with '; ', and a cell a spreadsheet would
+    run as a formula is written as text (:mod:`graph.csvcells`)."""
     columns = columns or list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([gettext(COLUMNS[c]) if c in COLUMNS else c for c in columns])
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -16,6 +15,7 @@ from graph.api import PlanExistsError, PolicyGraph
 from graph.build.pipeline import build
 from graph.cli.language import _, ngettext
 from graph.cli.output import print_result, shown_path
+from graph.csvcells import writer as csv_writer
 from graph.errors import PolicyGraphError
 from graph.namespaces import short
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
@@ -210,7 +210,7 @@ def cmd_applies(args: argparse.Namespace) -> int:
         print(json.dumps([e.as_dict() for e in found], indent=2, ensure_ascii=False))
         return 0
     if args.format == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv_writer(sys.stdout)
         writer.writerow(APPLIES_COLUMNS)
         writer.writerows(csv_row(e) for e in found)
         return 0

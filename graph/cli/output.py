@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from graph.cli.language import ngettext
+from graph.csvcells import writer as csv_writer
 from graph.namespaces import short
 from graph.store import QueryResult
 
@@ -62,7 +62,7 @@ def print_result(result: QueryResult, fmt: str, out=None) -> None:
         return
     table = [[_cell(row.get(v)) for v in result.variables] for row in result.rows]
     if fmt == "csv":
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(result.variables)
         writer.writerows(table)
         return

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 
+from graph.csvcells import writer as csv_writer
 from graph.rules.plans import (
     NO_GROUP,
     Link,
@@ -21,7 +21,7 @@ CSV_COLUMNS = ["row", "status", "commitment", "commitment_text", "item", "item_l
 
 def report_csv(report: PlanReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(CSV_COLUMNS)
     for c in report.commitments:
         if not c.links:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
+from graph.csvcells import writer as csv_writer
 from graph.rules.targets import MET, NOT_ASSESSABLE, NOT_MET, TargetReport
 from graph.wording import ENGLISH, Wording
 
@@ -14,7 +14,7 @@ VERDICT_COLUMNS = ["target", "metric", "period", "verdict", "rule", "figures", "
 
 def report_csv(report: TargetReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(VERDICT_COLUMNS)
     for v in report.verdicts:
         writer.writerow([getattr(v, c) for c in VERDICT_COLUMNS])

@@ -21,9 +21,7 @@ into one list of commitments here, beside the check that the list is made for.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import datetime as dt
 import math
 import re
 from collections import Counter
@@ -34,13 +32,14 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from graph.errors import BuildError, InputFileError, PolicyGraphError, Problem
+from graph.errors import InputFileError, PolicyGraphError, Problem
 from graph.language import N_
 from graph.namespaces import ID, NWP, short
 from graph.queries import NamedQuery, bind_parameters, run_named
 from graph.rules.applicability import Applicability, Explanation, Obligation
+from graph.rules.documents import DocumentError, csv_rows, load_json, load_yaml, named_twice
+from graph.rules.limits import DEFAULT_LIMITS, Limits, bounded, shown, text_problem, too_many
 from graph.store import Store
-from graph.yamlfile import read_yaml
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -57,6 +56,11 @@ NO_GROUP = N_("(no priority or enabling plan)")
 STATUS_WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"))
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SPLIT = re.compile(r"[;,\s]+")
+#: The fields that hold ids, each bounded as an id rather than as text.
+_IDS = ("id", "organisation")
+_LISTS = ("references", "metrics")
+#: A due date written as a day (a worded one, "Q4 2026/27", is kept as worded).
+_DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 class PlanError(InputFileError):
@@ -84,39 +88,98 @@ class Commitment:
 def _listed(value) -> list[str]:
     if value is None or value == "":
         return []
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [v for v in _SPLIT.split(str(value).strip()) if v]
+    if isinstance(value, list):
+        return [v.strip() for v in value if v is not None and v.strip()]
+    return [v for v in _SPLIT.split(value.strip()) if v]
 
 
-def _commitment(record: dict, file: str, line: int | None, problems: list[Problem]) -> Commitment | None:
+def _kind_problem(name: str, value) -> str | None:
+    """Why *value* cannot be field *name* (a mapping, or a list where one text is wanted)."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, list) and name in _LISTS:
+        return None if all(v is None or isinstance(v, str) for v in value) else "a list of ids holds a list or mapping"
+    return f"must be text, not a {'list' if isinstance(value, list) else 'mapping'}"
+
+
+def _field_problems(keys: dict, file: str, lines: dict[str, int | None], limits: Limits) -> list[Problem]:
+    """Each field too long, of the wrong kind, holding what no text may hold, or (the id lists)
+    with too many ids; a date-like due date that is no day. *lines* gives each field's line."""
+    problems = []
+    for name, value in keys.items():
+        line = lines[name]
+        wrong = _kind_problem(name, value)
+        if wrong:
+            problems.append(Problem(wrong, file, line, name))
+            continue
+        if name in _LISTS:
+            ids = _listed(value)
+            if len(ids) > limits.references:
+                problems.append(too_many(f"{name}", len(ids), limits.references, file, line, name))
+                continue
+            texts, limit = ids, limits.id_chars
+        else:
+            texts, limit = [value or ""], limits.id_chars if name in _IDS else limits.field_chars
+        for text in texts:
+            why = text_problem(text, limit)
+            if why:
+                problems.append(Problem(f"{shown(text)} {why}", file, line, name))
+                break
+    due = (keys.get("due") or "").strip() if isinstance(keys.get("due"), str) else ""
+    if _DATE_LIKE.match(due):
+        try:
+            dt.date.fromisoformat(due)
+        except ValueError:
+            problems.append(Problem(f"not a date: {due} (a due date is YYYY-MM-DD, or worded)", file,
+                                    lines["due"], "due"))
+    return problems
+
+
+def _commitment(record: dict, file: str, line: int | None, problems: list[Problem],
+                limits: Limits = DEFAULT_LIMITS) -> Commitment | None:
     keys = {str(k).strip().lower(): v for k, v in record.items() if k is not None}
+    # a YAML mapping knows the line of each of its keys; a CSV row is on one line
+    key_lines = getattr(record, "key_lines", {})
+    lines = {str(k).strip().lower(): key_lines.get(str(k), line) for k in record if k is not None}
     unknown = sorted(k for k in keys if k not in FIELDS)
     if unknown:
-        problems.append(Problem(f"unknown field(s) {', '.join(unknown)}; a commitment has "
-                                f"{', '.join(FIELDS)}", file, line))
-    missing = [k for k in REQUIRED if not str(keys.get(k) or "").strip()]
+        names = ", ".join(shown(k)[1:-1] for k in unknown[:10]) + (f" and {len(unknown) - 10} more"
+                                                                      if len(unknown) > 10 else "")
+        problems.append(Problem(f"unknown field(s) {names}; a commitment has {', '.join(FIELDS)}", file, line))
+        keys = {k: v for k, v in keys.items() if k in FIELDS}
+    found = _field_problems(keys, file, lines, limits)
+    if found:
+        problems.extend(found)
+        return None
+    missing = [k for k in REQUIRED if not (keys.get(k) or "").strip()]
     if missing:
         problems.append(Problem(f"no {', '.join(missing)}", file, line, missing[0]))
         return None
-    return Commitment(str(keys["id"]).strip(), " ".join(str(keys["text"]).split()),
-                      str(keys["organisation"]).strip(), _listed(keys.get("references")),
-                      str(keys.get("justification") or "").strip(), str(keys.get("due") or "").strip(),
+    return Commitment(keys["id"].strip(), " ".join(keys["text"].split()),
+                      keys["organisation"].strip(), _listed(keys.get("references")),
+                      (keys.get("justification") or "").strip(), (keys.get("due") or "").strip(),
                       _listed(keys.get("metrics")), file, line)
 
 
-def _read_csv(text: str, name: str, problems: list[Problem]) -> list[Commitment]:
-    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1)
-            if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
+def _read_csv(text: str, name: str, problems: list[Problem], limits: Limits) -> list[Commitment]:
+    rows = list(csv_rows(text, name, limits.field_chars))
     if not rows:
         problems.append(Problem("the file is empty: expected a header line id,text,organisation,...", name))
         return []
     header_line, header = rows[0]
+    if len(rows) - 1 > limits.plan_rows:
+        problems.append(too_many("commitments (rows)", len(rows) - 1, limits.plan_rows, name))
+        return []
     columns = [c.strip().lower() for c in header]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         problems.append(Problem(f"missing column(s) {', '.join(missing)}; the header must name "
                                 f"{', '.join(REQUIRED)} (and may name {', '.join(FIELDS[3:])})", name, header_line))
+        return []
+    twice = named_twice(columns)
+    if twice:
+        problems.append(Problem(f"column(s) {', '.join(shown(c)[1:-1] for c in twice[:10])} named twice",
+                                name, header_line))
         return []
     out = []
     for number, row in rows[1:]:
@@ -124,18 +187,22 @@ def _read_csv(text: str, name: str, problems: list[Problem]) -> list[Commitment]
             problems.append(Problem(f"{len(row)} cells but the header names {len(columns)} columns "
                                     f"(quote text that contains commas)", name, number))
             continue
-        record = dict(zip(columns, row, strict=False))
-        found = _commitment(record, name, number, problems)
+        # a spreadsheet's export may end each line with empty, unnamed columns
+        record = {c: v for c, v in zip(columns, row, strict=False) if c or v.strip()}
+        found = _commitment(record, name, number, problems, limits)
         if found:
             out.append(found)
     return out
 
 
-def _read_records(records, name: str, problems: list[Problem], lines: bool) -> list[Commitment]:
+def _read_records(records, name: str, problems: list[Problem], lines: bool, limits: Limits) -> list[Commitment]:
     if isinstance(records, dict) and "commitments" in records:
         records = records["commitments"]
     if not isinstance(records, list):
         problems.append(Problem("expected a list of commitments (or a mapping with a 'commitments' list)", name))
+        return []
+    if len(records) > limits.plan_rows:
+        problems.append(too_many("commitments", len(records), limits.plan_rows, name))
         return []
     out = []
     for number, record in enumerate(records, start=1):
@@ -143,25 +210,29 @@ def _read_records(records, name: str, problems: list[Problem], lines: bool) -> l
         if not isinstance(record, dict):
             problems.append(Problem(f"commitment {number} is not a mapping of fields", name, line))
             continue
-        found = _commitment(record, name if lines else f"{name} (commitment {number})", line, problems)
+        found = _commitment(record, name if lines else f"{name} (commitment {number})", line, problems, limits)
         if found:
             out.append(found)
     return out
 
 
-def _read_turtle(path: Path, problems: list[Problem]) -> list[Commitment]:
+def _read_turtle(text: str, name: str, problems: list[Problem], limits: Limits) -> list[Commitment]:
     """Commitments in Turtle, in W3C vocabularies so a plan needs nothing of this project's own:
     each is a ``prov:Plan`` with ``dcterms:description`` (its text), ``prov:wasAttributedTo``
     (the organisation), ``dcterms:references`` (the graph items it answers), ``skos:note`` (a
     justification), ``dcterms:date`` (due) and ``nwp:metric``; its id is the IRI's last segment."""
     graph = Graph()
     try:
-        graph.parse(path, format="turtle")
+        graph.parse(data=text, format="turtle")
     except Exception as exc:  # rdflib raises several unrelated types on bad Turtle
-        problems.append(Problem(f"Turtle syntax error: {exc}", path.name))
+        problems.append(Problem(f"Turtle syntax error: {str(exc)[:500]}", name))
+        return []
+    nodes = sorted(graph.subjects(RDF.type, PROV.Plan))
+    if len(nodes) > limits.plan_rows:
+        problems.append(too_many("commitments (prov:Plan)", len(nodes), limits.plan_rows, name))
         return []
     out = []
-    for node in sorted(graph.subjects(RDF.type, PROV.Plan)):
+    for node in nodes:
         ident = str(node).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         record = {
             "id": ident,
@@ -173,43 +244,38 @@ def _read_turtle(path: Path, problems: list[Problem]) -> list[Commitment]:
             "metrics": [short(str(o)) for o in graph.objects(node, NWP.metric)],
         }
         found = _commitment({k: (str(v) if isinstance(v, (Literal, URIRef)) else v) for k, v in record.items()},
-                            f"{path.name} <{node}>", None, problems)
+                            f"{name} <{shown(str(node))[1:-1]}>", None, problems, limits)
         if found:
             out.append(found)
     if not out and not problems:
-        problems.append(Problem("no commitment (a prov:Plan) in the file", path.name))
+        problems.append(Problem("no commitment (a prov:Plan) in the file", name))
     return out
 
 
-def read_plan(path: Path) -> list[Commitment]:
-    """Read a plan from a ``.csv``, ``.yaml``/``.yml``, ``.json`` or ``.ttl`` file.
+def read_plan(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Commitment]:
+    """Read a plan from a ``.csv``, ``.yaml``/``.yml``, ``.json`` or ``.ttl`` file, within *limits*.
 
     :raise PlanError: naming the file, line and field of every problem found.
     """
     problems: list[Problem] = []
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml", ".json", ".ttl"):
+        raise PlanError([Problem(f"unknown plan format '{path.suffix}'; use .csv, .yaml, .json or .ttl", path.name)])
     try:
-        if suffix == ".csv":
-            found = _read_csv(path.read_text(encoding="utf-8"), path.name, problems)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                data = read_yaml(path, path.name)
-            except BuildError as exc:
-                raise PlanError(exc.problems) from None
-            found = _read_records(data, path.name, problems, lines=True)
-        elif suffix == ".json":
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise PlanError([Problem(f"JSON error: {exc.msg}", path.name, exc.lineno)]) from None
-            found = _read_records(data, path.name, problems, lines=False)
-        elif suffix == ".ttl":
-            found = _read_turtle(path, problems)
-        else:
-            raise PlanError([Problem(f"unknown plan format '{path.suffix}'; use .csv, .yaml, .json or .ttl",
-                                     path.name)])
+        text = path.read_text(encoding="utf-8").lstrip("\ufeff")
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError([Problem(f"cannot read: {exc}", path.name)]) from None
+    try:
+        if suffix == ".csv":
+            found = _read_csv(text, path.name, problems, limits)
+        elif suffix in (".yaml", ".yml"):
+            found = _read_records(load_yaml(text, path.name, limits.nesting), path.name, problems, True, limits)
+        elif suffix == ".json":
+            found = _read_records(load_json(text, path.name, limits.nesting), path.name, problems, False, limits)
+        else:
+            found = _read_turtle(text, path.name, problems, limits)
+    except DocumentError as exc:
+        raise PlanError([exc.problem]) from None
     seen: dict[str, Commitment] = {}
     for c in found:
         if c.id in seen:
@@ -217,7 +283,7 @@ def read_plan(path: Path) -> list[Commitment]:
                                     c.file, c.line, "id", c.id))
         seen[c.id] = c
     if problems:
-        raise PlanError(problems)
+        raise PlanError(bounded(problems))
     if not found:
         raise PlanError([Problem("the plan has no commitments", path.name)])
     return found
@@ -243,6 +309,13 @@ class Similarity:
         total = len(tokenised) or 1
         self.idf = {w: math.log((1 + total) / (1 + n)) + 1 for w, n in frequency.items()}
         self.vectors = {key: self._vector(counts) for key, counts in tokenised.items()}
+        # each word's documents and weights: a commitment is scored against the documents that
+        # share a word with it only, not against every document (a plan at the row limit left
+        # unreferenced took over a minute to rank the other way)
+        self.postings: dict[str, list[tuple[str, float]]] = {}
+        for key, vector in self.vectors.items():
+            for word, weight in vector.items():
+                self.postings.setdefault(word, []).append((key, weight))
 
     def _vector(self, counts: Counter) -> dict[str, float]:
         vector = {w: (1 + math.log(n)) * self.idf.get(w, 0.0) for w, n in counts.items() if w in self.idf}
@@ -251,13 +324,13 @@ class Similarity:
 
     def rank(self, text: str, among: set[str] | None = None, limit: int = SUGGESTIONS) -> list[tuple[str, float]]:
         query = self._vector(Counter(_tokens(text)))
-        scores = []
-        for key, vector in self.vectors.items():
-            if among is not None and key not in among:
-                continue
-            score = sum(weight * vector.get(w, 0.0) for w, weight in query.items())
-            if score >= MIN_SCORE:
-                scores.append((key, round(score, 3)))
+        totals: dict[str, float] = {}
+        # summed in the query's word order, as a dot product over the whole vector would be
+        for word, weight in query.items():
+            for key, other in self.postings.get(word, ()):
+                totals[key] = totals.get(key, 0.0) + weight * other
+        scores = [(key, round(score, 3)) for key, score in totals.items()
+                  if score >= MIN_SCORE and (among is None or key in among)]
         return sorted(scores, key=lambda s: (-s[1], s[0]))[:limit]
 
 

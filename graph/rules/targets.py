@@ -17,10 +17,8 @@ a trajectory are one vocabulary: a period or comparator added to one is added to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
 import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -31,6 +29,8 @@ from graph.language import N_
 from graph.namespaces import NWP, short
 from graph.queries import NamedQuery, run_named
 from graph.rules.applicability import Applicability, item_sources
+from graph.rules.documents import DocumentError, csv_rows, named_twice
+from graph.rules.limits import DEFAULT_LIMITS, MAX_PROBLEMS, Limits, bounded, shown, text_problem, too_many
 from graph.store import Store
 from graph.wording import ENGLISH, Wording
 
@@ -38,6 +38,10 @@ from graph.wording import ENGLISH, Wording
 MET, NOT_MET, NOT_ASSESSABLE = N_("met"), N_("not met"), N_("not assessable")
 REQUIRED_COLUMNS = ("metric", "period", "value")
 OPTIONAL_COLUMNS = ("baseline", "unit")
+#: A figure's digits before and after the decimal point: enough for any count or rate, and few
+#: enough that a change on a baseline (value / baseline * 100, shown to 0.1) stays within the
+#: 28 digits decimal arithmetic keeps, however small the baseline.
+FIGURE_DIGITS, FIGURE_PLACES = 15, 6
 
 _FINANCIAL_YEAR = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})(?:\s+Q([1-4]))?$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -69,7 +73,14 @@ def parse_period(text: str) -> Period:
 
     :raise ValueError: with a message saying which forms are accepted.
     """
-    value = text.strip()
+    try:
+        return _period(text.strip())
+    except ValueError:  # not a period, or one past the years a date can have (0001 to 9999)
+        raise ValueError(f"{shown(text)} is not a period: use a financial year (2026-27), a quarter "
+                         f"(2026-27 Q3), a month (2026-12) or a day (2027-03-31)") from None
+
+
+def _period(value: str) -> Period:
     match = _FINANCIAL_YEAR.match(value)
     if match:
         first, second, quarter = int(match[1]), match[2], match[3]
@@ -87,11 +98,7 @@ def parse_period(text: str) -> Period:
     if match and 1 <= int(match[2]) <= 12:
         year, month = int(match[1]), int(match[2])
         return Period(value, dt.date(year, month, 1), _month_end(year, month))
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a period: use a financial year (2026-27), a quarter "
-                         f"(2026-27 Q3), a month (2026-12) or a day (2027-03-31)") from None
+    day = dt.date.fromisoformat(value)
     return Period(value, day, day)
 
 
@@ -260,17 +267,41 @@ def _unit_names(unit_iri: str, unit_label: str) -> set[str]:
     return names
 
 
-def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "trajectory") -> list[Figure]:
-    """Parse and check a trajectory CSV; every problem is collected before any is raised.
+def _figure(raw: str) -> Decimal:
+    """The number of a trajectory cell (``12.5``, ``1,200``, ``95%``).
+
+    :raise ValueError: saying why it is not a figure the check can use.
+    """
+    try:
+        parsed = Decimal(raw.rstrip("%").replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{shown(raw)} is not a number") from None
+    if not parsed.is_finite():
+        raise ValueError(f"{shown(raw)} is not a number")
+    if parsed and parsed.adjusted() >= FIGURE_DIGITS:
+        raise ValueError(f"{shown(raw)} is too large: a figure has at most {FIGURE_DIGITS} digits before "
+                         f"the decimal point")
+    if parsed.as_tuple().exponent < -FIGURE_PLACES:
+        raise ValueError(f"{shown(raw)} has more than {FIGURE_PLACES} decimal places")
+    return parsed
+
+
+def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "trajectory",
+                    limits: Limits = DEFAULT_LIMITS) -> list[Figure]:
+    """Parse and check a trajectory CSV within *limits*; every problem is collected before any
+    is raised.
 
     :raise TrajectoryError: naming the file, line and column of each problem.
     """
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    rows = [(n, r) for n, r in enumerate(reader, start=1) if r and not r[0].lstrip().startswith("#")
-            and any(c.strip() for c in r)]
+    try:
+        rows = list(csv_rows(text, display, limits.id_chars))
+    except DocumentError as exc:
+        raise TrajectoryError([exc.problem]) from None
     if not rows:
         raise TrajectoryError([Problem("the file is empty: expected a header line metric,period,value", display)])
     header_line, header = rows[0]
+    if len(rows) - 1 > limits.trajectory_rows:
+        raise TrajectoryError([too_many("figures (rows)", len(rows) - 1, limits.trajectory_rows, display)])
     columns = [c.strip().lower() for c in header]
     problems: list[Problem] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
@@ -278,21 +309,34 @@ def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "t
         raise TrajectoryError([Problem(f"missing column(s) {', '.join(missing)}; the header must name "
                                        f"{', '.join(REQUIRED_COLUMNS)} (and may name {', '.join(OPTIONAL_COLUMNS)})",
                                        display, header_line)])
+    twice = named_twice(columns)
+    if twice:
+        raise TrajectoryError([Problem(f"column(s) {', '.join(shown(c)[1:-1] for c in twice[:10])} named twice",
+                                       display, header_line)])
     unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        problems.append(Problem(f"unknown column(s) {', '.join(unknown)}", display, header_line))
-    index = {c: i for i, c in enumerate(columns)}
+        names = ", ".join(shown(c)[1:-1] for c in unknown[:10])
+        problems.append(Problem(f"unknown column(s) {names}" + (f" and {len(unknown) - 10} more"
+                                                               if len(unknown) > 10 else ""), display, header_line))
+    index = {c: i for i, c in enumerate(columns) if c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
     figures: list[Figure] = []
     seen: dict[tuple[str, str], int] = {}
+    hints: dict[str, str] = {}
     for number, row in rows[1:]:
         cell = {c: (row[i].strip() if i < len(row) else "") for c, i in index.items()}
+        wrong = [(c, why) for c, v in cell.items() if (why := text_problem(v, limits.id_chars))]
+        if wrong:
+            problems += [Problem(f"{shown(cell[c])} {why}", display, number, c) for c, why in wrong]
+            continue
         ok = True
         metric = cell["metric"]
         info = metrics.get(metric)
         if info is None:
-            close = difflib.get_close_matches(metric, list(metrics), n=1)
-            hint = f"; did you mean {close[0]}?" if close else "; 'policy-graph metrics' lists them"
-            problems.append(Problem(f"unknown metric {metric!r}{hint}", display, number, "metric"))
+            if metric not in hints and len(hints) < MAX_PROBLEMS:  # difflib is slow; a hint per name is enough
+                close = difflib.get_close_matches(metric, list(metrics), n=1)
+                hints[metric] = f"; did you mean {close[0]}?" if close else "; 'policy-graph metrics' lists them"
+            problems.append(Problem(f"unknown metric {shown(metric)}{hints.get(metric, '')}", display, number,
+                                    "metric"))
             ok = False
         try:
             period = parse_period(cell["period"])
@@ -309,16 +353,13 @@ def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "t
                 values[column] = None
                 continue
             try:
-                parsed = Decimal(raw.rstrip("%").replace(",", ""))
-                if not parsed.is_finite():
-                    raise InvalidOperation
-                values[column] = parsed
-            except InvalidOperation:
-                problems.append(Problem(f"{raw!r} is not a number", display, number, column))
+                values[column] = _figure(raw)
+            except ValueError as exc:
+                problems.append(Problem(str(exc), display, number, column))
                 ok = False
         unit = cell.get("unit", "")
         if info is not None and unit and unit.lower() not in _unit_names(info.unit, info.unit_label):
-            problems.append(Problem(f"unit {unit!r} is wrong for {metric}: it is measured in "
+            problems.append(Problem(f"unit {shown(unit)} is wrong for {metric}: it is measured in "
                                     f"{info.unit_label} ({short(info.unit)})", display, number, "unit"))
             ok = False
         if ok:
@@ -330,16 +371,16 @@ def read_trajectory(text: str, metrics: dict[str, MetricInfo], display: str = "t
             seen[key] = number
             figures.append(Figure(number, metric, period, values["value"], values["baseline"]))
     if problems:
-        raise TrajectoryError(problems)
+        raise TrajectoryError(bounded(problems))
     return figures
 
 
-def read_trajectory_file(path: Path, metrics: dict[str, MetricInfo]) -> list[Figure]:
+def read_trajectory_file(path: Path, metrics: dict[str, MetricInfo], limits: Limits = DEFAULT_LIMITS) -> list[Figure]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TrajectoryError([Problem(f"cannot read: {exc}", str(path))]) from None
-    return read_trajectory(text, metrics, path.name)
+    return read_trajectory(text, metrics, path.name, limits)
 
 
 _COMPARE = {

@@ -20,6 +20,7 @@ from werkzeug.utils import secure_filename
 
 from graph.api import ForbiddenError, PlanExistsError, PlanLimitError, PolicyGraph
 from graph.errors import InputFileError, Problem, QueryError, StoreError
+from graph.rules.limits import Limits
 from web import pages
 from web.auth import require_signed_in, viewer
 from web.graphdata import run
@@ -38,6 +39,11 @@ WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("ado
 
 def _graph() -> PolicyGraph:
     return current_app.extensions["policy_graph"]
+
+
+def _limits() -> Limits:
+    """The bounds on an uploaded plan or trajectory this service is configured with."""
+    return Limits.from_config(current_app.config)
 
 
 def organisations() -> list[dict]:
@@ -160,7 +166,7 @@ def plan_upload():
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / name
             path.write_text(text, encoding="utf-8")
-            commitments = read_plan(path)
+            commitments = read_plan(path, _limits())
         report = graph.check_plan(commitments, organisation)
         kept = ""
         if keep:
@@ -235,7 +241,7 @@ def targets_upload():
         return _problems_page(gettext("The trajectory cannot be checked"),
                               [Problem(gettext("choose the organisation whose figures they are"), field="org")])
     try:
-        figures = _graph().read_trajectory(text, name)
+        figures = _graph().read_trajectory(text, name, _limits())
         report = _graph().check_targets(organisation, figures)
     except InputFileError as exc:
         return _problems_page(gettext("The trajectory cannot be checked"), exc.problems)
