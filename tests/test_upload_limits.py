@@ -22,7 +22,7 @@ from graph.rules.limits import DEFAULT_LIMITS, MAX_PROBLEMS, Limits
 from graph.rules.plan_graph import plan_to_graph
 from graph.rules.plans import Commitment, PlanError, check_plan, read_plan
 from graph.rules.targets import TrajectoryError, check_targets, load_metrics, read_trajectory
-from tests.conftest import REAL
+from tests.conftest import REAL, sign_in
 from web import create_app
 
 EXAMPLES = REAL.root / "examples"
@@ -387,7 +387,9 @@ def test_the_plan_report_csv_escapes_commitment_text(store, queries, tmp_path):
 @pytest.fixture
 def client(build_dir):
     app = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "SPARQL_WORKERS": 1})
-    return app.test_client()
+    client = app.test_client()
+    sign_in(client, ORG)  # keeping a plan needs an editor's account of its organisation
+    return client
 
 
 def test_web_downloads_escape_formula_cells_and_leave_normal_text(client, build_dir):
@@ -431,6 +433,7 @@ def test_the_service_refuses_past_its_configured_limits_and_keeps_nothing(build_
     app = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "MAX_PLAN_ROWS": 3,
                       "MAX_TRAJECTORY_ROWS": 2})
     client = app.test_client()
+    sign_in(client, ORG)
     assert "up to 3 commitments" in client.get("/plans/check").get_data(as_text=True)
     assert "hyd at 3 ymrwymiad" in client.get("/plans/check?lang=cy").get_data(as_text=True)
     assert "up to 2 figures" in client.get("/targets/check?lang=en").get_data(as_text=True)
