@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from graph.errors import PolicyGraphError
+from graph.errors import PlanExistsError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
     from graph.search.index import Hit, SearchIndex
 
 T = TypeVar("T")
-
-
-class PlanExistsError(PolicyGraphError):
-    """A plan of that id is kept already, and replacing it was not asked for."""
-
-    def __init__(self, plan_id: str):
-        super().__init__(f"a plan '{plan_id}' is already kept")
-        self.plan_id = plan_id
 
 
 class PolicyGraph:
@@ -69,8 +61,11 @@ class PolicyGraph:
         *root*, else of this checkout) in the store *kind* (see :func:`graph.store.open_store`),
         with the named queries of *queries_dir* and the source texts of *sources_dir* (default:
         the project's)."""
+        from graph.files import sweep
+
         layout = Layout(root) if root else default_layout()
         artefact = artefact or layout.build_dir / ARTEFACT_NAME
+        sweep(artefact.parent / "plans")  # what a plan load killed while it wrote left behind
         queries = load_queries(queries_dir or layout.queries_dir)
         return cls(open_store(artefact, kind, server, store_url), queries, artefact, sources_dir or layout.sources_dir)
 
@@ -241,7 +236,8 @@ class PolicyGraph:
         """Validate a plan and keep it as named graph beside the built graph (and on the SPARQL
         server when the store is one); every process sees it from its next question.
 
-        :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set;
+        :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set (also when
+            another process keeps one at the same moment: exactly one of them keeps it);
             PlanInvalidError with every problem; StoreError when it cannot be stored.
         """
         from graph.rules.kept_plans import keep_plan, plan_path
@@ -252,7 +248,7 @@ class PolicyGraph:
         if plan_path(self.build_dir, plan_id).exists() and not replace:
             raise PlanExistsError(plan_id)
         graph = build_plan(plan_id, organisation, commitments, self.store, figures, title, source)
-        saved = keep_plan(self.build_dir, plan_id, graph, plan_server(self.store))
+        saved = keep_plan(self.build_dir, plan_id, graph, plan_server(self.store), replace=replace)
         self.refresh()
         return saved, graph
 

@@ -5,7 +5,6 @@ falls back to werkzeug's server where it is not, and refuses a bad worker count 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from graph.store import current_version
 from web.wsgi_server import gunicorn_available
+from tests.conftest import copy_build
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOKUPS = ["/id/wast.json", "/id/hywel-dda-uhb.json", "/id/kde-2-1-rtt-104-weeks.json", "/metrics.json"]
@@ -79,7 +79,7 @@ def hammer(base: str, rounds: int = 10) -> list[int]:
 @pytest.fixture
 def artefact(built, tmp_path) -> Path:
     target = tmp_path / built.artefact.name
-    shutil.copy(built.artefact, target)
+    copy_build(built, target)
     return target
 
 

@@ -21,6 +21,7 @@ from graph.store import (
     open_store,
 )
 from tests.test_queries import CASES
+from tests.conftest import copy_build
 
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int, XSD.long}
 
@@ -53,7 +54,7 @@ def disk_store(built, tmp_path_factory) -> OxigraphDiskStore:
 
     folder = tmp_path_factory.mktemp("disk")
     artefact = folder / built.artefact.name
-    shutil.copy(built.artefact, artefact)
+    copy_build(built, artefact)
     return OxigraphDiskStore(artefact)
 
 
