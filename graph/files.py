@@ -13,9 +13,9 @@ from pathlib import Path
 
 from graph.errors import StoreError
 
-#: How old a temporary file of a writer that is no longer running must be before it is swept:
-#: a writer on another machine sharing the folder is not seen by the process check, and no
-#: write of a plan or a build step takes anywhere near this long between two touches of its file.
+#: How long a temporary file (or folder) of a writer that is not running here must have been
+#: left untouched before it is swept: a writer on another machine sharing the folder is not seen
+#: by the process check, and a writer at work touches its file far more often than this.
 STALE_SECONDS = 60
 
 
@@ -92,7 +92,11 @@ def is_stale(path: Path, now: float | None = None) -> bool:
     """Whether the temporary file or folder *path* was left by a writer that is gone: older than
     :data:`STALE_SECONDS` and not written by a process running here."""
     try:
-        age = (now or time.time()) - path.lstat().st_mtime
+        touched = path.lstat().st_mtime
+        if path.is_dir() and not path.is_symlink():
+            # a folder's own time stays while a file in it grows: the newest of its files counts
+            touched = max([touched, *(child.lstat().st_mtime for child in path.iterdir())])
+        age = (now or time.time()) - touched
     except OSError:
         return False
     pid = _writer(path.name)

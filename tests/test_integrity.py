@@ -53,8 +53,10 @@ def dead_pid() -> int:
 
 
 def backdate(path: Path, seconds: float = STALE_SECONDS * 2) -> None:
+    """Make *path* (and what a folder holds) look untouched for *seconds*."""
     then = time.time() - seconds
-    os.utime(path, (then, then), follow_symlinks=False)
+    for each in [*(path.iterdir() if path.is_dir() else []), path]:
+        os.utime(each, (then, then), follow_symlinks=False)
 
 
 # --- 1. the built graph carries its own checksum -------------------------------------------------
@@ -173,7 +175,10 @@ def test_a_build_sweeps_what_a_dead_build_left_and_leaves_a_working_ones(mini):
     earlier.write_text("half\n", encoding="utf-8")
     backdate(earlier)
     fresh = versions / f".staging.{dead_pid()}.0002.tmp"
-    fresh.mkdir()  # a minute has not passed: it may belong to a writer on another machine
+    fresh.mkdir()
+    (fresh / ARTEFACT_NAME).write_text("growing\n", encoding="utf-8")
+    backdate(fresh)
+    (fresh / ARTEFACT_NAME).write_text("still growing\n", encoding="utf-8")  # a writer elsewhere at work
     build(mini.layout, out)
     assert not dead.exists() and not earlier.exists()
     assert working.is_dir() and fresh.is_dir()

@@ -95,8 +95,14 @@ def test_default_store_is_oxigraph_and_rdflib_is_one_setting_away(built, monkeyp
 
 @pytest.mark.parametrize("kind", ["oxigraph", "rdflib", "oxigraph-disk"])
 def test_a_corrupt_artefact_is_a_clear_error(tmp_path, kind):
+    import json
+
+    from graph.store.integrity import fingerprint
+
     bad = tmp_path / "bad.nq"
     bad.write_text("<a> <b> .\n")
+    # recorded as built, so that the file passes its checksum and reaches the engine's reader
+    (tmp_path / "report.json").write_text(json.dumps({"checksum": fingerprint(bad)}), encoding="utf-8")
     with pytest.raises(StoreError, match="cannot (read the built graph|build the on-disk store)"):
         open_store(bad, kind)
     assert not disk_store_location(bad).exists()  # nothing half-made is left to be opened later
