@@ -23,7 +23,7 @@ from graph.cli import main
 from graph.files import STALE_SECONDS
 from graph.paths import ARTEFACT_NAME, REPORT_NAME
 from graph.rules.kept_plans import list_plans, read_saved_plan
-from graph.rules.plans import read_plan
+from graph.rules.plans import PlanError, read_plan
 from graph.store import ArtefactDamagedError, OxigraphStore, RdflibStore, dump, open_store, push
 from tests.conftest import REAL, copy_build
 
@@ -354,6 +354,13 @@ def test_a_damaged_plan_is_set_aside_and_the_rest_keeps_working(build_dir, capsy
     (plans / "later.nq").write_text("<urn:a> <urn:b> <urn:c\n", encoding="utf-8")
     assert client.get("/plans").status_code == 200
     assert not (plans / "later.nq").exists()
+    (plans / "asked.nq").write_text("<urn:a> <urn:b> <urn:c\n", encoding="utf-8")
+    asked = client.get("/plans/asked")
+    assert asked.status_code == 404 and "asked" in asked.get_data(as_text=True)
+    # asked for by name, a damaged plan is missing, with the reason and what to do
+    (plans / "direct.nq").write_text("garbage\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="file was damaged and has been set aside as .*; load the plan again"):
+        read_saved_plan(build_dir, "direct")
     assert [p.id for p in list_plans(build_dir)] == ["good"]
 
 

@@ -32,7 +32,7 @@ from graph.rules.plan_graph import (
 )
 from graph.rules.plans import PlanError
 from graph.store import Store, disk_store_stamp, plan_files_beside, plan_graph_of, read_named_graph, refresh_disk_store
-from graph.store.quarantine import set_aside
+from graph.store.quarantine import log, set_aside
 
 
 def plans_dir(build_dir: Path) -> Path:
@@ -107,7 +107,8 @@ def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
 def _read_plan_file(path: Path) -> Graph:
     """The graph of the plan file *path*; one that cannot be parsed is set aside.
 
-    :raise StoreError: naming the file, when it cannot be read (and where it was set aside)."""
+    :raise PlanError: when it was damaged, and has been set aside; StoreError, naming the file,
+        when it cannot be read."""
     try:
         inode = path.stat().st_ino
         return bind_prefixes(read_named_graph(path, plan_graph_of(path)))
@@ -115,8 +116,11 @@ def _read_plan_file(path: Path) -> Graph:
         raise disk_error(exc, "read", path) from None
     except StoreError as exc:
         aside = set_aside(path, str(exc), inode) if os.access(path, os.R_OK) else None
-        where = f"; it was damaged and has been set aside as {aside}: load the plan again" if aside else ""
-        raise StoreError(f"cannot read the loaded plan {path.name}: {exc}{where}") from None
+        if aside is None:
+            raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
+        # it is no longer kept: asked for, it is missing, with the reason and what to do
+        raise PlanError([Problem(f"no loaded plan '{path.stem}': its file was damaged and has been set aside as "
+                                 f"{aside}; load the plan again", field="id")]) from None
 
 
 def list_plans(build_dir: Path) -> list[PlanInfo]:
@@ -126,8 +130,11 @@ def list_plans(build_dir: Path) -> list[PlanInfo]:
     for path in plan_files(build_dir):
         try:
             graph = _read_plan_file(path)
-        except StoreError:
+        except PlanError:
             continue  # warned of as it was set aside
+        except StoreError as exc:
+            log.warning("%s; it is left out", exc)
+            continue
         info = plan_info(graph)
         info.path = path.name
         out.append(info)
