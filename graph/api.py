@@ -60,8 +60,11 @@ class PolicyGraph(KeptPlans):
         *root*, else of this checkout) in the store *kind* (see :func:`graph.store.open_store`),
         with the named queries of *queries_dir* and the source texts of *sources_dir* (default:
         the project's)."""
+        from graph.files import sweep
+
         layout = Layout(root) if root else default_layout()
         artefact = artefact or layout.build_dir / ARTEFACT_NAME
+        sweep(artefact.parent / "plans")  # what a plan load killed while it wrote left behind
         queries = load_queries(queries_dir or layout.queries_dir)
         return cls(open_store(artefact, kind, server, store_url), queries, artefact, sources_dir or layout.sources_dir)
 

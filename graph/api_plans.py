@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graph.access import EVERYONE, Viewer
-from graph.errors import PolicyGraphError
+from graph.errors import PlanExistsError, PolicyGraphError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -19,14 +19,6 @@ if TYPE_CHECKING:
     from graph.rules.plans import Commitment
     from graph.rules.targets import Figure
     from graph.store import Store
-
-
-class PlanExistsError(PolicyGraphError):
-    """A plan of that id is kept already, and replacing it was not asked for."""
-
-    def __init__(self, plan_id: str):
-        super().__init__(f"a plan '{plan_id}' is already kept")
-        self.plan_id = plan_id
 
 
 class ForbiddenError(PolicyGraphError):
@@ -57,7 +49,8 @@ class KeptPlans:
         server when the store is one); every process sees it from its next question. It is
         *organisation*'s alone unless *published*.
 
-        :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set;
+        :raise PlanExistsError: when a plan *plan_id* is kept and *replace* is not set (also when
+            another process keeps one at the same moment: exactly one of them keeps it);
             ForbiddenError when *viewer* may not keep plans of *organisation* (or replace that
             plan); PlanLimitError when *organisation* keeps *max_per_organisation* plans already;
             PlanInvalidError with every problem; StoreError when it cannot be stored.
@@ -82,7 +75,7 @@ class KeptPlans:
             if count >= max_per_organisation:
                 raise PlanLimitError(organisation, count)
         graph = build_plan(plan_id, organisation, commitments, self.store, figures, title, source, published)
-        saved = keep_plan(self.build_dir, plan_id, graph, plan_server(self.store))
+        saved = keep_plan(self.build_dir, plan_id, graph, plan_server(self.store), replace=replace)
         self.refresh()
         return saved, graph
 

@@ -60,3 +60,11 @@ class QueryError(PolicyGraphError):
 
 class StoreError(PolicyGraphError):
     """The built graph cannot be opened (missing or unreadable artefact)."""
+
+
+class PlanExistsError(PolicyGraphError):
+    """A plan of that id is kept already, and replacing it was not asked for."""
+
+    def __init__(self, plan_id: str):
+        super().__init__(f"a plan '{plan_id}' is already kept")
+        self.plan_id = plan_id

@@ -157,6 +157,16 @@ def browser():
         chromium.close()
 
 
+def copy_build(built: BuildResult, target: Path) -> Path:
+    """Copy the built artefact to *target*, with its build report beside it (which a store
+    checks the artefact against); *target*."""
+    from graph.paths import REPORT_NAME
+
+    shutil.copy(built.artefact, target)
+    shutil.copy(built.report_path, target.parent / REPORT_NAME)
+    return target
+
+
 @pytest.fixture
 def build_dir(built, tmp_path) -> Path:
     """A build folder of its own holding a copy of the real artefact (plans kept beside it)."""
@@ -164,7 +174,7 @@ def build_dir(built, tmp_path) -> Path:
 
     folder = tmp_path / "build"
     folder.mkdir()
-    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
+    copy_build(built, folder / ARTEFACT_NAME)
     return folder
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from graph.queries import example_value, load_queries
 from graph.rules.kept_plans import list_plans
 from graph.rules.plan_graph import commitment_iri, plan_graph_iri, plan_iri
 from graph.rules.plans import read_plan
-from tests.conftest import REAL
+from tests.conftest import REAL, copy_build
 from web import create_app
 
 ORG, OTHER = "swansea-bay-uhb", "hywel-dda-uhb"
@@ -269,7 +268,7 @@ def test_accounts_are_made_listed_and_removed_from_the_command_line(tmp_path, mo
 def test_plans_are_published_from_the_command_line(built, tmp_path, capsys):
     artefact = tmp_path / "build" / ARTEFACT_NAME
     artefact.parent.mkdir()
-    shutil.copy(built.artefact, artefact)
+    copy_build(built, artefact)
     assert cli(["plan", "load", str(PLAN), "--org", ORG, "--id", "p1", "--graph", str(artefact)]) == 0
     assert [p.published for p in list_plans(artefact.parent)] == [False]
     assert cli(["plan", "publish", "p1", "--graph", str(artefact)]) == 0

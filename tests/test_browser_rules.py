@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 
 import pytest
 
 from graph.paths import ARTEFACT_NAME
-from tests.conftest import REAL, account_key, local_page
+from tests.conftest import REAL, account_key, copy_build, local_page
 from tests.test_browser import shot
 from web import create_app
 from web.background import serving
@@ -23,7 +22,7 @@ EXAMPLES = REAL.root / "examples"
 @pytest.fixture(scope="module")
 def base_url(built, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser-rules")
-    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
+    copy_build(built, folder / ARTEFACT_NAME)
     with serving(create_app({"GRAPH_PATH": str(folder / ARTEFACT_NAME)})) as url:
         yield url
 

@@ -13,7 +13,7 @@ import pytest
 
 from graph.paths import ARTEFACT_NAME
 from graph.queries import example_text, load_queries
-from tests.conftest import REAL
+from tests.conftest import REAL, copy_build
 from web import create_app
 
 SEED = 20261204
@@ -28,10 +28,8 @@ NASTY = ["\\'", "'", '"', "'''", '"""', "#", "\n", "\x00", "\ud800", "\udfff", "
 
 @pytest.fixture(scope="module")
 def app(built, tmp_path_factory):
-    import shutil
-
     folder = tmp_path_factory.mktemp("fuzz")
-    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
+    copy_build(built, folder / ARTEFACT_NAME)
     app = create_app({"TESTING": True, "GRAPH_PATH": str(folder / ARTEFACT_NAME), "SPARQL_WORKERS": 2,
                       "SPARQL_TIMEOUT": 2.0, "ACCOUNTS_PATH": str(folder / "accounts.json"),
                       "PROPAGATE_EXCEPTIONS": False})  # a crash is a 500 to count, not an exception here

@@ -45,7 +45,9 @@ def test_a_failed_build_leaves_the_last_good_build_untouched(mini):
     with pytest.raises(BuildError):
         build(mini.layout, out)
     assert (good.artefact.read_bytes(), good.report_path.read_bytes()) == before
-    assert sorted(p.name for p in out.iterdir()) == ["policy-graph.nq", "report.json"]
+    # the published build and its links, and nothing half-written beside them
+    assert sorted(p.name for p in out.iterdir()) == ["current", "policy-graph.nq", "report.json", "versions"]
+    assert sorted(p.name for p in (out / "versions").iterdir() if not p.name.endswith(".lock")) == [good.version.name]
 
 
 

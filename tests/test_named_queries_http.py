@@ -8,14 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import textwrap
 
 import pytest
 from bs4 import BeautifulSoup
 
 from graph.queries import example_value, load_queries, parse_query_file, run_named
-from tests.conftest import REAL
+from tests.conftest import REAL, copy_build
 from web import create_app
 from web.graphdata import plain
 from web.views.named_queries import PAGE_ROWS, TRIPLE
@@ -32,7 +31,7 @@ def app(built, tmp_path_factory):
     from graph.rules.plans import read_plan
 
     folder = tmp_path_factory.mktemp("planned")
-    shutil.copy(built.artefact, folder / built.artefact.name)
+    copy_build(built, folder / built.artefact.name)
     PolicyGraph.open(folder / built.artefact.name, kind="oxigraph").keep_plan(
         "illustrative", "swansea-bay-uhb", read_plan(REAL.root / "examples" / "illustrative-plan.csv"), published=True)
     return create_app({"TESTING": True, "GRAPH_PATH": str(folder / built.artefact.name)})

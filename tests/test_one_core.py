@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import urllib.request
@@ -22,7 +21,7 @@ from graph.cli import main
 from graph.paths import ARTEFACT_NAME
 from graph.queries import load_queries
 from graph.store import push
-from tests.conftest import REAL, account_key
+from tests.conftest import REAL, account_key, copy_build
 from tests.test_remote_store import oxigraph_server
 from tests.test_serving import ROOT, start, stop
 from web import create_app
@@ -168,7 +167,7 @@ def _store_settings(store: str, artefact, tmp_path):
 def test_a_plan_kept_or_removed_anywhere_is_seen_by_every_worker_at_once(built, tmp_path, store):
     artefact = tmp_path / "build" / ARTEFACT_NAME
     artefact.parent.mkdir()
-    shutil.copy(built.artefact, artefact)
+    copy_build(built, artefact)
     with _store_settings(store, artefact, tmp_path) as env:
         _every_worker_sees_the_plans(artefact, env)
 

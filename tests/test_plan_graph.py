@@ -13,8 +13,9 @@ from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDF
 
 from graph.errors import Problem
+from graph.files import DiskError
 from graph.namespaces import ID, NWP
-from graph.paths import ARTEFACT_NAME
+from graph.paths import ARTEFACT_NAME, REPORT_NAME
 from graph.rules.kept_plans import drop_plan, list_plans, read_saved_plan, remove_plan, save_plan
 from graph.rules.plan_graph import (
     PlanInvalidError,
@@ -179,7 +180,7 @@ def test_save_is_atomic(commitments, build_dir):
     # a save that cannot complete (the place of the file is taken by a folder) leaves no
     # temporary file and no partial plan behind, and the plan already kept is untouched
     (build_dir / "plans" / "other.nq").mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(DiskError, match=r"cannot write .*other\.nq: Is a directory \(errno 21\)"):
         save_plan(build_dir, "other", plan_to_graph("other", ORG, commitments))
     assert sorted(p.name for p in (build_dir / "plans").iterdir()) == ["demo.nq", "other.nq"]
     assert (build_dir / "plans" / "other.nq").is_dir() and first.read_bytes() == kept
@@ -350,6 +351,7 @@ def test_cli_plan_load_and_remove_bring_the_on_disk_store_up_to_date(build_dir, 
     other = build_dir.parent / "other"
     other.mkdir()
     shutil.copy(artefact, other / ARTEFACT_NAME)
+    shutil.copy(build_dir / REPORT_NAME, other / REPORT_NAME)
     assert main(["plan", "load", str(EXAMPLE_PLAN), "--org", ORG, "--graph", str(other / ARTEFACT_NAME)]) == 0
     assert not disk_store_location(other / ARTEFACT_NAME).exists()
 

@@ -3,7 +3,6 @@ documented. Values are compared as the CLI prints them (ids for items, text for 
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from graph.queries import (
     parse_query_file,
     run_named,
 )
-from tests.conftest import REAL
+from tests.conftest import REAL, copy_build
 
 CASES = yaml.safe_load((Path(__file__).parent / "queries.yaml").read_text(encoding="utf-8"))
 
@@ -40,7 +39,7 @@ def planned_store(built, tmp_path_factory):
     from graph.rules.plans import read_plan
 
     folder = tmp_path_factory.mktemp("planned")
-    shutil.copy(built.artefact, folder / built.artefact.name)
+    copy_build(built, folder / built.artefact.name)
     graph = PolicyGraph.open(folder / built.artefact.name, kind="oxigraph")
     graph.keep_plan("illustrative", "swansea-bay-uhb", read_plan(REAL.root / "examples" / "illustrative-plan.csv"))
     return graph.store

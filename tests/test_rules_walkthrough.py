@@ -15,6 +15,7 @@ import pytest
 
 from graph.cli import main
 from graph.paths import ARTEFACT_NAME, default_layout
+from tests.conftest import copy_build
 
 REAL = default_layout()
 PAGE = REAL.root / "docs" / "rules.md"
@@ -84,7 +85,7 @@ def project(built, tmp_path_factory) -> Path:
         shutil.copytree(REAL.root / name, root / name)
     shutil.copytree(REAL.sources_dir, root / "graph" / "sources")
     (root / "build").mkdir()
-    shutil.copy(built.artefact, root / "build" / ARTEFACT_NAME)
+    copy_build(built, root / "build" / ARTEFACT_NAME)
     return root
 
 

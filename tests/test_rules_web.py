@@ -9,7 +9,6 @@ import csv
 import hashlib
 import io
 import re
-import shutil
 
 import pytest
 from bs4 import BeautifulSoup
@@ -19,7 +18,7 @@ from werkzeug.test import encode_multipart
 
 from graph.paths import ARTEFACT_NAME
 from graph.rules.kept_plans import list_plans
-from tests.conftest import REAL, sign_in
+from tests.conftest import REAL, copy_build, sign_in
 from tests.test_plan_graph import sparql_server  # noqa: F401 (a fixture)
 from web import create_app
 
@@ -74,7 +73,7 @@ def other_app(built, tmp_path):
     """A second worker: an app of its own over its own copy of the graph, sharing no memory."""
     folder = tmp_path / "other"
     folder.mkdir()
-    shutil.copy(built.artefact, folder / ARTEFACT_NAME)
+    copy_build(built, folder / ARTEFACT_NAME)
     return create_app({"TESTING": True, "GRAPH_PATH": str(folder / ARTEFACT_NAME), "SPARQL_WORKERS": 1})
 
 

@@ -5,7 +5,6 @@ falls back to werkzeug's server where it is not, and refuses a bad worker count 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from graph.store import current_version
+from tests.conftest import copy_build
 from web.wsgi_server import gunicorn_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,7 @@ def hammer(base: str, rounds: int = 10) -> list[int]:
 @pytest.fixture
 def artefact(built, tmp_path) -> Path:
     target = tmp_path / built.artefact.name
-    shutil.copy(built.artefact, target)
+    copy_build(built, target)
     return target
 
 

@@ -20,6 +20,7 @@ from graph.store import (
     disk_store_location,
     open_store,
 )
+from tests.conftest import copy_build
 from tests.test_queries import CASES
 
 INTEGER_TYPES = {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int, XSD.long}
@@ -49,11 +50,10 @@ def test_oxigraph_and_rdflib_agree(store, rdflib_store, queries, case):
 @pytest.fixture(scope="module")
 def disk_store(built, tmp_path_factory) -> OxigraphDiskStore:
     """The real graph in an on-disk store of its own (the built folder is shared by the session)."""
-    import shutil
 
     folder = tmp_path_factory.mktemp("disk")
     artefact = folder / built.artefact.name
-    shutil.copy(built.artefact, artefact)
+    copy_build(built, artefact)
     return OxigraphDiskStore(artefact)
 
 
@@ -94,8 +94,14 @@ def test_default_store_is_oxigraph_and_rdflib_is_one_setting_away(built, monkeyp
 
 @pytest.mark.parametrize("kind", ["oxigraph", "rdflib", "oxigraph-disk"])
 def test_a_corrupt_artefact_is_a_clear_error(tmp_path, kind):
+    import json
+
+    from graph.store.integrity import fingerprint
+
     bad = tmp_path / "bad.nq"
     bad.write_text("<a> <b> .\n")
+    # recorded as built, so that the file passes its checksum and reaches the engine's reader
+    (tmp_path / "report.json").write_text(json.dumps({"checksum": fingerprint(bad)}), encoding="utf-8")
     with pytest.raises(StoreError, match="cannot (read the built graph|build the on-disk store)"):
         open_store(bad, kind)
     assert not disk_store_location(bad).exists()  # nothing half-made is left to be opened later

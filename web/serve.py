@@ -12,7 +12,7 @@ from pathlib import Path
 from graph.cli.language import _
 from graph.errors import PolicyGraphError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
-from graph.store import prepare_disk_store_apart
+from graph.store import prepare_disk_store_apart, verify_artefact
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +32,7 @@ def serve_command(args: argparse.Namespace) -> int:
     artefact = Path(args.graph) if args.graph else layout.build_dir / ARTEFACT_NAME
     if not artefact.is_file():
         raise PolicyGraphError(_("no built graph at %(path)s; run 'policy-graph build' first") % {"path": artefact})
+    verify_artefact(artefact)  # here, before anything is served: a damaged graph is refused with the reason
     on_disk = os.environ.get("POLICY_GRAPH_STORE") == "oxigraph-disk"
     if on_disk:
         prepare_disk_store_apart(artefact)  # once, here, so each worker only opens it

@@ -1,8 +1,10 @@
 """The build: sources -> RDF with provenance -> OWL-RL closure -> SHACL -> artefact.
 
 One function per stage; :func:`build` runs them in order and writes the artefact only when
-every stage has passed, replacing the previous one atomically, so a failed build never
-leaves a broken or half-written graph behind.
+every stage has passed, into a version of its own that replaces the previous one in one step
+(:mod:`graph.build.publish`), so a failed build never leaves a broken or half-written graph
+behind. The report records the artefact's checksum, which every store checks before it serves
+the artefact (:mod:`graph.store.integrity`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from graph.build.load import LoadedData, load_data
 from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
 from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
 from graph.build.provenance import add_provenance, locate_sections
+from graph.build.publish import discard, publish, staging_folder
+from graph.files import disk_error
 from graph.sources import Sources, load_sources
 from graph.store import prepare_disk_store, wants_disk_store
+from graph.store.integrity import CHECKSUM, fingerprint
 
 if TYPE_CHECKING:
     from graph.build.validate import Finding, ValidationReport
@@ -43,6 +48,8 @@ class BuildResult:
     report_path: Path
     report: dict
     timings: dict[str, float] = field(default_factory=dict)
+    #: The published version's folder, which the artefact and report paths lead to.
+    version: Path | None = None
 
 
 def parse_turtle(path: Path, root: Path) -> Graph:
@@ -90,23 +97,24 @@ def count_classes(graph: Graph) -> dict[str, int]:
 
 
 def write_nquads(path: Path, graphs: list[tuple[URIRef, Graph]]) -> int:
-    """Write *graphs* as sorted N-Quads to *path* through a temporary file; return quads."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write *graphs* as sorted N-Quads to the new file *path*, flushed to the disk; return quads."""
     count = 0
-    with tmp.open("w", encoding="utf-8") as out:
+    with path.open("x", encoding="utf-8") as out:
         for name, graph in graphs:
             lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
             for line in sorted(l for l in lines if l.strip()):
                 out.write(f"{line[:-1].rstrip()} <{name}> .\n")
                 count += 1
-    os.replace(tmp, path)
+        out.flush()
+        os.fsync(out.fileno())
     return count
 
 
 def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    with path.open("x", encoding="utf-8") as out:
+        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def build(layout: Layout | None = None, out_dir: Path | None = None,
@@ -159,20 +167,40 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         raise BuildError("validating (SHACL)",
                          [locate_finding(f, data, asserted) for f in validation.violations])
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = staging_folder(out_dir)
+    try:
+        quads = stage("writing", write_nquads, staging / ARTEFACT_NAME,
+                      [(ONTOLOGY_GRAPH, ontology), (ASSERTED_GRAPH, asserted), (INFERRED_GRAPH, inferred)])
+        checksum = fingerprint(staging / ARTEFACT_NAME)
+        report = make_report(ontology, asserted, inferred, quads, checksum, data, sources, spans, passages, reasoner,
+                             validation, timings)
+        write_json(staging / REPORT_NAME, report)
+    except OSError as exc:
+        discard(staging)
+        raise disk_error(exc, "write", exc.filename or staging) from None
+    except BaseException:
+        discard(staging)
+        raise
+    version = publish(out_dir, staging)
     artefact = out_dir / ARTEFACT_NAME
-    quads = stage("writing", write_nquads, artefact,
-                  [(ONTOLOGY_GRAPH, ontology), (ASSERTED_GRAPH, asserted), (INFERRED_GRAPH, inferred)])
     if disk_store if disk_store is not None else wants_disk_store(artefact):
         stage("preparing the on-disk store", prepare_disk_store, artefact)
+    return BuildResult(artefact, out_dir / REPORT_NAME, report, timings, version)
+
+
+def make_report(ontology: Graph, asserted: Graph, inferred: Graph, quads: int, checksum: dict, data: LoadedData,
+                sources: Sources, spans: dict, passages: int, reasoner: str, validation: ValidationReport,
+                timings: dict[str, float]) -> dict:
+    """The build report: what was built, from what, and the artefact's checksum."""
     union = Graph()
     union += asserted
     union += inferred
     items = {s for s in asserted.subjects(RDFS.label) if isinstance(s, URIRef)}
-    report = {
+    return {
         "version": __version__,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "artefact": ARTEFACT_NAME,
+        CHECKSUM: checksum,
         "triples": {"ontology": len(ontology), "asserted": len(asserted), "inferred": len(inferred),
                     "total": quads},
         "entities": len(items),
@@ -186,6 +214,3 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         "sources": [{"id": d.id, "file": d.file, "sha256": d.sha256} for d in sources.documents.values()],
         "timings_seconds": timings,
     }
-    report_path = out_dir / REPORT_NAME
-    write_json(report_path, report)
-    return BuildResult(artefact, report_path, report, timings)

@@ -6,6 +6,7 @@ The parser is here; each command is a function of :mod:`graph.cli.commands`.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -186,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                          % {"value": asked, "choices": ", ".join(LANGUAGES)})
         args = parser.parse_args(rest)
         args.lang = lang
+        warnings = _Warnings()
+        logging.getLogger("graph").addHandler(warnings)
         try:
             return args.func(args)
         except BuildError as exc:
@@ -197,6 +200,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         except BrokenPipeError:
             return 0
+        except OSError as exc:
+            # what the library did not name itself: still one line, with the file and the reason
+            print(_("error: %(problem)s") % {"problem": _os_problem(exc)}, file=sys.stderr)
+            return 2
+        finally:
+            logging.getLogger("graph").removeHandler(warnings)
+
+
+class _Warnings(logging.Handler):
+    """The library's warnings (a damaged plan set aside) on standard error, one line each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(_("warning: %(problem)s") % {"problem": record.getMessage()}, file=sys.stderr)
+
+
+def _os_problem(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{reason}" + (f" (errno {exc.errno})" if exc.errno else "")
 
 
 if __name__ == "__main__":

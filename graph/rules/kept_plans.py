@@ -1,17 +1,22 @@
 """Plans kept beside the built graph: each in its own named graph, in a file of its own
-(``build/plans/<id>.nq``, written atomically) and, over a SPARQL server, on the server too; and
-the commitments of the kept plans as the store holds them."""
+(``build/plans/<id>.nq``, written whole and flushed to the disk before it takes its name) and,
+over a SPARQL server, on the server too; and the commitments of the kept plans as the store
+holds them.
+
+Keeping a plan that must not replace another is one compare-and-set: the file is written under a
+temporary name and then linked to its own name, which fails when that name is taken, so of two
+processes keeping one id at once exactly one keeps it and the other is told it exists."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from graph.errors import Problem, StoreError
+from graph.errors import PlanExistsError, Problem, StoreError
+from graph.files import DiskError, disk_error, sweep, sync_folder, temporary_name, write_durably
 from graph.namespaces import NWP, bind_prefixes, short
 from graph.ntriples import TermError, nquads_lines
 from graph.paths import ARTEFACT_NAME
@@ -28,6 +33,7 @@ from graph.rules.plan_graph import (
 )
 from graph.rules.plans import PlanError
 from graph.store import Store, disk_store_stamp, plan_files_beside, plan_graph_of, read_named_graph, refresh_disk_store
+from graph.store.quarantine import log, set_aside
 
 
 def plans_dir(build_dir: Path) -> Path:
@@ -43,10 +49,14 @@ def plan_files(build_dir: Path) -> list[Path]:
     return plan_files_beside(build_dir / ARTEFACT_NAME)
 
 
-def save_plan(build_dir: Path, plan_id: str, graph: Graph) -> Path:
-    """Keep *graph* as loaded plan *plan_id* (replacing a plan of that id), atomically: the
-    N-Quads are written to a temporary file in the same folder and renamed into place, so a
-    reader sees the old plan or the new one, never part of one."""
+def save_plan(build_dir: Path, plan_id: str, graph: Graph, replace: bool = True) -> Path:
+    """Keep *graph* as loaded plan *plan_id*, atomically: the N-Quads are written to a temporary
+    file in the same folder, flushed to the disk, and given the plan's name in one step, so a
+    reader sees the old plan or the new one, never part of one. With *replace* the plan replaces
+    one of that id (the last writer's stays); without, it is kept only if no plan of that id is.
+
+    :raise PlanExistsError: without *replace*, when a plan of that id is kept (or being kept
+        by another process that got there first); DiskError when the file cannot be written."""
     target = plan_path(build_dir, plan_id)
     # sorted, so the same plan gives the same bytes; the writer refuses an IRI no reader accepts
     try:
@@ -54,22 +64,33 @@ def save_plan(build_dir: Path, plan_id: str, graph: Graph) -> Path:
     except TermError as exc:
         raise PlanError([Problem(str(exc))]) from None
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    _write_atomically(target, data)
+    _write_atomically(target, data, replace)
     return target
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+def _write_atomically(target: Path, data: bytes, replace: bool = True) -> None:
+    folder, temporary = target.parent, temporary_name(target)
+    if folder.exists() and not folder.is_dir():
+        raise DiskError(f"cannot write {target}: {folder} is a file, where the kept plans' folder should be; "
+                        "move it away")
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        folder.mkdir(parents=True, exist_ok=True)
+        sweep(folder)  # what a load killed while it wrote left behind
+        write_durably(temporary, data)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            try:
+                # a link fails when the name is taken, where a rename would replace: the one step
+                # in which a plan is kept only if none of that id is
+                os.link(temporary, target)
+            except FileExistsError:
+                raise PlanExistsError(target.stem) from None
+        sync_folder(folder)
+    except OSError as exc:
+        raise disk_error(exc, "write", target) from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
@@ -85,17 +106,37 @@ def read_saved_plan(build_dir: Path, plan_id: str) -> Graph:
 
 
 def _read_plan_file(path: Path) -> Graph:
+    """The graph of the plan file *path*; one that cannot be parsed is set aside.
+
+    :raise PlanError: when it was damaged, and has been set aside; StoreError, naming the file,
+        when it cannot be read."""
     try:
+        inode = path.stat().st_ino
         return bind_prefixes(read_named_graph(path, plan_graph_of(path)))
+    except OSError as exc:
+        raise disk_error(exc, "read", path) from None
     except StoreError as exc:
-        raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
+        aside = set_aside(path, str(exc), inode) if os.access(path, os.R_OK) else None
+        if aside is None:
+            raise StoreError(f"cannot read the loaded plan {path.name}: {exc}") from None
+        # it is no longer kept: asked for, it is missing, with the reason and what to do
+        raise PlanError([Problem(f"no loaded plan '{path.stem}': its file was damaged and has been set aside as "
+                                 f"{aside}; load the plan again", field="id")]) from None
 
 
 def list_plans(build_dir: Path) -> list[PlanInfo]:
-    """Every loaded plan, by id."""
+    """Every loaded plan, by id; a plan whose file cannot be read is left out (a damaged one is
+    set aside, with a warning)."""
     out = []
     for path in plan_files(build_dir):
-        info = plan_info(_read_plan_file(path))
+        try:
+            graph = _read_plan_file(path)
+        except PlanError:
+            continue  # warned of as it was set aside
+        except StoreError as exc:
+            log.warning("%s; it is left out", exc)
+            continue
+        info = plan_info(graph)
         info.path = path.name
         out.append(info)
     return out
@@ -110,26 +151,36 @@ def remove_plan(build_dir: Path, plan_id: str) -> Path:
     if not path.is_file():
         known = ", ".join(p.stem for p in plan_files(build_dir)) or "none"
         raise PlanError([Problem(f"no loaded plan '{plan_id}' (loaded: {known})", field="id")])
-    path.unlink()
+    try:
+        path.unlink()
+        sync_folder(path.parent)
+    except OSError as exc:
+        raise disk_error(exc, "remove", path) from None
     return path
 
 
-def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: Store | None = None) -> Path:
-    """Keep *graph* as loaded plan *plan_id* beside the built graph (:func:`save_plan`) and, with
+def keep_plan(build_dir: Path, plan_id: str, graph: Graph, server: Store | None = None,
+              replace: bool = True) -> Path:
+    """Keep *graph* as loaded plan *plan_id* beside the built graph (:func:`save_plan`, which
+    without *replace* keeps it only if no plan of that id is) and, with
     *server*, replace its named graph there by Graph Store Protocol PUT, so every worker over
     that server sees it. When the server refuses, the file is put back as it was, so the plan
     is kept in both places or in neither. An on-disk store beside the built graph is brought up
     to date too (:func:`graph.store.refresh_disk_store`), so a server on it starts at once.
 
-    :raise StoreError: when the server has no Graph Store address or refuses the graph.
+    :raise PlanExistsError: without *replace*, when a plan of that id is kept;
+        StoreError when the server has no Graph Store address or refuses the graph.
     """
     if server is not None and not server.store_url:
         raise StoreError("the plan cannot be put on the SPARQL server without its Graph Store Protocol address: "
                          "set POLICY_GRAPH_SPARQL_STORE_URL (the web app: SPARQL_STORE_URL); nothing was kept")
     path = plan_path(build_dir, plan_id)
-    previous = path.read_bytes() if path.is_file() else None
+    try:
+        previous = path.read_bytes() if replace and path.is_file() else None
+    except OSError as exc:
+        raise disk_error(exc, "read", path) from None
     before = disk_store_stamp(build_dir / ARTEFACT_NAME)
-    saved = save_plan(build_dir, plan_id, graph)
+    saved = save_plan(build_dir, plan_id, graph, replace)
     if server is not None:
         try:
             server.put_graph(str(plan_graph_iri(plan_id)), graph)

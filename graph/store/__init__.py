@@ -40,6 +40,7 @@ from graph.store.disk import (
     refresh_disk_store,
     wants_disk_store,
 )
+from graph.store.integrity import ArtefactDamagedError, verify_artefact
 from graph.store.oxigraph_store import OxigraphStore, to_oxigraph, to_rdflib
 from graph.store.rdflib_store import RdflibStore
 
@@ -82,10 +83,11 @@ def plan_server(store: Store | None = None) -> Store | None:
 def push(artefact: Path, query_url: str, store_url: str) -> dict[str, int]:
     """Load the built graph *artefact* (and the plans beside it) into the SPARQL server at
     *query_url*, replacing each named graph by Graph Store Protocol PUT at *store_url*; the
-    triples put in each graph."""
+    triples put in each graph. The artefact is checked against its build report first, so a
+    damaged one is never pushed."""
     from graph.store.remote import SparqlServerStore
 
-    return SparqlServerStore(query_url, store_url).load(artefact)
+    return SparqlServerStore(query_url, store_url).load(verify_artefact(artefact), artefact)
 
 
 def dump(artefact: Path, fmt: str) -> bytes:
@@ -95,12 +97,13 @@ def dump(artefact: Path, fmt: str) -> bytes:
 
     formats = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
     store = ox.Store()
-    store.bulk_load(path=str(artefact), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(verify_artefact(artefact)), format=ox.RdfFormat.N_QUADS)
     return store.query(store_query("everything"), use_default_graph_as_union=True).serialize(format=formats[fmt])
 
 
-__all__ = ["DEFAULT_STORE", "OxigraphDiskStore", "OxigraphStore", "PlanFiles", "QueryResult", "RdflibStore",
+__all__ = ["ArtefactDamagedError", "DEFAULT_STORE", "OxigraphDiskStore", "OxigraphStore", "PlanFiles", "QueryResult",
+           "RdflibStore",
            "STORES", "Store", "current_version", "disk_store_location", "disk_store_stamp", "dump",
            "inline_bindings", "open_store", "plan_files_beside", "plan_graph_of", "read_named_graph", "plan_server",
            "prepare_disk_store", "prepare_disk_store_apart", "push", "refresh_disk_store", "to_oxigraph",
-           "to_rdflib", "wants_disk_store"]
+           "to_rdflib", "verify_artefact", "wants_disk_store"]

@@ -58,6 +58,14 @@ def read_named_graph(path: Path, graph: str) -> Graph:
     return out
 
 
+def load_plan(path: Path, load: Callable[[Path], None], drop: Callable[[str], None]) -> bool:
+    """*load* the kept plan file *path*; one that cannot be read is set aside (its named graph
+    dropped) and the store goes on without it. Whether it was loaded."""
+    from graph.store.quarantine import load_or_set_aside
+
+    return load_or_set_aside(path, load, lambda: drop(plan_graph_of(path)))
+
+
 class PlanFiles:
     """What a store has loaded of the plans kept beside the artefact, so that it can follow
     them: a plan kept or removed by any process (another web worker, the command line) is
@@ -100,7 +108,7 @@ class PlanFiles:
             drop(plan_graph_of(path))
         for path in added:
             if path.is_file():
-                load(path)
+                load_plan(path, load, drop)
         return True
 
     def changes(self) -> tuple[list[Path], list[Path]] | None:

@@ -28,7 +28,8 @@ import pyoxigraph as ox
 
 from graph.errors import StoreError
 from graph.namespaces import INFERRED_GRAPH
-from graph.store.base import PlanFiles, plan_files_beside
+from graph.store.base import PlanFiles, load_plan, plan_files_beside
+from graph.store.integrity import verify_artefact
 from graph.store.oxigraph_store import OxigraphStore
 
 DISK_STORE_SUFFIX = ".oxigraph"
@@ -92,10 +93,11 @@ def _locked(location: Path) -> Iterator[None]:
 def prepare_disk_store(artefact: Path, plans: bool = True) -> Path:
     """The current version of the on-disk store of *artefact* (and the plans beside it), made
     anew when the artefact or any plan file changed (by size and modification time) since it was
-    made. A build and the bench call this, so that a server on ``oxigraph-disk`` only opens it."""
-    if not artefact.is_file():
-        raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
-    sources = [artefact, *(plan_files_beside(artefact) if plans else [])]
+    made. A build and the bench call this, so that a server on ``oxigraph-disk`` only opens it.
+
+    The artefact is checked against its build report first (:func:`verify_artefact`), and the
+    store is made from the file checked."""
+    sources = [verify_artefact(artefact), *(plan_files_beside(artefact) if plans else [])]
     stamp = _stamp(sources)
     version = current_version(artefact)
     if _made_from(version) == stamp:
@@ -132,7 +134,7 @@ def refresh_disk_store(artefact: Path, graph: str, plan_file: Path, before: str 
     location = disk_store_location(artefact)
     if before is None or not location.is_dir():
         return None
-    sources = [artefact, *plan_files_beside(artefact)]
+    sources = [verify_artefact(artefact), *plan_files_beside(artefact)]
     stamp = _stamp(sources)
     with _locked(location):
         version = current_version(artefact)
@@ -189,8 +191,11 @@ def _build(location: Path, sources: list[Path], stamp: str) -> Path:
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         store = ox.Store(str(temporary))
-        for path in sources:
-            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(sources[0]), format=ox.RdfFormat.N_QUADS)
+        plans = [path for path in sources[1:] if load_plan(path, lambda p, s=store: _bulk_load(s, p),
+                                                           lambda graph, s=store: s.remove_graph(ox.NamedNode(graph)))]
+        if len(plans) < len(sources) - 1:
+            stamp = _stamp([sources[0], *plans])  # made without the plans set aside
         store.optimize()
         store.flush()
         del store  # closed before it is moved and opened by readers
@@ -203,6 +208,13 @@ def _build(location: Path, sources: list[Path], stamp: str) -> Path:
                          f"{exc}") from None
     _publish(location, target)
     return target
+
+
+def _bulk_load(store: ox.Store, path: Path) -> None:
+    try:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    except (SyntaxError, ValueError) as exc:
+        raise StoreError(str(exc)) from None
 
 
 def _seal(temporary: Path, stamp: str, target: Path) -> None:

@@ -16,7 +16,8 @@ from rdflib.term import Identifier, Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import QueryError, StoreError
 from graph.namespaces import INFERRED_GRAPH
-from graph.store.base import PlanFiles, QueryResult
+from graph.store.base import PlanFiles, QueryResult, load_plan
+from graph.store.integrity import verify_artefact
 
 
 def to_rdflib(term) -> Node:
@@ -66,14 +67,14 @@ class OxigraphStore:
     its named graphs."""
 
     def __init__(self, artefact: Path, plans: bool = True):
-        if not artefact.is_file():
-            raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
+        checked = verify_artefact(artefact)
         self.artefact = artefact
         self.store = ox.Store()
         self.plans = PlanFiles(artefact, plans)
         self._lock = threading.Lock()
-        for path in [artefact, *self.plans.loaded]:
-            self._load(path)
+        self._load(checked)
+        for path in self.plans.loaded:
+            load_plan(path, self._load, self._drop)
         self._inferred = ox.NamedNode(str(INFERRED_GRAPH))
 
     def _load(self, path: Path) -> None:
@@ -84,9 +85,12 @@ class OxigraphStore:
         except (SyntaxError, OSError, ValueError) as exc:
             raise StoreError(f"cannot read the built graph {path}: {exc}") from None
 
+    def _drop(self, graph: str) -> None:
+        self.store.remove_graph(ox.NamedNode(graph))
+
     def refresh(self) -> bool:
         with self._lock:
-            return self.plans.follow(lambda graph: self.store.remove_graph(ox.NamedNode(graph)), self._load)
+            return self.plans.follow(self._drop, self._load)
 
     def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         result = self.store.query(inline_bindings(sparql, bindings), use_default_graph_as_union=True)

@@ -13,7 +13,8 @@ from rdflib.term import Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import StoreError
 from graph.namespaces import INFERRED_GRAPH, bind_prefixes
-from graph.store.base import PlanFiles, QueryResult
+from graph.store.base import PlanFiles, QueryResult, load_plan
+from graph.store.integrity import verify_artefact
 
 
 class RdflibStore:
@@ -22,13 +23,13 @@ class RdflibStore:
     serial = True
 
     def __init__(self, artefact: Path, plans: bool = True):
-        if not artefact.is_file():
-            raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
+        checked = verify_artefact(artefact)
         self.artefact = artefact
         self.dataset = Dataset(default_union=True)
         self.plans = PlanFiles(artefact, plans)
-        for path in [artefact, *self.plans.loaded]:
-            self._parse(path)
+        self._parse(checked)
+        for path in self.plans.loaded:
+            load_plan(path, self._parse, self._drop)
         bind_prefixes(self.dataset)
         self._inferred = self.dataset.graph(URIRef(INFERRED_GRAPH))
         # rdflib's SPARQL parser is not thread-safe (concurrent parses fail inside pyparsing),
@@ -46,9 +47,12 @@ class RdflibStore:
         with self._lock:
             return self._query(sparql, bindings)
 
+    def _drop(self, graph: str) -> None:
+        self.dataset.remove_graph(URIRef(graph))
+
     def refresh(self) -> bool:
         with self._lock:
-            return self.plans.follow(lambda graph: self.dataset.remove_graph(URIRef(graph)), self._parse)
+            return self.plans.follow(self._drop, self._parse)
 
     def _query(self, sparql: str, bindings: Mapping[str, Bound] | None) -> QueryResult:
         result = self.dataset.query(inline_bindings(sparql, bindings))

@@ -172,16 +172,16 @@ class SparqlServerStore:
         the server does not hold is already gone."""
         self._request(self._graph_url(graph), None, {}, "DELETE", missing_ok=True)
 
-    def load(self, artefact: Path) -> dict[str, int]:
+    def load(self, artefact: Path, beside: Path | None = None) -> dict[str, int]:
         """Replace each named graph on the server with the built artefact's and the loaded
-        plans' (``plans/*.nq`` beside it), by Graph Store Protocol PUT (each graph is replaced
-        whole, so a reload leaves no stale triples)."""
+        plans' (``plans/*.nq`` beside *beside*, by default beside the artefact), by Graph Store
+        Protocol PUT (each graph is replaced whole, so a reload leaves no stale triples)."""
         if not self.store_url:
             raise StoreError("no Graph Store Protocol address to load into")
         if not artefact.is_file():
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
         graphs: dict[str, list[str]] = {str(g): [] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH)}
-        for path in [artefact, *plan_files_beside(artefact)]:
+        for path in [artefact, *plan_files_beside(beside or artefact)]:
             with path.open(encoding="utf-8") as lines:
                 for line in lines:
                     head, _, graph = line.rstrip(" .\n").rpartition(" <")
