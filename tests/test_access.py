@@ -247,18 +247,23 @@ def test_the_owner_removes_a_plan_from_its_page(app, build_dir):
 
 # --- the command line ---------------------------------------------------------------------------
 
-def test_accounts_are_made_listed_and_removed_from_the_command_line(tmp_path, monkeypatch, capsys):
+def test_accounts_are_made_listed_and_removed_from_the_command_line(built, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("POLICY_GRAPH_ACCOUNTS", str(tmp_path / "accounts.json"))
-    assert cli(["account", "add", "sam", "--org", ORG, "--role", "reader"]) == 0
+    graph = ["--graph", str(built.artefact)]
+    assert cli(["account", "add", "sam", "--org", ORG, "--role", "reader", *graph]) == 0
     key = capsys.readouterr().out.strip().splitlines()[-1]
     assert key.startswith("pgk_") and len(key) > 40
     stored = (tmp_path / "accounts.json").read_text()
     assert key not in stored and (tmp_path / "accounts.json").stat().st_mode & 0o077 == 0
     assert Accounts(tmp_path / "accounts.json").find(key).role == "reader"
-    assert cli(["account", "add", "sam", "--org", ORG]) == 2
+    assert cli(["account", "add", "sam", "--org", ORG, *graph]) == 2
     assert "exists already" in capsys.readouterr().err
-    assert cli(["account", "add", "x", "--org", "nowhere-uhb"]) == 2
+    assert cli(["account", "add", "x", "--org", "nowhere-uhb", *graph]) == 2
     assert "not an organisation" in capsys.readouterr().err
+    # with no graph built the account is made, with a warning that its organisation was not checked
+    assert cli(["account", "add", "y", "--org", "somewhere-uhb", "--graph", str(tmp_path / "none.nq")]) == 0
+    assert "was not checked" in capsys.readouterr().err
+    assert cli(["account", "remove", "y"]) == 0 and "Removed account 'y'" in capsys.readouterr().out
     assert cli(["account", "list", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"name": "sam", "organisation": ORG, "role": "reader"}]
     assert cli(["account", "remove", "sam"]) == 0

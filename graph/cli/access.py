@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from graph.access import ROLES, Accounts
 from graph.cli.commands import layout_of, open_graph
 from graph.cli.language import _, ngettext
+from graph.errors import StoreError
 
 
 def register(sub: argparse._SubParsersAction, plan_sub: argparse._SubParsersAction) -> None:
@@ -28,6 +30,8 @@ def register(sub: argparse._SubParsersAction, plan_sub: argparse._SubParsersActi
                    help=_("reader: sees its organisation's plans; editor: also keeps, publishes and removes "
                           "them; admin: every organisation's (default: editor)"))
     q.add_argument("--replace", action="store_true", help=_("renew the key of an existing account"))
+    q.add_argument("--graph", help=_("built graph whose organisations --org is checked against "
+                                     "(default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_account_add)
     q = account_sub.add_parser("list", help=_("list the accounts"))
     q.add_argument("--format", "-f", choices=["text", "json"], default="text")
@@ -43,7 +47,13 @@ def _accounts(args: argparse.Namespace) -> Accounts:
 
 def cmd_account_add(args: argparse.Namespace) -> int:
     if args.role != "admin" and args.org:
-        open_graph(args).organisation_id(args.org)  # a body the graph knows, or a clear error
+        try:
+            graph = open_graph(args)
+        except StoreError as exc:  # no graph built yet: the account is still made, unchecked
+            print(_("warning: %(org)s was not checked against the graph: %(reason)s")
+                  % {"org": args.org, "reason": exc}, file=sys.stderr)
+        else:
+            graph.organisation_id(args.org)  # a body the graph knows, or a clear error
     key = _accounts(args).add(args.name, args.org, args.role, replace=args.replace)
     print(_("Account '%(name)s' (%(role)s of %(org)s); its access key, shown only now:")
           % {"name": args.name, "role": args.role, "org": args.org or _("every organisation")})
