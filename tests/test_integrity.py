@@ -25,7 +25,7 @@ from graph.paths import ARTEFACT_NAME, REPORT_NAME
 from graph.rules.kept_plans import list_plans, read_saved_plan
 from graph.rules.plans import PlanError, read_plan
 from graph.store import ArtefactDamagedError, OxigraphStore, RdflibStore, dump, open_store, push
-from tests.conftest import REAL, copy_build
+from tests.conftest import REAL, account_key, copy_build, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = REAL.root / "examples" / "illustrative-plan.csv"
@@ -236,9 +236,11 @@ def test_eight_browser_keeps_of_one_name_are_told_the_truth(build_dir):
     app = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "SPARQL_WORKERS": 1})
     start = threading.Barrier(8)
     answers: list[tuple[int, str]] = [(0, "")] * 8
+    key = account_key(ORG)  # one editor's key for all eight (renewing it in each would race)
 
     def keep(n: int) -> None:
         client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
         start.wait()
         response = client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "same",
                                                      "title": f"Plan of writer {n}",
@@ -335,7 +337,7 @@ def test_a_damaged_plan_is_set_aside_and_the_rest_keeps_working(build_dir, capsy
     from web import create_app
 
     graph = PolicyGraph.open(build_dir / ARTEFACT_NAME, kind="oxigraph")
-    graph.keep_plan("good", ORG, read_plan(PLAN))
+    graph.keep_plan("good", ORG, read_plan(PLAN), published=True)
     plans = build_dir / "plans"
     (plans / "broken.nq").write_bytes(b"<urn:a> <urn:b> \"unterminated .\n\x00\xff garbage\n")
     assert main(["plan", "list", "--graph", str(build_dir / ARTEFACT_NAME)]) == 0
@@ -415,6 +417,7 @@ def test_a_keep_the_disk_refuses_is_a_503_page_with_the_reason(build_dir):
     from web import create_app
 
     client = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME)}).test_client()
+    sign_in(client, ORG)
     (build_dir / "plans").write_text("not a folder", encoding="utf-8")
     response = client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "x",
                                                  "plan": (io.BytesIO(PLAN.read_bytes()), PLAN.name)})
