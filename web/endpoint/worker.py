@@ -156,6 +156,20 @@ def tsv(answer: Result) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def _warm_up() -> None:
+    """Import every serialiser now: the first answer in each format would otherwise spend a
+    second or more of its query's time limit on it."""
+    for _mime, rdflib_format in GRAPH_FORMATS.values():
+        Graph().serialize(format=rdflib_format)
+    ask, select = Result("ASK"), Result("SELECT")
+    ask.askAnswer, select.vars, select.bindings = True, [Variable("x")], []
+    for key, (_mime, rdflib_format) in RESULT_FORMATS.items():
+        if key != "tsv":
+            select.serialize(format=rdflib_format)
+            if key != "csv":
+                ask.serialize(format=rdflib_format)
+
+
 def _die_with_parent(parent: int | None) -> None:
     """Be killed when the web process ends, however it ends: a worker left behind would go
     on running its query with no one to answer."""
@@ -202,6 +216,7 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which tries again later
         conn.send(("failed", f"a query worker could not load the graph: {exc}"))
         return
+    _warm_up()
     conn.send("ready")
     while True:
         try:
