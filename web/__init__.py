@@ -35,6 +35,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_MAX_BYTES=10_000_000,
         SPARQL_MAX_QUERY_LENGTH=20_000,
         SPARQL_WORKERS=2,
+        # SPARQL queries in progress at once in one server process, waiting ones included
+        # (default: one more than SPARQL_WORKERS); never all of a process's threads (web/wsgi_server.py)
+        SPARQL_QUEUE=None,
+        # the memory (address space) each query worker may use; a loaded worker uses about 100 MB
+        SPARQL_WORKER_MEMORY_MB=2048,
+        # how deeply a query's brackets may nest: far deeper crashes the engine's parser
+        SPARQL_MAX_DEPTH=64,
         # Organisations' plans kept as named graphs are hidden from the public endpoint unless this is set.
         SPARQL_EXPOSE_PLANS=False,
         # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
@@ -68,6 +75,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.auth import init_app as init_accounts
 
     init_accounts(app)
+    from web.vary import init_app as init_vary
+
+    init_vary(app)
 
     @app.context_processor
     def attribution() -> dict[str, str]:

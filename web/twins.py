@@ -12,6 +12,7 @@ from graph.csvcells import writer as csv_writer
 from graph.namespaces import short
 from web.i18n import attribution_text, gettext, language, name_text, term
 from web.terms import N_
+from web.vary import by_accept
 
 SUFFIXES = (".json", ".csv")
 #: The columns of the CSV downloads, whose headings are written in the reader's language.
@@ -35,6 +36,7 @@ def wanted_format(suffix: str = "") -> str:
     """"json", "csv" or "html": from a suffix, else from the Accept header."""
     if suffix:
         return suffix
+    by_accept()
     best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/csv"])
     if best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes[
             "text/html"]:

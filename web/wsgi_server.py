@@ -39,6 +39,16 @@ def default_workers() -> int:
     return (os.cpu_count() or 1) + 1
 
 
+def spare_a_thread(app: Flask, threads: int = THREADS) -> Flask:
+    """Let the SPARQL endpoint hold at most all but one of a process's *threads* at once
+    (``SPARQL_QUEUE``, lowered if need be), so that a page always finds a thread however busy
+    the endpoint is; the queries beyond are answered at once with 503."""
+    config = app.config
+    wanted = config.get("SPARQL_QUEUE") or config.get("SPARQL_WORKERS", 2) + 1
+    config["SPARQL_QUEUE"] = max(1, min(wanted, threads - 1))
+    return app
+
+
 def gunicorn_available() -> bool:
     try:
         import gunicorn  # noqa: F401
@@ -72,10 +82,13 @@ def serve(make_app: Callable[[], Flask], host: str, port: int, *, workers: int |
                              **({} if access_log else {"request_handler": QuietHandler}))
         server.serve_forever()
         return
+    def make_served_app() -> Flask:
+        return spare_a_thread(make_app())
+
     # made here, before gunicorn starts, so that a graph that cannot be opened is a clear error
     # of the command rather than a worker that fails to boot
-    ready = make_app() if fork_after_load else None
-    _Gunicorn(make_app, ready, {
+    ready = make_served_app() if fork_after_load else None
+    _Gunicorn(make_served_app, ready, {
         "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
         "threads": THREADS, "preload_app": fork_after_load, "graceful_timeout": 5, "timeout": 120,
         "keepalive": 30, "accesslog": "-" if access_log else None, "errorlog": "-", "loglevel": "warning",
@@ -110,4 +123,4 @@ class _Gunicorn(_gunicorn_base() if gunicorn_available() else object):  # type: 
         return self.app
 
 
-__all__ = ["THREADS", "WORKERS_ENV", "default_workers", "gunicorn_available", "serve"]
+__all__ = ["THREADS", "WORKERS_ENV", "default_workers", "gunicorn_available", "serve", "spare_a_thread"]

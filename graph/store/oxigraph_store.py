@@ -113,13 +113,16 @@ class OxigraphStore:
             rows.append(row)
         return QueryResult("select", variables, rows)
 
-    def answer(self, sparql: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> Answer:
+    def answer(self, sparql: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+               base: str | None = None) -> Answer:
         """The answer to a query as the SPARQL protocol asks it (over the named *default_graphs*,
-        else their union, and the *named_graphs*), streamed: its rows or triples are read as they
-        are consumed, so a caller can stop at a cap.
+        else their union, and the *named_graphs*; relative IRIs resolved against *base*), streamed:
+        its rows or triples are read as they are consumed, so a caller can stop at a cap.
 
-        :raise QueryError: for a malformed query, naming where it is wrong."""
-        options: dict = {}
+        :raise QueryError: for a malformed query, naming where it is wrong, or a function the
+            engine does not know.
+        :raise OSError: when the engine's own I/O fails (a ``SERVICE`` call), here or as rows are read."""
+        options: dict = {"base_iri": base} if base else {}
         if default_graphs:
             options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
         else:
@@ -130,7 +133,11 @@ class OxigraphStore:
             result = self.store.query(sparql, **options)
         except SyntaxError as exc:
             raise QueryError(f"Malformed query: {exc}") from None
-        except (OSError, ValueError) as exc:
+        except RuntimeError as exc:
+            if "custom function" in str(exc):
+                raise QueryError(f"Unknown function: {exc}") from None
+            raise
+        except ValueError as exc:
             raise QueryError(f"Query failed: {exc}") from None
         if isinstance(result, ox.QueryBoolean):
             return Answer("boolean", boolean=bool(result))

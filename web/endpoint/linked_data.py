@@ -16,10 +16,26 @@ from graph.namespaces import ID, bind_prefixes
 from web.auth import viewer
 from web.endpoint.formats import GRAPH_FORMATS
 from web.endpoint.sparql import CORS_HEADERS
+from web.vary import by_accept
 
 bp = Blueprint("linked_data", __name__)
 
 SUFFIXES = {".ttl": "turtle", ".nt": "ntriples", ".jsonld": "jsonld", ".rdf": "rdfxml"}
+#: Characters that no IRI may hold (RFC 3987), besides the controls.
+_NOT_IN_IRIS = ' <>"{}|\\^`'
+#: The characters beyond ASCII an IRI may hold (RFC 3987's ucschar); the rest of each plane's
+#: end, the surrogates and U+FFFD (which also stands for bytes of an address that were not UTF-8) may not.
+_UCSCHAR = [(0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF),
+            *((plane, plane + 0xFFFD) for plane in range(0x10000, 0xF0000, 0x10000))]
+
+
+def _fits_an_iri(char: str) -> bool:
+    code = ord(char)
+    if code < 0x80:
+        return code > 0x20 and code != 0x7F and char not in _NOT_IN_IRIS
+    return any(low <= code <= high for low, high in _UCSCHAR)
+
+
 RDF_TYPES = {mime: key for key, (mime, _) in GRAPH_FORMATS.items()}
 
 
@@ -28,6 +44,7 @@ def _negotiated(path: str) -> tuple[str, str] | None:
     for suffix, key in SUFFIXES.items():
         if path.endswith(suffix):
             return path[: -len(suffix)], key
+    by_accept()
     best = request.accept_mimetypes.best_match(["text/html", "application/json", *RDF_TYPES])
     if best in RDF_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]:
         return path, RDF_TYPES[best]
@@ -40,7 +57,6 @@ def _respond(graph: Graph, key: str, location: str) -> Response:
     response = Response(body, content_type=mime + ("; charset=utf-8" if mime.startswith("text/") else ""))
     suffix = next(s for s, k in SUFFIXES.items() if k == key)
     response.headers["Content-Location"] = location + suffix
-    response.headers["Vary"] = "Accept"
     response.headers.update(CORS_HEADERS)
     return response
 
@@ -57,8 +73,12 @@ def _ontology_graph() -> Graph:
 def rdf_for_machines():
     """Answer RDF requests for entity and ontology IRIs before the HTML pages see them."""
     path = request.path
-    if request.method != "GET" or not (path.startswith("/id/") or path.startswith("/ontology")):
+    if request.method not in ("GET", "HEAD") or not (path.startswith("/id/") or path.startswith("/ontology")):
         return None
+    unfit = next((c for c in path if not _fits_an_iri(c)), None)
+    if unfit is not None:
+        return Response(f"No resource has {unfit!r} (U+{ord(unfit):04X}) in its id: it cannot be part of an IRI.\n",
+                        status=400, content_type="text/plain; charset=utf-8")
     wanted = _negotiated(path)
     if wanted is None:
         return None

@@ -2,13 +2,18 @@
 description and VoID, and full dataset dumps.
 
 The endpoint is read-only and makes no outbound requests: updates are refused whatever the
-method, ``SERVICE`` is refused before any engine sees the query, and queries run in worker
-processes that are killed at the time limit.
+method, and queries run in worker processes that cannot open a network socket
+(:mod:`web.endpoint.sandbox`), are killed at the time limit and are replaced when they die.
+``SERVICE`` is also refused at sight, for a clear message; that check is a courtesy, not the
+boundary. The endpoint takes a bounded number of queries at once, so that it never holds every
+thread a page would need.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import threading
 from pathlib import Path
 
@@ -18,20 +23,23 @@ from graph.namespaces import ID, short
 from graph.queries import example_text, example_value
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS
 from web.endpoint.pool import WorkerPool
-from web.endpoint.text import update_keyword, uses_service
+from web.endpoint.protocol import READ_ONLY, ProtocolError, QueryRequest, read_request
+from web.endpoint.text import nesting_depth, update_keyword, uses_service
 from web.endpoint.void import dataset_dump, service_description, void_description
 from web.endpoint.worker import Job, Reply
+from web.vary import by_accept
 
 bp = Blueprint("sparql", __name__)
+_gate_lock = threading.Lock()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _pool_lock = threading.Lock()
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
     "Access-Control-Max-Age": "86400",
 }
-READ_ONLY = "This endpoint is read-only: SPARQL Update ({}) is not accepted."
 
 
 def _pool() -> WorkerPool:
@@ -44,16 +52,45 @@ def _pool() -> WorkerPool:
             pool.close()
             pool = None
         if pool is None:
-            pool = WorkerPool(Path(current_app.config["GRAPH_PATH"]), current_app.config["SPARQL_WORKERS"], expose)
+            config = current_app.config
+            pool = WorkerPool(Path(config["GRAPH_PATH"]), config["SPARQL_WORKERS"], expose,
+                              memory_mb=config["SPARQL_WORKER_MEMORY_MB"])
             current_app.extensions["sparql_pool"] = pool
             current_app.extensions["sparql_pool_generation"] = generation
         return pool
 
 
+def _gate() -> tuple[threading.BoundedSemaphore, int]:
+    """The places for queries in progress in this process (``SPARQL_QUEUE``, by default one
+    more than the workers: those waiting for a worker count), and how many there are."""
+    with _gate_lock:
+        gate = current_app.extensions.get("sparql_gate")
+        if gate is None:
+            places = current_app.config["SPARQL_QUEUE"] or current_app.config["SPARQL_WORKERS"] + 1
+            gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places), places)
+        return gate
+
+
+def _run_admitted(job: Job, timeout: float) -> Reply:
+    """Run *job* if a place is free; else say at once that the endpoint is full, rather than
+    hold a thread of the web server that a page could need."""
+    gate, places = _gate()
+    if not gate.acquire(blocking=False):
+        wait = math.ceil(timeout)
+        return Reply.error(503, f"This server is already answering as many SPARQL queries as it takes ({places}); "
+                                f"try again in {wait} s.", retry_after=wait)
+    try:
+        return _pool().run(job, timeout)
+    finally:
+        gate.release()
+
+
 def _reply(reply: Reply) -> Response:
     response = Response(reply.body, status=reply.status, content_type=reply.content_type)
     response.headers.update(CORS_HEADERS)
-    response.headers["Vary"] = "Accept"
+    response.vary.add("Accept")
+    if reply.retry_after is not None:
+        response.headers["Retry-After"] = str(reply.retry_after)
     return response
 
 
@@ -61,80 +98,80 @@ def _error(status: int, message: str) -> Response:
     return _reply(Reply.error(status, message))
 
 
-def _wants_html() -> bool:
+def _wants_html(params: QueryRequest) -> bool:
     """A browser asking for a page: text/html named in Accept (not merely */*), no format."""
+    by_accept()
     named = {mime for mime, _quality in request.accept_mimetypes}
     best = request.accept_mimetypes.best_match(
         ["text/html", "application/sparql-results+json", "text/turtle", "application/json"])
-    return "text/html" in named and best == "text/html" and not request.values.get("format")
+    return "text/html" in named and best == "text/html" and not params.get("format")
 
 
-def _request_query() -> tuple[str | None, Response | None]:
-    """The query text of this request by the three protocol operations, or an error."""
-    if request.method == "GET":
-        if "update" in request.args:
-            return None, _error(403, READ_ONLY.format("update parameter"))
-        return request.args.get("query"), None
-    mimetype = request.mimetype
-    if mimetype == "application/sparql-update":
-        return None, _error(403, READ_ONLY.format("application/sparql-update"))
-    if mimetype == "application/x-www-form-urlencoded":
-        if "update" in request.form:
-            return None, _error(403, READ_ONLY.format("update parameter"))
-        return request.form.get("query"), None
-    if mimetype == "application/sparql-query":
-        return request.get_data(as_text=True), None
-    return None, _error(415, f"Unsupported content type '{mimetype or 'none'}': send a query as "
-                             "application/sparql-query or application/x-www-form-urlencoded.")
+def _lone_surrogate(text: str) -> int | None:
+    """Where *text* holds half of a UTF-16 pair on its own, which is no character (from 1)."""
+    found = _SURROGATE.search(text)
+    return found.start() + 1 if found else None
 
 
-def _graph_params(name: str) -> list[str]:
-    values = request.args.getlist(name) + (request.form.getlist(name) if request.method == "POST" else [])
-    return [v for v in values if v]
-
-
-def run_query(text: str, accept: str | None, fmt: str | None) -> Reply:
+def run_query(text: str, accept: str | None, fmt: str | None, params: QueryRequest | None = None) -> Reply:
     """Check *text* against the endpoint's rules, then run it in a worker."""
     config = current_app.config
+    params = params or QueryRequest(text)
     if len(text) > config["SPARQL_MAX_QUERY_LENGTH"]:
         return Reply.error(413, f"The query is {len(text)} characters long; this endpoint accepts at most "
                                 f"{config['SPARQL_MAX_QUERY_LENGTH']}.")
+    where = _lone_surrogate(text)
+    if where:
+        return Reply.error(400, f"The query holds half of a UTF-16 surrogate pair at character {where}, "
+                                "which is not a character.")
+    depth, most = nesting_depth(text), config["SPARQL_MAX_DEPTH"]
+    if depth > most:
+        return Reply.error(400, f"The query's brackets are nested {depth} deep; this endpoint accepts at most {most}.")
     keyword = update_keyword(text)
     if keyword:
         return Reply.error(403, READ_ONLY.format(keyword))
     if uses_service(text):
         return Reply.error(403, "SERVICE is not allowed: this endpoint makes no requests to other endpoints.")
-    for iri in _graph_params("default-graph-uri") + _graph_params("named-graph-uri"):
-        if not iri.startswith(("http://", "https://")) or any(c in iri for c in ' <>"{}|^`\\'):
-            return Reply.error(400, f"'{iri}' is not a valid graph IRI.")
-    job = Job(text, accept, fmt, _graph_params("default-graph-uri"), _graph_params("named-graph-uri"),
-              config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"])
-    return _pool().run(job, config["SPARQL_TIMEOUT"])
+    default_graphs, named_graphs = params.all("default-graph-uri"), params.all("named-graph-uri")
+    for iri in default_graphs + named_graphs:
+        if not iri.startswith(("http://", "https://")) or any(c in iri for c in ' <>"{}|^`\\') \
+                or any(ord(c) < 0x20 for c in iri):
+            return Reply.error(400, f"{iri!r} is not a valid graph IRI.")
+    job = Job(text, accept, fmt, default_graphs, named_graphs, config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"],
+              base=request.base_url)
+    return _run_admitted(job, config["SPARQL_TIMEOUT"])
 
 
 @bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
 def endpoint():
-    """SPARQL 1.1 Protocol query operation; with no query, the service description.
+    """SPARQL 1.1 Protocol query operation; with no query, the service description. HEAD
+    answers as GET does, without the body.
 
-    :raise 403: for SPARQL Update or SERVICE; 400 for a malformed query (with its position);
-        406 when no acceptable format exists; 413 for an overlong query; 503 at the time limit.
+    :raise 403: for SPARQL Update or SERVICE; 400 for a malformed query (with its position), an
+        empty one, two queries, bytes that are not UTF-8 or nesting too deep; 406 when no
+        acceptable format exists; 413 for an overlong query; 415 for a body of another type;
+        503 at the time or memory limit or when the endpoint is busy (with Retry-After).
     """
-    text, problem = _request_query()
-    if problem is not None:
-        return problem
-    if text is None or not text.strip():
+    try:
+        params = read_request(request)
+    except ProtocolError as refused:
+        return _error(refused.status, refused.message)
+    text = params.query
+    if text is None:
         if request.method == "POST":
             return _error(400, "No query: send it as the 'query' parameter or as an application/sparql-query body.")
-        if _wants_html():
-            return _page(_page_context(""))
+        if _wants_html(params):
+            return _page(_page_context("", params))
         response = Response(service_description(request.url_root.rstrip("/"), current_app),
                             content_type="text/turtle; charset=utf-8")
         response.headers.update(CORS_HEADERS)
         return response
-    if request.method == "GET" and _wants_html():
-        return _page(_page_context(text))
-    return _reply(run_query(text, request.headers.get("Accept"),
-                            request.values.get("format") or request.values.get("output")))
+    if not text.strip():
+        return _error(400, "The query is empty.")
+    if request.method in ("GET", "HEAD") and _wants_html(params):
+        return _page(_page_context(text, params))
+    return _reply(run_query(text, request.headers.get("Accept"), params.get("format") or params.get("output"),
+                            params))
 
 
 @bp.route("/sparql", methods=["OPTIONS"])
@@ -157,7 +194,7 @@ def _page(context: dict) -> Response:
     return response
 
 
-def _page_context(text: str) -> dict:
+def _page_context(text: str, params: QueryRequest) -> dict:
     """The query page: the editor, the examples, and the answer as a table when there is one."""
     queries = current_app.extensions["policy_graph"].queries
     examples = [{"name": q.cli_name, "title": q.title, "description": q.description, "text": example_text(q),
@@ -167,7 +204,7 @@ def _page_context(text: str) -> dict:
                            **{k: m for k, (m, _) in GRAPH_FORMATS.items()}}}
     if not text:
         return context
-    reply = run_query(text, "application/sparql-results+json, text/turtle;q=0.9", None)
+    reply = run_query(text, "application/sparql-results+json, text/turtle;q=0.9", None, params)
     if reply.status != 200:
         context["error"], context["status"] = reply.body.decode("utf-8"), reply.status
     elif reply.kind == "graph":

@@ -4,10 +4,19 @@ Oxigraph queries cannot be interrupted from Python, so a query that runs past th
 is stopped by killing the process that runs it (see :mod:`web.endpoint.pool`); nothing the web
 process holds is lost. The worker answers one job at a time: it runs the query, enforces the
 row and size caps, and serialises the answer in the negotiated format.
+
+Before it loads anything the worker shuts itself in: the network sandbox
+(:mod:`web.endpoint.sandbox`; without it the worker answers nothing), a ceiling on its memory,
+and a lower CPU priority than the web process, whose pages must stay quick however busy the
+endpoint is.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import resource
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +25,14 @@ from rdflib.query import Result
 
 from graph.errors import QueryError
 from graph.store import Store, open_store
+from web.endpoint import sandbox
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
+
+PR_SET_PDEATHSIG = 1
+#: How much less CPU priority the workers take than the web process.
+NICENESS = 10
+OUTBOUND = ("This endpoint makes no requests to other endpoints (SERVICE); the engine's attempt was "
+            "refused: {}")
 
 
 @dataclass
@@ -28,6 +44,8 @@ class Job:
     named_graphs: list[str] = field(default_factory=list)
     max_rows: int = 10_000
     max_bytes: int = 10_000_000
+    #: what relative IRIs in the query resolve against: the endpoint's address
+    base: str | None = None
 
 
 @dataclass
@@ -37,18 +55,42 @@ class Reply:
     body: bytes
     kind: str | None = None
     rows: int | None = None
+    #: seconds a client is asked to wait before trying again (a busy or recovering endpoint)
+    retry_after: int | None = None
 
     @classmethod
-    def error(cls, status: int, message: str) -> Reply:
-        return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"))
+    def error(cls, status: int, message: str, retry_after: int | None = None) -> Reply:
+        body = (message.rstrip() + "\n").encode("utf-8", "backslashreplace")
+        return cls(status, "text/plain; charset=utf-8", body, retry_after=retry_after)
+
+
+def _memory_limit() -> str:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    return "" if soft == resource.RLIM_INFINITY else f" (its memory limit of {soft // 2**20} MB)"
+
+
+def engine_failure(exc: BaseException) -> Reply:
+    """The answer for an error the engine raised while evaluating a query: the query's fault
+    (400) where that is certain, a refused outbound request (403), else the service's (503)."""
+    if isinstance(exc, QueryError):
+        return Reply.error(400, str(exc))
+    if isinstance(exc, OSError):
+        # the store is in memory: the engine's only I/O is a SERVICE call, which the sandbox stops
+        return Reply.error(403, OUTBOUND.format(exc))
+    if isinstance(exc, MemoryError):
+        return Reply.error(503, f"The query needed more memory than a query worker may use{_memory_limit()}; "
+                                "narrow the query or add a LIMIT.")
+    if isinstance(exc, RecursionError):
+        return Reply.error(400, "The query is nested too deeply to be evaluated.")
+    return Reply.error(503, f"The engine could not answer this query: {type(exc).__name__}: {exc}")
 
 
 def execute(store: Store, job: Job) -> Reply:
     """Run one job against *store* and return the HTTP answer."""
     try:
-        result = store.answer(job.query, job.default_graphs, job.named_graphs)
-    except QueryError as exc:
-        return Reply.error(400, str(exc))
+        result = store.answer(job.query, job.default_graphs, job.named_graphs, base=job.base)
+    except Exception as exc:  # noqa: BLE001 - every engine error becomes an answer that says what happened
+        return engine_failure(exc)
     kind = result.kind
     key = choose_format(kind, job.accept, job.format)
     if key is None:
@@ -66,6 +108,13 @@ def execute(store: Store, job: Job) -> Reply:
             mime, rdflib_format = GRAPH_FORMATS[key]
             body = graph.serialize(format=rdflib_format, encoding="utf-8")
             rows = len(graph)
+        elif kind == "boolean" and key in ("csv", "tsv"):
+            # the CSV/TSV results format defines no boolean; this is the common reading of it
+            # (a one-column table named _askResult), the same in both
+            mime = RESULT_FORMATS[key][0]
+            word = b"true" if result.boolean else b"false"
+            body = (b"_askResult\r\n" + word + b"\r\n") if key == "csv" else (b"?_askResult\n" + word + b"\n")
+            rows = None
         else:
             answer = Result("ASK" if kind == "boolean" else "SELECT")
             if kind == "boolean":
@@ -82,8 +131,13 @@ def execute(store: Store, job: Job) -> Reply:
                 rows = len(bindings)
             mime, rdflib_format = RESULT_FORMATS[key]
             body = tsv(answer) if key == "tsv" else answer.serialize(format=rdflib_format, encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        return Reply.error(400, f"Query failed: {exc}")
+    except QueryError as exc:
+        return Reply.error(400, str(exc))
+    except (OSError, MemoryError, RecursionError, RuntimeError) as exc:
+        # raised by the engine as rows are read: evaluation is lazy
+        return engine_failure(exc)
+    except ValueError as exc:
+        return Reply.error(400, f"The answer could not be written: {exc}")
     if len(body) > job.max_bytes:
         return Reply.error(400, f"The answer is larger than {job.max_bytes} bytes, the limit of this endpoint; "
                                 "narrow the query or add a LIMIT.")
@@ -102,10 +156,67 @@ def tsv(answer: Result) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def worker_main(conn, artefact: str, plans: bool = False) -> None:
-    """Process entry point: load the graph (with the organisations' plans kept beside it only
-    when *plans*), say ready, then answer jobs until told to stop."""
-    store = open_store(Path(artefact), "oxigraph", plans=plans)
+def _warm_up() -> None:
+    """Import every serialiser now: the first answer in each format would otherwise spend a
+    second or more of its query's time limit on it."""
+    for _mime, rdflib_format in GRAPH_FORMATS.values():
+        Graph().serialize(format=rdflib_format)
+    ask, select = Result("ASK"), Result("SELECT")
+    ask.askAnswer, select.vars, select.bindings = True, [Variable("x")], []
+    for key, (_mime, rdflib_format) in RESULT_FORMATS.items():
+        if key != "tsv":
+            select.serialize(format=rdflib_format)
+            if key != "csv":
+                ask.serialize(format=rdflib_format)
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Be killed when the web process ends, however it ends: a worker left behind would go
+    on running its query with no one to answer."""
+    if parent is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(0)
+
+
+def _confine(memory_mb: int | None, log: str | None, parent: int | None) -> None:
+    """Everything the worker does to itself before it loads the graph; the sandbox first."""
+    _die_with_parent(parent)
+    if log:
+        # the engine reports a failed allocation on stderr just before it aborts: the pool
+        # reads it from here to say why the worker died
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+        os.dup2(fd, 2)
+        os.close(fd)
+    sandbox.install()
+    if memory_mb:
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.nice(NICENESS)
+
+
+def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None = None,
+                log: str | None = None, parent: int | None = None) -> None:
+    """Process entry point: shut itself in (see :func:`_confine`), load the graph (with the
+    organisations' plans kept beside it only when *plans*), say ready, then answer jobs until
+    told to stop. When it cannot start, it says why instead of ready, and ends."""
+    try:
+        _confine(memory_mb, log, parent)
+    except sandbox.SandboxError as exc:
+        conn.send(("refused", f"the query sandbox could not be started: {exc}"))
+        return
+    except OSError as exc:
+        conn.send(("refused", f"a query worker could not limit itself: {exc}"))
+        return
+    try:
+        store = open_store(Path(artefact), "oxigraph", plans=plans)
+    except Exception as exc:  # noqa: BLE001 - reported to the pool, which tries again later
+        conn.send(("failed", f"a query worker could not load the graph: {exc}"))
+        return
+    _warm_up()
     conn.send("ready")
     while True:
         try:
@@ -117,5 +228,5 @@ def worker_main(conn, artefact: str, plans: bool = False) -> None:
         try:
             reply = execute(store, job)
         except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
-            reply = Reply.error(500, f"The query could not be answered: {exc}")
+            reply = engine_failure(exc)
         conn.send(reply)
