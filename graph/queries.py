@@ -153,17 +153,28 @@ def find_query(queries: dict[str, NamedQuery], name: str) -> NamedQuery:
     return queries[key]
 
 
+#: What an IRI may not hold (RFC 3987): spaces and controls, these delimiters, and a '%' not
+#: followed by two hex digits; brackets are left to hosts, which a parameter never names.
+_NOT_IRI = re.compile(r'[\x00-\x20\x7f<>"{}|\\^`\[\]\ud800-\udfff]|%(?![0-9A-Fa-f]{2})')
+
+
+def _checked_iri(param: Parameter, iri: str) -> str:
+    bad = _NOT_IRI.search(iri)
+    if bad:
+        raise QueryError(f"parameter '{param.name}': {iri!r} is not a valid IRI "
+                         f"({bad.group(0)!r} at position {bad.start() + 1})")
+    return iri
+
+
 def to_term(param: Parameter, value: str) -> Identifier:
     """Convert a parameter's text value to the RDF term it stands for."""
     value = value.strip()
     if param.type == "iri":
         if re.match(r"^https?://", value):
-            if re.search(r'[\s<>"{}|\\^`]', value):
-                raise QueryError(f"parameter '{param.name}': {value!r} is not a valid IRI")
-            return URIRef(value)
+            return URIRef(_checked_iri(param, value))
         prefix, sep, local = value.partition(":")
         if sep and prefix in PREFIXES and prefix != "id":
-            return URIRef(str(PREFIXES[prefix]) + local)
+            return URIRef(_checked_iri(param, str(PREFIXES[prefix]) + local))
         if re.fullmatch(r"[a-z0-9][a-z0-9/-]*", value):
             return URIRef(entity(value))
         raise QueryError(f"parameter '{param.name}': {value!r} is not an item id, a CURIE or an IRI")

@@ -226,6 +226,30 @@ def test_a_published_plan_is_seen_by_everyone(app):
     assert MARKER not in client.get(f"/id/{ITEM}").get_data(as_text=True)
 
 
+def test_the_endpoint_shows_only_published_plans_even_when_it_shows_plans(build_dir, accounts_path):
+    app = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME), "SPARQL_WORKERS": 1,
+                      "ACCOUNTS_PATH": str(accounts_path), "SPARQL_EXPOSE_PLANS": True})
+    try:
+        client, editor = app.test_client(), _bearer(_key(app, "ed", ORG))
+        assert _keep(client, headers=editor).status_code == 200
+        ask = f"ASK {{ GRAPH <{plan_graph_iri('private-plan')}> {{ ?s ?p ?o }} }}"
+        search = "SELECT ?o WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'secret-marker')) }"
+
+        def answers() -> tuple[bool, int]:
+            accept = {"Accept": "application/sparql-results+json"}
+            shown = client.get("/sparql", query_string={"query": ask}, headers=accept).get_json()["boolean"]
+            rows = client.get("/sparql", query_string={"query": search}, headers=accept).get_json()
+            return shown, len(rows["results"]["bindings"])
+
+        assert answers() == (False, 0)
+        assert client.post("/plans/private-plan/publish", data={"format": "json"}, headers=editor).status_code == 200
+        assert answers() == (True, 1)
+    finally:
+        pool = app.extensions.get("sparql_pool")
+        if pool is not None:
+            pool.close()
+
+
 # --- removing from the browser ------------------------------------------------------------------
 
 def test_the_owner_removes_a_plan_from_its_page(app, build_dir):

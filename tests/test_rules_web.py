@@ -302,7 +302,7 @@ def test_public_endpoint_shows_plans_only_when_configured(build_dir, expose):
                       "SPARQL_EXPOSE_PLANS": expose})
     client = app.test_client()
     sign_in(client, ORG)
-    client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "imtp-2026",
+    client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "imtp-2026", "publish": "yes",
                                       "plan": upload("illustrative-plan.csv")})
     ask = ("ASK { GRAPH <https://w3id.org/nhs-wales-planning/graph/plan/imtp-2026> "
            "{ ?c a <https://w3id.org/nhs-wales-planning/ontology#Commitment> } }")

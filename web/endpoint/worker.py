@@ -20,6 +20,7 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
@@ -198,6 +199,17 @@ def _confine(memory_mb: int | None, log: str | None, parent: int | None) -> None
     os.nice(NICENESS)
 
 
+def _published_only(store) -> None:
+    """Leave in *store* only the kept plans their organisations have published: the endpoint
+    answers anyone, and an unpublished plan is its organisation's alone."""
+    from graph.rules.kept_plans import plan_access
+    from graph.rules.plan_graph import plan_graph_iri
+
+    for plan in plan_access(store):
+        if not plan.published:
+            store.store.remove_graph(ox.NamedNode(str(plan_graph_iri(plan.id))))
+
+
 def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None = None,
                 log: str | None = None, parent: int | None = None) -> None:
     """Process entry point: shut itself in (see :func:`_confine`), load the graph (with the
@@ -213,6 +225,8 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
         return
     try:
         store = open_store(Path(artefact), "oxigraph", plans=plans)
+        if plans:
+            _published_only(store)
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which tries again later
         conn.send(("failed", f"a query worker could not load the graph: {exc}"))
         return
