@@ -88,6 +88,11 @@ class OxigraphStore:
     def _drop(self, graph: str) -> None:
         self.store.remove_graph(ox.NamedNode(graph))
 
+    def remove_graph(self, iri: str) -> None:
+        """Leave named graph *iri* out of this store (its file is untouched)."""
+        with self._lock:
+            self.store.remove_graph(ox.NamedNode(iri))
+
     def refresh(self) -> bool:
         with self._lock:
             return self.plans.follow(self._drop, self._load)

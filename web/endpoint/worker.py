@@ -20,7 +20,6 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
@@ -207,7 +206,7 @@ def _published_only(store) -> None:
 
     for plan in plan_access(store):
         if not plan.published:
-            store.store.remove_graph(ox.NamedNode(str(plan_graph_iri(plan.id))))
+            store.remove_graph(str(plan_graph_iri(plan.id)))
 
 
 def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None = None,
