@@ -460,9 +460,12 @@ def _answers(url: str) -> bool:
 
 def test_sparql_never_takes_every_thread_of_a_served_process(built):
     app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact), "SPARQL_QUEUE": 50})
-    assert spare_a_thread(app, threads=4).config["SPARQL_QUEUE"] == 3
-    app.config["SPARQL_QUEUE"] = None
-    assert spare_a_thread(app, threads=8).config["SPARQL_QUEUE"] == app.config["SPARQL_WORKERS"] + 1
+    # queries in progress and those waiting for a place leave two threads to pages
+    assert spare_a_thread(app, threads=4).config["SPARQL_QUEUE"] == 2 and app.config["SPARQL_WAITING"] == 0
+    app.config["SPARQL_QUEUE"], app.config["SPARQL_WAITING"] = None, 2
+    spare_a_thread(app, threads=8)
+    assert app.config["SPARQL_QUEUE"] == app.config["SPARQL_WORKERS"] + 1 and app.config["SPARQL_WAITING"] == 2
+    assert app.config["SPARQL_QUEUE"] + app.config["SPARQL_WAITING"] <= 8 - 2
 
 
 # --- 4. protocol corner cases ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from graph.errors import PolicyGraphError
 WORKERS_ENV = "POLICY_GRAPH_WORKERS"
 #: Threads per worker: a kept-alive connection holds a thread, and a lookup mostly runs in the
 #: store's engine, which releases the global lock while it works.
-THREADS = 4
+THREADS = 8
 
 
 def default_workers() -> int:
@@ -40,12 +40,14 @@ def default_workers() -> int:
 
 
 def spare_a_thread(app: Flask, threads: int = THREADS) -> Flask:
-    """Let the SPARQL endpoint hold at most all but one of a process's *threads* at once
-    (``SPARQL_QUEUE``, lowered if need be), so that a page always finds a thread however busy
-    the endpoint is; the queries beyond are answered at once with 503."""
+    """Let the SPARQL endpoint hold at most all but two of a process's *threads* at once, its
+    queries in progress (``SPARQL_QUEUE``) and those briefly waiting for a place
+    (``SPARQL_WAITING``) together, lowered if need be, so that pages always find a thread however
+    busy the endpoint is; the queries beyond are answered at once with 503."""
     config = app.config
     wanted = config.get("SPARQL_QUEUE") or config.get("SPARQL_WORKERS", 2) + 1
-    config["SPARQL_QUEUE"] = max(1, min(wanted, threads - 1))
+    config["SPARQL_QUEUE"] = places = max(1, min(wanted, threads - 2))
+    config["SPARQL_WAITING"] = max(0, min(config.get("SPARQL_WAITING", 2), threads - 2 - places))
     return app
 
 

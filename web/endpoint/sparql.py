@@ -60,22 +60,32 @@ def _pool() -> WorkerPool:
         return pool
 
 
-def _gate() -> tuple[threading.BoundedSemaphore, int]:
+def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore, int]:
     """The places for queries in progress in this process (``SPARQL_QUEUE``, by default one
-    more than the workers: those waiting for a worker count), and how many there are."""
+    more than the workers: those waiting for a worker count), the places to wait briefly for
+    one (``SPARQL_WAITING``), and how many places there are."""
     with _gate_lock:
         gate = current_app.extensions.get("sparql_gate")
         if gate is None:
             places = current_app.config["SPARQL_QUEUE"] or current_app.config["SPARQL_WORKERS"] + 1
-            gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places), places)
+            waiting = max(1, current_app.config["SPARQL_WAITING"])
+            gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places),
+                                                            threading.BoundedSemaphore(waiting), places)
         return gate
 
 
 def _run_admitted(job: Job, timeout: float) -> Reply:
-    """Run *job* if a place is free; else say at once that the endpoint is full, rather than
-    hold a thread of the web server that a page could need."""
-    gate, places = _gate()
-    if not gate.acquire(blocking=False):
+    """Run *job* when a place is free, waiting a moment for one (a burst of quick lookups
+    finds places as they free up) if few others already wait; else say at once that the
+    endpoint is full, rather than hold a thread of the web server that a page could need."""
+    gate, queue, places = _gate()
+    admitted = gate.acquire(blocking=False)
+    if not admitted and current_app.config["SPARQL_WAITING"] and queue.acquire(blocking=False):
+        try:
+            admitted = gate.acquire(timeout=min(timeout, current_app.config["SPARQL_ADMIT_WAIT"]))
+        finally:
+            queue.release()
+    if not admitted:
         wait = math.ceil(timeout)
         return Reply.error(503, f"This server is already answering as many SPARQL queries as it takes ({places}); "
                                 f"try again in {wait} s.", retry_after=wait)

@@ -150,6 +150,8 @@ def plan_upload():
     from graph.rules.plan_graph import plan_id_from
     from graph.rules.plans import PlanError, read_plan
 
+    keep = request.form.get("keep") == "yes"
+    keeper = require_signed_in() if keep else None  # before any work: checking needs no account, keeping does
     organisation = request.form.get("org", "").strip()
     got = _upload("plan", PLAN_SUFFIXES)
     if isinstance(got, list):
@@ -158,8 +160,6 @@ def plan_upload():
     if not organisation:
         return _problems_page(gettext("The plan cannot be checked"),
                               [Problem(gettext("choose the organisation whose plan it is"), field="org")])
-    keep = request.form.get("keep") == "yes"
-    keeper = require_signed_in() if keep else None  # before any work: checking needs no account, keeping does
     plan_id = request.form.get("name", "").strip() or plan_id_from(name)
     graph = _graph()
     try:
