@@ -42,10 +42,14 @@ def _status_kb(pid: int, field: str) -> int:
 def descendants(pid: int) -> list[int]:
     """*pid*'s child processes, recursively (Linux /proc)."""
     found: list[int] = []
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return found
+    children: list[str] = []
+    # every thread's children: a process started from a thread other than the main one (a
+    # query worker started by a request) is listed under that thread only
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += (task / "children").read_text().split()
+        except OSError:
+            continue
     for child in map(int, children):
         found += [child, *descendants(child)]
     return found
