@@ -117,7 +117,8 @@ class KeptPlans:
         return removed
 
     def plan_access(self) -> list[PlanAccess]:
-        """Every kept plan's organisation and access rights, as the store holds them."""
+        """Every kept plan's organisation and access rights, as the store holds them now (not
+        kept between questions: over a SPARQL server another worker's keep shows only there)."""
         from graph.rules.kept_plans import plan_access
 
         return plan_access(self.store)

@@ -12,12 +12,15 @@ its named graph is put on the server too.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
+from graph.access import Viewer
 from graph.api import ForbiddenError, PlanExistsError, PlanLimitError, PolicyGraph
 from graph.errors import InputFileError, Problem, QueryError, StoreError
 from graph.rules.limits import Limits
@@ -29,6 +32,7 @@ from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
 
 bp = Blueprint("rules", __name__)
+T = TypeVar("T")
 PLAN_SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".ttl")
 #: The words of the reports, as the library writes them, marked for the catalogue.
 WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"),
@@ -322,19 +326,27 @@ def plan_page(rest: str):
                            graph_iri=str(graph.identifier), may_change=viewer().may_change(info.organisation))
 
 
+def _changed(title: str, who: Viewer, change: Callable[[], T]) -> tuple[T | None, object]:
+    """(what *change()* to a kept plan gave, None), or (None, the page saying why it was not
+    made): no such plan (404), not this account's to change (403), or the store refused (503)."""
+    try:
+        return change(), None
+    except InputFileError as exc:
+        return None, _problems_page(gettext("No such plan"), exc.problems, 404)
+    except ForbiddenError:
+        return None, _problems_page(title, [Problem(gettext("your account may change plans of %(org)s only",
+                                                            org=who.organisation or "-"), field="id")], 403)
+    except StoreError as exc:
+        return None, _problems_page(title, [Problem(str(exc), field="id")], 503)
+
+
 @bp.post("/plans/<plan_id>/remove")
 def remove_plan(plan_id: str):
     """Remove a kept plan: for its organisation's editors."""
     who = require_signed_in()
-    try:
-        _graph().remove_plan(plan_id, who)
-    except InputFileError as exc:
-        return _problems_page(gettext("No such plan"), exc.problems, 404)
-    except ForbiddenError:
-        return _problems_page(gettext("The plan cannot be removed"), [Problem(
-            gettext("your account may change plans of %(org)s only", org=who.organisation or "-"), field="id")], 403)
-    except StoreError as exc:
-        return _problems_page(gettext("The plan cannot be removed"), [Problem(str(exc), field="id")], 503)
+    _removed, refusal = _changed(gettext("The plan cannot be removed"), who, lambda: _graph().remove_plan(plan_id, who))
+    if refusal is not None:
+        return refusal
     if _asks_json():
         return json_response({"removed": plan_id})
     flash(gettext("The plan “%(id)s” was removed.", id=plan_id))
@@ -346,15 +358,10 @@ def publish_plan(plan_id: str):
     """Make a kept plan public, or its organisation's alone (``published=no``)."""
     who = require_signed_in()
     published = request.form.get("published", "yes") != "no"
-    try:
-        info = _graph().publish_plan(plan_id, published, who)
-    except InputFileError as exc:
-        return _problems_page(gettext("No such plan"), exc.problems, 404)
-    except ForbiddenError:
-        return _problems_page(gettext("The plan cannot be changed"), [Problem(
-            gettext("your account may change plans of %(org)s only", org=who.organisation or "-"), field="id")], 403)
-    except StoreError as exc:
-        return _problems_page(gettext("The plan cannot be changed"), [Problem(str(exc), field="id")], 503)
+    info, refusal = _changed(gettext("The plan cannot be changed"), who,
+                             lambda: _graph().publish_plan(plan_id, published, who))
+    if info is None:
+        return refusal
     if _asks_json():
         return json_response({"plan": info.id, "published": info.published})
     flash(gettext("The plan “%(id)s” is now public.", id=plan_id) if published else
