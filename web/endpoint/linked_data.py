@@ -74,13 +74,13 @@ def rdf_for_machines():
     path = request.path
     if request.method not in ("GET", "HEAD") or not (path.startswith("/id/") or path.startswith("/ontology")):
         return None
+    wanted = _negotiated(path)
+    if wanted is None:
+        return None
     unfit = next((c for c in path if not _fits_an_iri(c)), None)
     if unfit is not None:
         return Response(f"No resource has {unfit!r} (U+{ord(unfit):04X}) in its id: it cannot be part of an IRI.\n",
                         status=400, content_type="text/plain; charset=utf-8")
-    wanted = _negotiated(path)
-    if wanted is None:
-        return None
     resource, key = wanted
     if resource == "/ontology":
         return _respond(_ontology_graph(), key, resource)

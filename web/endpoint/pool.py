@@ -2,7 +2,7 @@
 always replaced.
 
 Each query runs in an idle worker. If it has not answered within the limit (of processor
-time, and of three times as long in all), the worker is killed (which really stops the engine
+time, and of ten times as long in all), the worker is killed (which really stops the engine
 and frees its memory). A worker that dies, whether killed
 at the limit, at its memory limit or by a crash, is replaced in the background, and a start
 that fails (the graph briefly unreadable, say) is tried again, less often the longer it fails,
@@ -33,7 +33,7 @@ FIRST_RETRY, LONGEST_RETRY = 0.5, 5.0
 #: The time limit counts a query's own work (processor time), so that a worker at its lower
 #: priority on a busy machine is not cut short for waiting; waiting is bounded too, at this
 #: many times the limit.
-WALL_FACTOR = 3
+WALL_FACTOR = 10
 POLL_SECONDS = 0.05
 #: What the engine prints when an allocation fails under the memory limit, before it aborts.
 OUT_OF_MEMORY = ("memory allocation of", "MemoryError", "Cannot allocate memory")
