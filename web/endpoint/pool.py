@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import BinaryIO
 
 from web.endpoint.worker import Job, Reply, worker_main
 
@@ -53,6 +54,13 @@ class _Worker:
     process: multiprocessing.Process
     conn: Connection
     log: Path
+    #: the log opened here, so that it can be read after its name is gone
+    reader: BinaryIO
+
+    def forget_log_name(self) -> None:
+        """Remove the log's name once the worker has it open: nothing is left behind in the
+        temporary folder, however the web process ends."""
+        self.log.unlink(missing_ok=True)
 
     def stop(self) -> str:
         """Stop the process; what it wrote to stderr (also passed on to the web process's)."""
@@ -60,10 +68,11 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+        self.forget_log_name()
         try:
-            words = self.log.read_text(encoding="utf-8", errors="replace")
-            self.log.unlink()
-        except OSError:
+            words = self.reader.read().decode("utf-8", errors="replace")
+            self.reader.close()
+        except (OSError, ValueError):
             return ""
         if words:
             sys.stderr.write(words)
@@ -139,15 +148,20 @@ class WorkerPool:
 
     def _spawn_here(self) -> _Worker:
         handle, log = tempfile.mkstemp(prefix="sparql-worker-", suffix=".log")
-        os.close(handle)
+        reader = os.fdopen(handle, "rb")
         parent, child = self._context.Pipe()
         process = self._context.Process(target=worker_main, name="sparql-worker", daemon=True,
                                         args=(child, self.artefact, self.plans, self.memory_mb, log, os.getpid()))
         try:
             process.start()
+        except BaseException:
+            reader.close()
+            os.unlink(log)
+            parent.close()
+            raise
         finally:
             child.close()
-        return _Worker(process, parent, Path(log))
+        return _Worker(process, parent, Path(log), reader)
 
     def _ready(self, worker: _Worker) -> str | None:
         """None once *worker* says it is ready; else why it is not (and it is stopped)."""
@@ -156,6 +170,7 @@ class WorkerPool:
                 reason = f"a query worker did not start within {STARTUP_SECONDS} s"
             else:
                 message = worker.conn.recv()
+                worker.forget_log_name()  # whatever it says, it has opened the log by now
                 if message == "ready":
                     return None
                 reason = str(message[1])
