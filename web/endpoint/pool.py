@@ -2,7 +2,7 @@
 always replaced.
 
 Each query runs in an idle worker. If it has not answered within the limit (of processor
-time, and of three times as long in all), the worker is killed (which really stops the engine
+time, and of ten times as long in all), the worker is killed (which really stops the engine
 and frees its memory). A worker that dies, whether killed
 at the limit, at its memory limit or by a crash, is replaced in the background, and a start
 that fails (the graph briefly unreadable, say) is tried again, less often the longer it fails,
@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import BinaryIO
 
 from web.endpoint.worker import Job, Reply, worker_main
 
@@ -33,7 +34,7 @@ FIRST_RETRY, LONGEST_RETRY = 0.5, 5.0
 #: The time limit counts a query's own work (processor time), so that a worker at its lower
 #: priority on a busy machine is not cut short for waiting; waiting is bounded too, at this
 #: many times the limit.
-WALL_FACTOR = 3
+WALL_FACTOR = 10
 POLL_SECONDS = 0.05
 #: What the engine prints when an allocation fails under the memory limit, before it aborts.
 OUT_OF_MEMORY = ("memory allocation of", "MemoryError", "Cannot allocate memory")
@@ -53,6 +54,13 @@ class _Worker:
     process: multiprocessing.Process
     conn: Connection
     log: Path
+    #: the log opened here, so that it can be read after its name is gone
+    reader: BinaryIO
+
+    def forget_log_name(self) -> None:
+        """Remove the log's name once the worker has it open: nothing is left behind in the
+        temporary folder, however the web process ends."""
+        self.log.unlink(missing_ok=True)
 
     def stop(self) -> str:
         """Stop the process; what it wrote to stderr (also passed on to the web process's)."""
@@ -60,10 +68,11 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+        self.forget_log_name()
         try:
-            words = self.log.read_text(encoding="utf-8", errors="replace")
-            self.log.unlink()
-        except OSError:
+            words = self.reader.read().decode("utf-8", errors="replace")
+            self.reader.close()
+        except (OSError, ValueError):
             return ""
         if words:
             sys.stderr.write(words)
@@ -139,15 +148,20 @@ class WorkerPool:
 
     def _spawn_here(self) -> _Worker:
         handle, log = tempfile.mkstemp(prefix="sparql-worker-", suffix=".log")
-        os.close(handle)
+        reader = os.fdopen(handle, "rb")
         parent, child = self._context.Pipe()
         process = self._context.Process(target=worker_main, name="sparql-worker", daemon=True,
                                         args=(child, self.artefact, self.plans, self.memory_mb, log, os.getpid()))
         try:
             process.start()
+        except BaseException:
+            reader.close()
+            os.unlink(log)
+            parent.close()
+            raise
         finally:
             child.close()
-        return _Worker(process, parent, Path(log))
+        return _Worker(process, parent, Path(log), reader)
 
     def _ready(self, worker: _Worker) -> str | None:
         """None once *worker* says it is ready; else why it is not (and it is stopped)."""
@@ -156,6 +170,7 @@ class WorkerPool:
                 reason = f"a query worker did not start within {STARTUP_SECONDS} s"
             else:
                 message = worker.conn.recv()
+                worker.forget_log_name()  # whatever it says, it has opened the log by now
                 if message == "ready":
                     return None
                 reason = str(message[1])
