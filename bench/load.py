@@ -35,10 +35,10 @@ def client(base: str, targets: list[dict], offset: int, stop_at: float, out: lis
             conn.request(target.get("method", "GET"), target["path"], body=body.encode() if body else None,
                          headers=target.get("headers", {}))
             response = conn.getresponse()
-            response.read()
+            answer = response.read()
             expected = target.get("expect", 200)
             if response.status not in (expected if isinstance(expected, (tuple, list)) else (expected,)):
-                errors.append(f"{response.status} for {target['path'][:80]}")
+                errors.append(f"{response.status} for {target['path'][:80]}: {answer[:120].decode('utf-8', 'replace')}")
             else:
                 out.append((time.perf_counter() - started) * 1000)
             if response.getheader("Connection", "").lower() == "close":

@@ -29,7 +29,7 @@ from web import create_app
 from web.background import serving
 from web.endpoint import sandbox
 from web.endpoint.pool import WorkerPool
-from web.endpoint.worker import Job
+from web.endpoint.worker import Job, Reply
 from web.wsgi_server import spare_a_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -397,10 +397,41 @@ def test_a_query_past_the_memory_limit_is_stopped_and_the_next_answered(built):
         app.extensions["sparql_pool"].close()
 
 
-def test_workers_run_at_a_lower_cpu_priority(pool):
-    assert pool.run(Job(ASK), TIMEOUT).status == 200
+def _priorities(pids: list[int]) -> dict[int, set[int]]:
+    """The CPU priority (niceness) of each thread of each process, by whether it is the first."""
+    found: dict[int, set[int]] = {0: set(), 1: set()}
+    for pid in pids:
+        for tid in (int(t) for t in os.listdir(f"/proc/{pid}/task")):
+            try:
+                found[int(tid != pid)].add(os.getpriority(os.PRIO_PROCESS, tid))
+            except OSError:
+                pass  # the thread ended meanwhile
+    return found
+
+
+#: A join that takes a few seconds of work and then answers.
+LONG_BUT_ANSWERED = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?c }"
+
+
+def test_a_query_that_runs_long_gives_way_and_a_lookup_does_not(pool):
     own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids()} == {min(own + 10, 19)}
+    lowered = min(own + 10, 19)
+    assert pool.run(Job(ASK), TIMEOUT).status == 200
+    workers = sorted(pool.pids())
+    assert _priorities(workers)[0] == {own}  # a lookup is answered at full priority
+    outcome: list[Reply] = []
+    runner = threading.Thread(target=lambda: outcome.append(pool.run(Job(LONG_BUT_ANSWERED), 120.0)))
+    runner.start()
+    seen: set[int] = set()
+    while runner.is_alive() and lowered not in seen:
+        seen |= _priorities(workers)[1]
+        time.sleep(0.02)
+    runner.join(240)
+    assert lowered in seen  # the long query's thread was put below the pages
+    assert outcome[0].status == 200 and b'"n"' in outcome[0].body
+    # the same workers answer the next queries, each started at full priority again
+    assert pool.run(Job(ASK), TIMEOUT).status == 200
+    assert sorted(pool.pids()) == workers and _priorities(workers)[0] == {own}
 
 
 # --- 3. the endpoint cannot starve the site -------------------------------------------------
@@ -458,6 +489,27 @@ def _answers(url: str) -> bool:
         return False
 
 
+def test_queries_beyond_the_places_wait_for_one_and_are_answered(built):
+    app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact), "SPARQL_WORKERS": 1,
+                      "SPARQL_QUEUE": 1, "SPARQL_WAITING": 3, "SPARQL_ADMIT_WAIT": 600.0, "SPARQL_TIMEOUT": 120.0})
+    statuses: list[int] = []
+
+    def ask() -> None:
+        response = app.test_client().get("/sparql", query_string={"query": LONG_BUT_ANSWERED},
+                                         headers={"Accept": "application/sparql-results+json"})
+        statuses.append(response.status_code)
+
+    try:
+        clients = [threading.Thread(target=ask) for _ in range(4)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(600)
+    finally:
+        app.extensions["sparql_pool"].close()
+    assert statuses == [200] * 4  # one at a time, the other three waiting their turn
+
+
 def test_sparql_never_takes_every_thread_of_a_served_process(built):
     app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact), "SPARQL_QUEUE": 50})
     # queries in progress and those waiting for a place leave two threads to pages
@@ -465,7 +517,10 @@ def test_sparql_never_takes_every_thread_of_a_served_process(built):
     app.config["SPARQL_QUEUE"], app.config["SPARQL_WAITING"] = None, 2
     spare_a_thread(app, threads=8)
     assert app.config["SPARQL_QUEUE"] == app.config["SPARQL_WORKERS"] + 1 and app.config["SPARQL_WAITING"] == 2
-    assert app.config["SPARQL_QUEUE"] + app.config["SPARQL_WAITING"] <= 8 - 2
+    # by default every thread the pages do not need may wait for a place
+    app.config["SPARQL_QUEUE"], app.config["SPARQL_WAITING"] = None, None
+    spare_a_thread(app, threads=32)
+    assert app.config["SPARQL_QUEUE"] + app.config["SPARQL_WAITING"] == 32 - 2
 
 
 # --- 4. protocol corner cases ---------------------------------------------------------------

@@ -39,8 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # (default: one more than SPARQL_WORKERS); never all of a process's threads (web/wsgi_server.py)
         SPARQL_QUEUE=None,
         # queries that may wait for a place, and for how long (s), before a 503
-        SPARQL_WAITING=2,
-        SPARQL_ADMIT_WAIT=2.0,
+        SPARQL_WAITING=None,
+        SPARQL_ADMIT_WAIT=5.0,
         # the memory (address space) each query worker may use; a loaded worker uses about 100 MB
         SPARQL_WORKER_MEMORY_MB=2048,
         # how deeply a query's brackets may nest: far deeper crashes the engine's parser

@@ -20,9 +20,10 @@ from graph.errors import PolicyGraphError
 #: Worker processes by default: one per core and one more, so a core is never idle while a
 #: worker waits on its socket; ``POLICY_GRAPH_WORKERS`` sets another number.
 WORKERS_ENV = "POLICY_GRAPH_WORKERS"
-#: Threads per worker: a kept-alive connection holds a thread, and a lookup mostly runs in the
-#: store's engine, which releases the global lock while it works.
-THREADS = 8
+#: Threads per worker: a kept-alive connection holds a thread, a lookup mostly runs in the
+#: store's engine, which releases the global lock while it works, and a SPARQL query waiting for
+#: a place holds one doing nothing (a waiting thread costs little; a refused query is an error).
+THREADS = 32
 
 
 def default_workers() -> int:
@@ -42,12 +43,15 @@ def default_workers() -> int:
 def spare_a_thread(app: Flask, threads: int = THREADS) -> Flask:
     """Let the SPARQL endpoint hold at most all but two of a process's *threads* at once, its
     queries in progress (``SPARQL_QUEUE``) and those briefly waiting for a place
-    (``SPARQL_WAITING``) together, lowered if need be, so that pages always find a thread however
-    busy the endpoint is; the queries beyond are answered at once with 503."""
+    (``SPARQL_WAITING``, by default all the rest) together, lowered if need be, so that pages
+    always find a thread however busy the endpoint is; the queries beyond are answered at once
+    with 503."""
     config = app.config
     wanted = config.get("SPARQL_QUEUE") or config.get("SPARQL_WORKERS", 2) + 1
     config["SPARQL_QUEUE"] = places = max(1, min(wanted, threads - 2))
-    config["SPARQL_WAITING"] = max(0, min(config.get("SPARQL_WAITING", 2), threads - 2 - places))
+    spare = threads - 2 - places
+    wanted_waiting = config.get("SPARQL_WAITING")
+    config["SPARQL_WAITING"] = max(0, spare if wanted_waiting is None else min(wanted_waiting, spare))
     return app
 
 

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import BinaryIO
 
-from web.endpoint.worker import Job, Reply, worker_main
+from web.endpoint.worker import NICENESS, QUICK_SECONDS, Job, Reply, worker_main
 
 STARTUP_SECONDS = 60
 #: Waits between the tries of a start that keeps failing: from the first to the longest.
@@ -47,6 +47,21 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _lower_priority(pid: int) -> None:
+    """Put every thread of worker *pid* but its first at a lower priority: the query's thread,
+    while the first, which only waits for it, starts the next query's at full priority."""
+    try:
+        niceness = os.getpriority(os.PRIO_PROCESS, pid) + NICENESS
+        threads = [int(tid) for tid in os.listdir(f"/proc/{pid}/task") if int(tid) != pid]
+    except (OSError, ValueError):
+        return
+    for tid in threads:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+        except OSError:
+            pass  # the query ended meanwhile
 
 
 @dataclass(eq=False)
@@ -259,6 +274,7 @@ class WorkerPool:
     def _answer(self, worker: _Worker, job: Job, timeout: float) -> Reply:
         started, pid = time.monotonic(), worker.process.pid
         work_before = _cpu_seconds(pid)
+        lowered = False
         try:
             worker.conn.send(job)
             while not worker.conn.poll(POLL_SECONDS):
@@ -267,6 +283,10 @@ class WorkerPool:
                 work = wall if now is None or work_before is None else now - work_before
                 if work >= timeout or wall >= timeout * WALL_FACTOR:
                     break
+                if not lowered and work >= QUICK_SECONDS:
+                    # no lookup runs this long: the pages go first from now on
+                    _lower_priority(pid)
+                    lowered = True
             else:
                 reply = worker.conn.recv()
                 if self._closed:

@@ -31,6 +31,9 @@ from web.vary import by_accept
 
 bp = Blueprint("sparql", __name__)
 _gate_lock = threading.Lock()
+#: Queries that may wait for a place where SPARQL_WAITING is not set, as when served other than
+#: by ``policy-graph serve`` (which sets it from its threads: web/wsgi_server.py).
+UNSERVED_WAITING = 8
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _pool_lock = threading.Lock()
 
@@ -60,7 +63,7 @@ def _pool() -> WorkerPool:
         return pool
 
 
-def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore, int]:
+def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore | None, int]:
     """The places for queries in progress in this process (``SPARQL_QUEUE``, by default one
     more than the workers: those waiting for a worker count), the places to wait briefly for
     one (``SPARQL_WAITING``), and how many places there are."""
@@ -68,9 +71,11 @@ def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore, int
         gate = current_app.extensions.get("sparql_gate")
         if gate is None:
             places = current_app.config["SPARQL_QUEUE"] or current_app.config["SPARQL_WORKERS"] + 1
-            waiting = max(1, current_app.config["SPARQL_WAITING"])
+            waiting = current_app.config["SPARQL_WAITING"]
+            waiting = UNSERVED_WAITING if waiting is None else waiting
             gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places),
-                                                            threading.BoundedSemaphore(waiting), places)
+                                                            threading.BoundedSemaphore(max(1, waiting)) if waiting
+                                                            else None, places)
         return gate
 
 
@@ -80,9 +85,9 @@ def _run_admitted(job: Job, timeout: float) -> Reply:
     endpoint is full, rather than hold a thread of the web server that a page could need."""
     gate, queue, places = _gate()
     admitted = gate.acquire(blocking=False)
-    if not admitted and current_app.config["SPARQL_WAITING"] and queue.acquire(blocking=False):
+    if not admitted and queue is not None and queue.acquire(blocking=False):
         try:
-            admitted = gate.acquire(timeout=min(timeout, current_app.config["SPARQL_ADMIT_WAIT"]))
+            admitted = gate.acquire(timeout=current_app.config["SPARQL_ADMIT_WAIT"])
         finally:
             queue.release()
     if not admitted:

@@ -6,9 +6,10 @@ process holds is lost. The worker answers one job at a time: it runs the query, 
 row and size caps, and serialises the answer in the negotiated format.
 
 Before it loads anything the worker shuts itself in: the network sandbox
-(:mod:`web.endpoint.sandbox`; without it the worker answers nothing), a ceiling on its memory,
-and a lower CPU priority than the web process, whose pages must stay quick however busy the
-endpoint is.
+(:mod:`web.endpoint.sandbox`; without it the worker answers nothing) and a ceiling on its memory.
+Each query runs in a thread of its own, which the pool puts at a lower CPU priority than the web
+process once the query has run longer than a lookup does: pages stay quick however busy the
+endpoint is, while lookups are not made to wait behind them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import ctypes
 import os
 import resource
 import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +31,13 @@ from web.endpoint import sandbox
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
 
 PR_SET_PDEATHSIG = 1
-#: How much less CPU priority the workers take than the web process.
+#: How much less CPU priority a query takes than the web process once it has used
+#: QUICK_SECONDS of processor time.
 NICENESS = 10
+#: Far more processor time than a lookup takes.
+QUICK_SECONDS = 0.1
+#: A query's thread has the stack a process's first thread would have, and more: the engine recurses.
+QUERY_STACK_BYTES = 32 * 2**20
 OUTBOUND = ("This endpoint makes no requests to other endpoints (SERVICE); the engine's attempt was "
             "refused: {}")
 
@@ -195,7 +202,6 @@ def _confine(memory_mb: int | None, log: str | None, parent: int | None) -> None
     if memory_mb:
         limit = memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    os.nice(NICENESS)
 
 
 def _published_only(store) -> None:
@@ -207,6 +213,24 @@ def _published_only(store) -> None:
     for plan in plan_access(store):
         if not plan.published:
             store.remove_graph(str(plan_graph_iri(plan.id)))
+
+
+def _answer_in_its_own_thread(store: Store, job: Job) -> Reply:
+    """Answer *job* in a new thread, which the pool may put at a lower priority if the query
+    runs long (see :mod:`web.endpoint.pool`); the thread ends with its query, so the next one
+    starts at full priority again."""
+    replies: list[Reply] = []
+
+    def answer() -> None:
+        try:
+            replies.append(execute(store, job))
+        except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
+            replies.append(engine_failure(exc))
+
+    thread = threading.Thread(target=answer, name="sparql-query")
+    thread.start()
+    thread.join()
+    return replies[0] if replies else engine_failure(RuntimeError("the query's thread ended without an answer"))
 
 
 def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None = None,
@@ -230,6 +254,7 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
         conn.send(("failed", f"a query worker could not load the graph: {exc}"))
         return
     _warm_up()
+    threading.stack_size(QUERY_STACK_BYTES)
     conn.send("ready")
     while True:
         try:
@@ -238,8 +263,4 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
             return
         if job is None:
             return
-        try:
-            reply = execute(store, job)
-        except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
-            reply = engine_failure(exc)
-        conn.send(reply)
+        conn.send(_answer_in_its_own_thread(store, job))
