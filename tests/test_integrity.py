@@ -5,6 +5,7 @@ keeps working; and a disk that refuses a write gets one line that names the file
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -422,3 +423,40 @@ def test_a_keep_the_disk_refuses_is_a_503_page_with_the_reason(build_dir):
     response = client.post("/plans/check", data={"org": ORG, "keep": "yes", "name": "x",
                                                  "plan": (io.BytesIO(PLAN.read_bytes()), PLAN.name)})
     assert response.status_code == 503 and "is a file" in response.get_data(as_text=True)
+
+
+@contextlib.contextmanager
+def immutable(folder: Path):
+    """*folder* made immutable (nothing in it can be removed or added, even by root), as a
+    read-only disk would make it."""
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    assert made.returncode == 0, f"this test needs chattr on a file system that has it: {made.stderr}"
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_removal_the_disk_refuses_says_so_in_one_line_and_keeps_the_plan(build_dir, capsys):
+    graph = ["--graph", str(build_dir / ARTEFACT_NAME)]
+    assert main(["plan", "load", str(PLAN), "--org", ORG, "--id", "first", *graph]) == 0
+    capsys.readouterr()
+    with immutable(build_dir / "plans"):
+        assert main(["plan", "remove", "first", *graph]) == 2
+        line = one_error_line(capsys.readouterr().err)
+    assert f"cannot remove {build_dir / 'plans' / 'first.nq'}: Operation not permitted" in line, line
+    assert [plan.id for plan in list_plans(build_dir)] == ["first"]
+
+
+def test_a_removal_the_disk_refuses_is_a_503_page_and_the_plan_stays(build_dir):
+    from web import create_app
+
+    assert main(["plan", "load", str(PLAN), "--org", ORG, "--id", "first",
+                 "--graph", str(build_dir / ARTEFACT_NAME)]) == 0
+    client = create_app({"TESTING": True, "GRAPH_PATH": str(build_dir / ARTEFACT_NAME)}).test_client()
+    sign_in(client, ORG)
+    with immutable(build_dir / "plans"):
+        response = client.post("/plans/first/remove")
+    assert response.status_code == 503, response.status_code
+    assert "Operation not permitted" in response.get_data(as_text=True)
+    assert client.get("/plans/first").status_code == 200

@@ -128,3 +128,31 @@ def test_push_to_an_unreachable_server_is_a_clear_error(built, capsys):
     assert main(["push", "--query-url", f"http://127.0.0.1:{port}/query", "--store-url",
                  f"http://127.0.0.1:{port}/store", "--graph", str(built.artefact)]) == 2
     assert "cannot reach the SPARQL server" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", [
+    b"<urn:a> <urn:b> \"unterminated .\n",
+    b"\xff\xfe not text at all\n",
+    b'<urn:a> <urn:b> <urn:c> <https://w3id.org/nhs-wales-planning/graph/asserted> .\n',
+])
+def test_push_sets_a_damaged_plan_aside_and_pushes_the_rest(build_dir, tmp_path, caplog, damage):
+    """A plan file that does not parse, or that would write into another named graph, is not
+    sent: it is set aside with a warning naming it, and the graph and good plans are pushed."""
+    from graph.paths import ARTEFACT_NAME
+    from graph.store import push
+
+    artefact = build_dir / ARTEFACT_NAME
+    plans = build_dir / "plans"
+    plans.mkdir(exist_ok=True)
+    good = "<urn:plan:good> <urn:p> \"kept\" <https://w3id.org/nhs-wales-planning/graph/plan/good> .\n"
+    (plans / "good.nq").write_text(good, encoding="utf-8")
+    (plans / "broken.nq").write_bytes(damage)
+    with oxigraph_server(tmp_path / "oxigraph") as (query_url, store_url), caplog.at_level("WARNING"):
+        counts = push(artefact, query_url, store_url)
+        remote = SparqlServerStore(query_url, store_url)
+        on_server = remote.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"]
+    assert "https://w3id.org/nhs-wales-planning/graph/plan/broken" not in counts
+    assert counts["https://w3id.org/nhs-wales-planning/graph/plan/good"] == 1
+    assert int(on_server) == sum(counts.values())  # nothing of the damaged file reached the server
+    assert not (plans / "broken.nq").exists() and len(list((plans / "quarantine").iterdir())) == 1
+    assert "broken.nq" in caplog.text and "set aside" in caplog.text

@@ -182,6 +182,8 @@ class SparqlServerStore:
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
         graphs: dict[str, list[str]] = {str(g): [] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH)}
         for path in [artefact, *plan_files_beside(beside or artefact)]:
+            if path != artefact and not _sound_plan_file(path):
+                continue  # set aside, with a warning naming it: the others are pushed
             with path.open(encoding="utf-8") as lines:
                 for line in lines:
                     head, _, graph = line.rstrip(" .\n").rpartition(" <")
@@ -192,3 +194,31 @@ class SparqlServerStore:
             self._request(url, "".join(triples).encode("utf-8"), {"Content-Type": "application/n-triples"}, "PUT")
             counts[graph] = len(triples)
         return counts
+
+
+def _sound_plan_file(path: Path) -> bool:
+    """Whether the kept plan file *path* can be pushed: N-Quads that parse, every quad in the
+    plan's own named graph (a damaged file must not replace another graph on the server). One
+    that cannot is set aside as any store sets it aside (:mod:`graph.store.quarantine`)."""
+    import pyoxigraph as ox
+
+    from graph.store.base import plan_graph_of
+    from graph.store.quarantine import set_aside
+
+    own = plan_graph_of(path)
+    try:
+        inode = path.stat().st_ino
+    except OSError:
+        return False  # removed since it was listed
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"the kept plan {path} cannot be read by this user; nothing was pushed")
+    try:
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+            if not isinstance(quad.graph_name, ox.NamedNode) or quad.graph_name.value != own:
+                raise ValueError(f"a statement is in {quad.graph_name}, not in the plan's graph <{own}>")
+    except FileNotFoundError:
+        return False  # removed since it was listed
+    except (SyntaxError, ValueError, OSError) as exc:
+        set_aside(path, str(exc), inode)
+        return False
+    return True
