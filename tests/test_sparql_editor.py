@@ -145,3 +145,70 @@ def test_the_editors_error_states_speak_welsh(base_url, browser):
         context.close()
     assert not errors, errors
 
+
+
+#: What the editor's answer chip says once a query has been answered, in English.
+_ANSWERED = "() => /in [0-9.]+ seconds?$/.test((document.querySelector('.yasr_response_chip') || {}).innerText || '')"
+
+
+def test_every_example_link_opens_runnable_and_agrees_with_the_answer_below(base_url, browser):
+    """Each example link opens the page with its query in the editor, which runs it: no error,
+    and as many rows as the answer the server drew under it. A query holds ';', which a link
+    must not leave as it is (a reader of the address may split the query there)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base_url + "/sparql")
+    links = page.eval_on_selector_all("dl.examples dt a", "links => links.map(a => a.getAttribute('href'))")
+    assert len(links) >= 30
+    assert sum(";" in page.evaluate("href => new URL(href, location.href).searchParams.get('query')", link)
+               for link in links) >= 20
+    assert all(";" not in link for link in links), [link for link in links if ";" in link]
+    counted = 0
+    for link in links:
+        page.goto(base_url + link)
+        page.wait_for_selector("html.yasgui-ready", timeout=15_000)
+        wanted = page.evaluate("href => new URL(href, location.href).searchParams.get('query')", link)
+        assert page.locator(".CodeMirror").first.evaluate("el => el.CodeMirror.getValue()") == wanted, link
+        assert page.locator("section.error").count() == 0, link
+        page.wait_for_function(_ANSWERED, timeout=15_000)
+        assert page.locator(".errorResult").count() == 0, (link, page.locator(".errorResult").all_inner_texts())
+        chip = page.locator(".yasr_response_chip").first.inner_text().strip()
+        assert "Malformed" not in page.locator(".yasr").first.inner_text(), link
+        server_rows = page.locator("section[aria-labelledby=answer] tbody tr")
+        if page.locator("section[aria-labelledby=answer] table").count():
+            found = re.fullmatch(r"(\d+) results? in [0-9.]+ seconds?", chip)
+            assert found, (link, chip)
+            assert int(found.group(1)) == server_rows.count(), (link, chip, server_rows.count())
+            counted += 1
+        else:  # a CONSTRUCT or an ASK: the editor shows the answer, as the page does below
+            assert page.locator(".yasr_results").first.inner_text().strip(), link
+    assert counted >= 20
+    for context in browser.contexts:
+        context.close()
+    assert not errors, errors
+
+
+def test_the_editors_buttons_leave_the_query_text_clear(base_url, browser):
+    """The run and share buttons over the editor's top right corner cover no text, even when
+    the first line is long enough to reach them."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(base_url + "/sparql")
+    page.wait_for_selector("html.yasgui-ready", timeout=15_000)
+    _set_query(page, "# " + "a long first line of words " * 12 + "\nSELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    boxes = [page.locator(selector).first.bounding_box() for selector in (".yasqe_queryButton", ".yasqe_share")]
+    assert all(boxes)
+    text = page.evaluate("""() => {
+        const line = document.querySelector('.CodeMirror-code .CodeMirror-line');
+        const range = document.createRange();
+        range.selectNodeContents(line);
+        return Array.from(range.getClientRects(), r => ({x: r.x, y: r.y, width: r.width, height: r.height}));
+    }""")
+    assert len(text) >= 2  # the first line wraps
+    for button in boxes:
+        for rect in text:
+            apart = (rect["x"] + rect["width"] <= button["x"] or button["x"] + button["width"] <= rect["x"]
+                     or rect["y"] + rect["height"] <= button["y"] or button["y"] + button["height"] <= rect["y"])
+            assert apart, (button, rect)
+    for context in browser.contexts:
+        context.close()

@@ -16,8 +16,9 @@ import math
 import re
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from graph.namespaces import ID, short
 from graph.queries import example_text, example_value
@@ -202,9 +203,17 @@ EDITOR_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-i
               "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
+def query_link(text: str, **params: str) -> str:
+    """The address of the query page (or, with ``format``, the answer) for query *text*, with
+    every character of the query that is not a letter, digit or one of ``-._~`` percent-encoded:
+    a ``;`` left as it is splits the query for readers that take it as a separator, as ``&``."""
+    path, _, rest = url_for("sparql.endpoint", **params).partition("?")
+    return f"{path}?query={quote(text, safe='')}" + (f"&{rest}" if rest else "")
+
+
 def _page(context: dict) -> Response:
-    response = Response(render_template("sparql/query.html", **context), status=context["status"],
-                        content_type="text/html; charset=utf-8")
+    response = Response(render_template("sparql/query.html", query_link=query_link, **context),
+                        status=context["status"], content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = EDITOR_CSP
     return response
 

@@ -75,6 +75,9 @@
       copyEndpointOnNewTab: false,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
       persistenceId: null,
+      // The query comes from the form, which the server read from the address. YASGUI's own
+      // reading of the address splits it at every ";" as well as "&", which cuts most queries.
+      populateFromUrl: false,
       tabName: text.Query || "Query",
       // Only completions known in the page: the others fetch vocabularies from other hosts.
       yasqe: { autocompleters: ["variables"], resizeable: true },
@@ -96,6 +99,8 @@
       attributeFilter: ATTRIBUTES });
     var tab = yasgui.getTab();
     tab.setQuery(textarea.value);
+    // A link to a query opens with its answer, in the editor as below it.
+    if (host.hasAttribute("data-run")) { tab.query().catch(function () { return null; }); }
     document.documentElement.classList.add("yasgui-ready");
   }
   if (document.readyState === "loading") {
