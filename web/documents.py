@@ -13,7 +13,8 @@ from markupsafe import Markup
 
 from web.i18n import gettext, ngettext
 
-PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+#: A blank line, or several; a line of nothing but spaces is blank too.
+PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 
 #: A passage stating more items than this links to its own page, which lists them.
@@ -34,10 +35,30 @@ def _chips(passage: dict, href: Callable[[str], str]) -> str:
     return "".join(_chip(i["id"], i["label"], href) for i in items)
 
 
+def _breaks(text: str, headings: list[dict]) -> list[tuple[int, int]]:
+    """Where paragraphs end and the next begins, as (start, end) of the text between them: at
+    blank lines, and around each heading's line, which the text may run into the lines before
+    and after it (a heading over a list), so that every heading is a paragraph of its own."""
+    spans = [(m.start(), m.end()) for m in PARAGRAPH_BREAK.finditer(text)]
+    found = set(spans)
+
+    def inside(point: int) -> bool:
+        return any(a <= point < b for a, b in spans)
+
+    for heading in headings:
+        start = heading["start"]
+        if start > 0 and not inside(start - 1):
+            found.add((start - 1, start) if text[start - 1] == "\n" else (start, start))
+        end = text.find("\n", start)
+        if end >= 0 and not inside(end):
+            found.add((end, end + 1))
+    return sorted(found) + [(len(text), len(text))]
+
+
 def render(text: str, passages: list[dict], headings: list[dict], href: Callable[[str], str]) -> Markup:
     """*text* as HTML with *passages* ({id, start, end, items}) marked and *headings* ({id, start,
     depth, label}) as heading elements; *href* gives the link of an id."""
-    spans = [(m.start(), m.end()) for m in PARAGRAPH_BREAK.finditer(text)] + [(len(text), len(text))]
+    spans = _breaks(text, headings)
     gaps = [(a, b) for a, b in spans if b > a]
 
     def snap(point: int, forward: bool) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import InternalServerError
 
 from graph.errors import QueryError
@@ -21,9 +21,22 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+#: How long a browser may keep the icon without asking again (30 days): its address cannot change.
+ICON_MAX_AGE = 30 * 24 * 3600
+
+
 @bp.record_once
 def _load(state) -> None:
     install(state.app)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where browsers look for it unasked (the pages also name it)."""
+    response = send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=ICON_MAX_AGE)
+    response.cache_control.public = True
+    return response
 
 
 @bp.after_app_request
