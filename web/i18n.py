@@ -180,7 +180,14 @@ def link_to(href: str, text: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(href, text)
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def time_tag(date: str) -> Markup:
+    """A day (YYYY-MM-DD) as a <time> element, which never breaks across lines; any other text
+    (a due date given in words) as it is."""
+    if not _DAY.fullmatch(date or ""):
+        return Markup("{}").format(date or "")
     return Markup('<time datetime="{}">{}</time>').format(date, date)
 
 
