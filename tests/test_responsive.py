@@ -271,3 +271,12 @@ def test_a_trace_diagram_that_fits_says_nothing_of_scrolling(phone):
     hint = phone.locator("figure.diagram .scroll-hint")
     assert hint.is_visible() and "sgroliwch" in hint.inner_text()
     assert page_width(phone)[0] <= PHONE
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=Hywel+Dda", "/deadlines", "/plans/check", "/targets/check",
+                                  f"/id/{KDE}/trace"])
+def test_the_forms_fit_a_smaller_phone_too(phone, path):
+    phone.set_viewport_size({"width": 320, "height": 700})
+    phone.goto(path)
+    assert page_width(phone) == [320, 320]
+    assert phone.locator("header.site").bounding_box()["height"] < 120
