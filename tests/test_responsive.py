@@ -229,9 +229,9 @@ def test_the_menu_is_a_plain_row_of_links_on_a_desktop(phone):
 def test_a_date_stays_on_one_line(phone, path, lang):
     phone.goto(in_language(path, lang))
     # a date with its time of day (when a plan was kept) may put the time on the next line
-    dates = phone.evaluate("""[...document.querySelectorAll('main time:not(.stamp), main time.stamp > span')].map(e => ({
+    dates = phone.evaluate("""selector => [...document.querySelectorAll(selector)].map(e => ({
         text: e.textContent, lines: e.getClientRects().length, height: e.getBoundingClientRect().height,
-        line: parseFloat(getComputedStyle(e).fontSize) * 1.5}))""")
+        line: parseFloat(getComputedStyle(e).fontSize) * 1.5}))""", "main time:not(.stamp), main time.stamp > span")
     assert dates, f"no dates on {path}"
     for date in dates:
         assert date["lines"] == 1 and date["height"] <= date["line"], date
