@@ -1,7 +1,8 @@
 """A quick start: a build asked for only if needed is left out when nothing it reads changed since
 the last good build, and says why it builds when it does; a failed build never counts as good;
 a build and the server's start say what they hold in a line or two; every help exits 0 and
-explains every option."""
+explains every option; ``tasks.py serve`` builds only if needed and reinstalls nothing that
+``tasks.py test`` installed."""
 
 from __future__ import annotations
 
@@ -216,3 +217,42 @@ def test_tasks_unknown_command_fails_with_the_usage():
     done = tasks("frobnicate")
     assert done.returncode != 0 and "unknown command 'frobnicate'" in done.stderr
     assert "python3 tasks.py serve" in done.stderr and done.stdout == ""
+
+
+def test_tasks_serve_builds_only_if_changed_and_its_help_builds_nothing(monkeypatch):
+    import tasks as tasks_module
+
+    ran: list[tuple[str, ...]] = []
+    monkeypatch.setattr(tasks_module, "setup", lambda extras: None)
+    monkeypatch.setattr(tasks_module, "run", lambda *cmd: ran.append(tuple(str(c) for c in cmd)))
+    policy_graph = str(tasks_module.BIN / "policy-graph")
+    tasks_module.main(["serve", "--port", "8000"])
+    assert ran == [(policy_graph, "build", "--if-changed"), (policy_graph, "serve", "--port", "8000")]
+    ran.clear()
+    tasks_module.main(["serve", "--help"])
+    assert ran == [(policy_graph, "serve", "--help")]
+    ran.clear()
+    tasks_module.main(["build", "--reasoner", "owlrl"])
+    assert ran == [(policy_graph, "build", "--reasoner", "owlrl")]
+
+
+def test_serving_after_testing_installs_nothing_again(monkeypatch, tmp_path):
+    import tasks as tasks_module
+
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    monkeypatch.setattr(tasks_module, "VENV", venv)
+    monkeypatch.setattr(tasks_module, "PYTHON", venv / "bin" / "python")
+    monkeypatch.setattr(tasks_module.subprocess, "run", lambda *args, **kwargs: None)  # the compile step
+    installs: list[tuple] = []
+    monkeypatch.setattr(tasks_module, "run", lambda *cmd: installs.append(cmd))
+    tasks_module.setup("test")
+    assert len(installs) == 2  # pip itself, then the project with its test tools
+    installs.clear()
+    tasks_module.setup("")
+    tasks_module.setup("test")
+    assert installs == []
+    (venv / ".installed").write_text("0" * 64 + " test")  # installed from another pyproject.toml
+    tasks_module.setup("")
+    assert len(installs) == 2 and installs[-1][-1] == "."
