@@ -12,13 +12,17 @@ from pathlib import Path
 from graph.cli.language import _
 from graph.errors import PolicyGraphError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
-from graph.store import prepare_disk_store_apart, verify_artefact
+from graph.store import build_report, prepare_disk_store_apart, verify_artefact, when_built
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("serve", help=_("serve the web browser on the built graph"))
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--host", default="127.0.0.1",
+                   help=_("the network address to listen on (default: 127.0.0.1, this machine alone); another "
+                          "address, or 0.0.0.0 for every one, lets other machines reach the service: anyone who "
+                          "can reach it may browse and query it (see docs/deployment.md)"))
+    p.add_argument("--port", type=int, default=5000,
+                   help=_("the TCP port to listen on (default: 5000); the address is then http://HOST:PORT/"))
     p.add_argument("--graph", help=_("built graph to serve (default: build/policy-graph.nq)"))
     p.set_defaults(func=serve_command)
 
@@ -36,6 +40,7 @@ def serve_command(args: argparse.Namespace) -> int:
     on_disk = os.environ.get("POLICY_GRAPH_STORE") == "oxigraph-disk"
     if on_disk:
         prepare_disk_store_apart(artefact)  # once, here, so each worker only opens it
+    print(started_with(artefact), file=sys.stderr)
     print(_("Serving the policy graph on %(url)s") % {"url": f"http://{args.host}:{args.port}/"}, file=sys.stderr)
 
     # gunicorn's worker processes where it is installed (POLICY_GRAPH_WORKERS), else werkzeug's server
@@ -48,3 +53,21 @@ def serve_command(args: argparse.Namespace) -> int:
 
     serve(make_app, args.host, args.port, fork_after_load=not on_disk, on_worker_start=warm_up)
     return 0
+
+
+def started_with(artefact: Path) -> str:
+    """One line on the graph being served: how much it holds and where and when it was built
+    (its counts by class are in the build report, ``policy-graph stats``)."""
+    report = build_report(artefact)
+    triples = report.get("triples", {})
+    return _("The graph: %(entities)s entities, %(passages)s passages, %(triples)s triples, from %(path)s, "
+             "built %(time)s with the %(reasoner)s reasoner") % {
+        "entities": report.get("entities", "?"), "passages": report.get("passages", "?"),
+        "triples": triples.get("total", "?") if isinstance(triples, dict) else "?", "path": _shown(artefact),
+        "time": when_built(report), "reasoner": report.get("reasoner", "?")}
+
+
+def _shown(path: Path) -> Path:
+    # the name the user knows (build/policy-graph.nq), not the version folder its link leads to
+    path = Path(os.path.abspath(path))
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path

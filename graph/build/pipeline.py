@@ -26,6 +26,7 @@ from rdflib.namespace import ORG, RDF, RDFS
 from graph import __version__
 from graph.errors import BuildError, Problem
 from graph.build.infer import REASONERS, infer
+from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
 from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
 from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
@@ -132,6 +133,9 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     out_dir = out_dir or layout.build_dir
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
+    # taken before anything is read: a file changed during the build then differs from what was
+    # recorded, and the next check builds again rather than trusting a graph made from the old one
+    inputs = fingerprint_inputs(layout)
 
     def stage(name: str, func, *args):
         say(f"{name} ...")
@@ -174,6 +178,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         checksum = fingerprint(staging / ARTEFACT_NAME)
         report = make_report(ontology, asserted, inferred, quads, checksum, data, sources, spans, passages, reasoner,
                              validation, timings)
+        report[INPUTS] = inputs
         write_json(staging / REPORT_NAME, report)
     except OSError as exc:
         discard(staging)

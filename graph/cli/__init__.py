@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from graph.cli.access import register as register_access
+from graph.cli.building import DEFAULT_REASONER, cmd_build, cmd_stats, cmd_validate
 from graph.cli.commands import (
     cmd_applies,
-    cmd_build,
     cmd_check_plan,
     cmd_check_targets,
     cmd_coverage,
@@ -27,20 +27,15 @@ from graph.cli.commands import (
     cmd_query,
     cmd_search,
     cmd_trace,
-    cmd_validate,
 )
 from graph.cli.language import _, language_from_environment, speaking, split_language
+from graph.cli.output import FORMAT_HELP, TABLE_FORMAT_HELP
 from graph.errors import BuildError, PolicyGraphError
-from graph.language import LANGUAGES, N_
+from graph.language import LANGUAGES
 
 #: The entry-point group through which installed parts add commands: each entry is a function
 #: that is given the parser's subparsers and adds its own.
 COMMANDS_GROUP = "policy_graph.commands"
-#: The help of --format where text is for people and JSON or CSV is data for programs.
-FORMAT_HELP = N_("text and html are for people, in the language of --lang; json and csv are data, their keys, "
-                 "columns and values the same in both languages (default: text)")
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policy-graph",
@@ -55,19 +50,29 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help=_("build the graph: check sources, locate quotes, infer, validate, write"))
     p.add_argument("--out", help=_("folder to write the built graph to (default: build/)"))
-    p.add_argument("--reasoner", choices=["owlrl", "rules"], default="owlrl",
-                   help=_("owlrl: the full OWL 2 RL closure (default); rules: the same entailments from "
-                        "targeted rules on Oxigraph, for large graphs"))
+    p.add_argument("--reasoner", choices=["rules", "owlrl"], default=DEFAULT_REASONER,
+                   help=_("rules: the OWL 2 RL entailments from targeted rules on Oxigraph, in seconds "
+                          "(default); owlrl: owlrl's full OWL 2 RL closure, the reference the rules are "
+                          "checked against, the same triples far more slowly"))
+    p.add_argument("--if-changed", action="store_true",
+                   help=_("build only if the sources, curated data, ontology, queries or code changed since "
+                          "the last good build; else say that the built graph is up to date"))
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help=_("check the data as a build would, without writing anything"))
     p.set_defaults(func=cmd_validate)
 
+    p = sub.add_parser("stats", help=_("what the last build made: its counts by class, warnings and inputs"))
+    p.add_argument("--format", "-f", choices=["text", "json"], default="text",
+                   help=_("text is for people; json is the whole build report (default: text)"))
+    p.add_argument("--graph", help=_("built graph whose report to show (default: build/policy-graph.nq)"))
+    p.set_defaults(func=cmd_stats)
+
     p = sub.add_parser("query", help=_("run a named query (no NAME: list them)"))
     p.add_argument("name", nargs="?", help=_("query name, e.g. obligations-for"))
     p.add_argument("--param", "-p", action="append", default=[], metavar=_("NAME=VALUE"),
                    help=_("a parameter value (repeatable); items by id, e.g. subject=wast"))
-    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table", help=_(TABLE_FORMAT_HELP))
     p.add_argument("--graph", help=_("built graph to query (default: build/policy-graph.nq)"))
     p.set_defaults(func=cmd_query)
 
@@ -87,7 +92,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("coverage", help=_("how many items are sourced to each heading of both documents"))
-    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table", help=_(TABLE_FORMAT_HELP))
     p.add_argument("--graph", help=_("built graph to use (default: build/policy-graph.nq)"))
     p.set_defaults(func=cmd_coverage)
 
@@ -106,7 +111,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_applies)
 
     p = sub.add_parser("metrics", help=_("the metric identifiers and units a trajectory may report on"))
-    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--format", "-f", choices=["table", "json", "csv"], default="table", help=_(TABLE_FORMAT_HELP))
     p.add_argument("--graph", help=_("built graph to use (default: build/policy-graph.nq)"))
     p.set_defaults(func=cmd_metrics)
 
@@ -154,7 +159,7 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("--graph", help=_("built graph to load beside (default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_plan_load)
     q = plan_sub.add_parser("list", help=_("list the loaded plans"))
-    q.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    q.add_argument("--format", "-f", choices=["text", "json"], default="text", help=_(FORMAT_HELP))
     q.add_argument("--graph", help=_("built graph the plans sit beside (default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_plan_list)
     q = plan_sub.add_parser("remove", help=_("remove a loaded plan"))

@@ -10,6 +10,7 @@ import sys
 from graph.access import ROLES, Accounts
 from graph.cli.commands import layout_of, open_graph
 from graph.cli.language import _, ngettext
+from graph.cli.output import FORMAT_HELP
 from graph.errors import StoreError
 
 
@@ -34,7 +35,7 @@ def register(sub: argparse._SubParsersAction, plan_sub: argparse._SubParsersActi
                                      "(default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_account_add)
     q = account_sub.add_parser("list", help=_("list the accounts"))
-    q.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    q.add_argument("--format", "-f", choices=["text", "json"], default="text", help=_(FORMAT_HELP))
     q.set_defaults(func=cmd_account_list)
     q = account_sub.add_parser("remove", help=_("remove an account; its key stops working at once"))
     q.add_argument("name", help=_("the account's name"))

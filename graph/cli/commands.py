@@ -7,12 +7,9 @@ import argparse
 import datetime as dt
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 from graph.api import PlanExistsError, PolicyGraph
-from graph.build.pipeline import build
 from graph.cli.language import _, ngettext
 from graph.cli.output import print_result, shown_path
 from graph.csvcells import writer as csv_writer
@@ -39,60 +36,6 @@ def open_graph(args: argparse.Namespace) -> PolicyGraph:
 def report_language(args: argparse.Namespace) -> str:
     """The language of a report for people; data (JSON, CSV) keeps the graph's own words."""
     return getattr(args, "lang", "en") if args.format in ("text", "html") else "en"
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    out_dir = Path(args.out) if args.out else None
-    result = build(layout_of(args), out_dir, progress=_progress, reasoner=args.reasoner)
-    report = result.report
-    print(_("Built %(path)s in %(seconds).1f s") % {"path": result.artefact,
-                                                     "seconds": time.perf_counter() - started})
-    t = report["triples"]
-    print(_("  triples: %(total)s (%(ontology)s ontology, %(asserted)s asserted, %(inferred)s inferred)") % t)
-    print(_("  entities: %(entities)s; passages: %(passages)s (%(quotes_verified)s quotes verified); "
-            "sections: %(sections)s") % report)
-    print(_("  by class:"))
-    for cls, count in report["classes"].items():
-        print(f"    {cls:32} {count}")
-    if report["warnings"]:
-        count = len(report["warnings"])
-        print(ngettext("  %(num)d warning:", "  %(num)d warnings:", count) % {"num": count})
-        for warning in report["warnings"]:
-            print(f"    - {warning}")
-    print(_("  report: %(path)s") % {"path": result.report_path})
-    return 0
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Run every stage but write nothing to the build folder (a dry run of build)."""
-    from graph.rules.analysis import BASIS_KINDS, most_relied_on, orphans
-
-    with tempfile.TemporaryDirectory() as tmp:
-        result = build(layout_of(args), Path(tmp), progress=_progress)
-        # The dependency analysis reads the graph just built, so it checks this data, not the last build.
-        built = PolicyGraph.open(result.artefact, kind="oxigraph", root=layout_of(args).root)
-        dependencies = built.dependencies()
-        bound = {o.iri: (o.label, o.kind) for o in built.applicability().obligations.values()}
-    count = len(result.report["warnings"])
-    print(ngettext("Valid: every quote located, SHACL conforms (%(num)d warning).",
-                   "Valid: every quote located, SHACL conforms (%(num)d warnings).", count) % {"num": count})
-    for warning in result.report["warnings"]:
-        print(f"  - {warning}")
-    lonely = orphans(dependencies, bound)
-    print(ngettext("%(num)d orphan: obligations and targets with no path to any priority, enabling plan, "
-                   "duty or statute", "%(num)d orphans: obligations and targets with no path to any priority, "
-                   "enabling plan, duty or statute", len(lonely)) % {"num": len(lonely)} + (":" if lonely else "."))
-    for ident, label, kind in lonely:
-        print(f"  - {ident}  {label} ({kind})")
-    print(_("Most relied-on duties and statutes (items that depend on each):"))
-    for ident, label, count in most_relied_on(dependencies, BASIS_KINDS, 5):
-        print(f"  {count:5}  {ident}  {label}")
-    return 0
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""How the command line writes a named query's answer (a table, JSON or CSV) and a path."""
+"""How the command line writes a named query's answer (a table, JSON or CSV) and a path, and what
+its --format options say."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from rdflib import Literal, URIRef
 
 from graph.cli.language import ngettext
 from graph.csvcells import writer as csv_writer
+from graph.language import N_
 from graph.namespaces import short
 from graph.store import QueryResult
+
+#: The help of --format where text is for people and JSON or CSV is data for programs.
+FORMAT_HELP = N_("text and html are for people, in the language of --lang; json and csv are data, their keys, "
+                 "columns and values the same in both languages (default: text)")
+#: The help of --format where a table is for people and JSON or CSV is data for programs.
+TABLE_FORMAT_HELP = N_("table is for people; json and csv are data for programs, their keys and columns the "
+                       "same in both languages (default: table)")
 
 
 def shown_path(path: Path, root: Path) -> Path:

@@ -40,7 +40,7 @@ from graph.store.disk import (
     refresh_disk_store,
     wants_disk_store,
 )
-from graph.store.integrity import ArtefactDamagedError, verify_artefact
+from graph.store.integrity import ArtefactDamagedError, build_report, verify_artefact, when_built
 from graph.store.oxigraph_store import OxigraphStore, to_oxigraph, to_rdflib
 from graph.store.rdflib_store import RdflibStore
 
@@ -102,7 +102,7 @@ def dump(artefact: Path, fmt: str) -> bytes:
 
 
 __all__ = ["ArtefactDamagedError", "DEFAULT_STORE", "OxigraphDiskStore", "OxigraphStore", "PlanFiles", "QueryResult",
-           "RdflibStore",
+           "RdflibStore", "build_report", "when_built",
            "STORES", "Store", "current_version", "disk_store_location", "disk_store_stamp", "dump",
            "inline_bindings", "open_store", "plan_files_beside", "plan_graph_of", "read_named_graph", "plan_server",
            "prepare_disk_store", "prepare_disk_store_apart", "push", "refresh_disk_store", "to_oxigraph",

@@ -15,6 +15,7 @@ modification time.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -101,3 +102,29 @@ def verify_artefact(artefact: Path) -> Path:
     with _lock:
         _verified.add(key)
     return real
+
+
+def build_report(artefact: Path) -> dict:
+    """The build report beside the file *artefact* leads to (what was built, when, from what).
+
+    :raise StoreError: when there is no built graph or its report cannot be read."""
+    if not artefact.is_file():
+        raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
+    try:
+        report = json.loads((artefact.resolve().parent / REPORT_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ArtefactDamagedError(f"the build report of {artefact} ({REPORT_NAME}) cannot be read; rebuild it "
+                                   "with 'policy-graph build'") from None
+    if not isinstance(report, dict):
+        raise ArtefactDamagedError(f"the build report of {artefact} ({REPORT_NAME}) is not a report; rebuild it "
+                                   "with 'policy-graph build'")
+    return report
+
+
+def when_built(report: dict) -> str:
+    """When the build of *report* was made, in UTC, as people read it: ``2026-12-04 18:30:05 UTC``."""
+    stamp = report.get("built_at", "")
+    try:
+        return dt.datetime.fromisoformat(stamp).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (TypeError, ValueError):
+        return str(stamp)
