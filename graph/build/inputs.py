@@ -23,8 +23,8 @@ from pathlib import Path
 
 from graph import __version__
 from graph.errors import StoreError
-from graph.paths import ARTEFACT_NAME, PACKAGE_DIR, REPORT_NAME, Layout
-from graph.store.integrity import verify_artefact, when_built
+from graph.paths import ARTEFACT_NAME, PACKAGE_DIR, Layout
+from graph.store.integrity import build_report, verify_artefact, when_built
 
 #: The key of the build report that records the fingerprint of the build's inputs.
 INPUTS = "inputs"
@@ -97,10 +97,8 @@ def freshness(layout: Layout, out_dir: Path) -> Freshness:
     """Whether the build published in *out_dir* was made from *layout*'s inputs as they are now."""
     artefact = out_dir / ARTEFACT_NAME
     try:
-        report = json.loads((out_dir / REPORT_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return Freshness("missing")
-    if not artefact.is_file() or not isinstance(report, dict):
+        report = build_report(artefact)
+    except StoreError:
         return Freshness("missing")
     recorded = report.get(INPUTS)
     if not isinstance(recorded, dict) or not recorded.get("sha256"):

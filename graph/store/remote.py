@@ -28,7 +28,7 @@ from rdflib.term import Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import StoreError
 from graph.namespaces import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from graph.store.base import QueryResult, plan_files_beside, store_query
+from graph.store.base import QueryResult, plan_files_beside, plan_graph_of, store_query
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -181,13 +181,14 @@ class SparqlServerStore:
         if not artefact.is_file():
             raise StoreError(f"no built graph at {artefact}; run 'policy-graph build' first")
         graphs: dict[str, list[str]] = {str(g): [] for g in (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH)}
-        for path in [artefact, *plan_files_beside(beside or artefact)]:
-            if path != artefact and not _sound_plan_file(path):
-                continue  # set aside, with a warning naming it: the others are pushed
-            with path.open(encoding="utf-8") as lines:
-                for line in lines:
-                    head, _, graph = line.rstrip(" .\n").rpartition(" <")
-                    graphs.setdefault(graph.rstrip(">"), []).append(head + " .\n")
+        with artefact.open(encoding="utf-8") as lines:
+            for line in lines:
+                head, _, graph = line.rstrip(" .\n").rpartition(" <")
+                graphs.setdefault(graph.rstrip(">"), []).append(head + " .\n")
+        for path in plan_files_beside(beside or artefact):
+            statements = _plan_statements(path)
+            if statements is not None:  # else set aside, with a warning naming it: the others are pushed
+                graphs[plan_graph_of(path)] = statements
         counts = {}
         for graph, triples in graphs.items():
             url = f"{self.store_url}?{urllib.parse.urlencode({'graph': graph})}"
@@ -196,29 +197,31 @@ class SparqlServerStore:
         return counts
 
 
-def _sound_plan_file(path: Path) -> bool:
-    """Whether the kept plan file *path* can be pushed: N-Quads that parse, every quad in the
-    plan's own named graph (a damaged file must not replace another graph on the server). One
-    that cannot is set aside as any store sets it aside (:mod:`graph.store.quarantine`)."""
+def _plan_statements(path: Path) -> list[str] | None:
+    """The statements of the kept plan file *path*, as N-Triples lines, or None when it cannot
+    be pushed: N-Quads that do not parse, or a quad outside the plan's own named graph (a
+    damaged file must not replace another graph on the server). Such a file is set aside as any
+    store sets it aside (:mod:`graph.store.quarantine`)."""
     import pyoxigraph as ox
 
-    from graph.store.base import plan_graph_of
     from graph.store.quarantine import set_aside
 
     own = plan_graph_of(path)
     try:
         inode = path.stat().st_ino
     except OSError:
-        return False  # removed since it was listed
+        return None  # removed since it was listed
     if not os.access(path, os.R_OK):
         raise StoreError(f"the kept plan {path} cannot be read by this user; nothing was pushed")
+    statements = []
     try:
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
             if not isinstance(quad.graph_name, ox.NamedNode) or quad.graph_name.value != own:
                 raise ValueError(f"a statement is in {quad.graph_name}, not in the plan's graph <{own}>")
+            statements.append(f"{quad.triple} .\n")
     except FileNotFoundError:
-        return False  # removed since it was listed
+        return None  # removed since it was listed
     except (SyntaxError, ValueError, OSError) as exc:
         set_aside(path, str(exc), inode)
-        return False
-    return True
+        return None
+    return statements

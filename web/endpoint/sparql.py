@@ -74,9 +74,8 @@ def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore | No
             places = current_app.config["SPARQL_QUEUE"] or current_app.config["SPARQL_WORKERS"] + 1
             waiting = current_app.config["SPARQL_WAITING"]
             waiting = UNSERVED_WAITING if waiting is None else waiting
-            gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places),
-                                                            threading.BoundedSemaphore(max(1, waiting)) if waiting
-                                                            else None, places)
+            queue = threading.BoundedSemaphore(waiting) if waiting > 0 else None
+            gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places), queue, places)
         return gate
 
 
