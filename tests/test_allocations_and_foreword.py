@@ -151,3 +151,17 @@ def test_the_foreword_dates_the_planning_framework(store):
     rows = _rows(store, f"SELECT ?from ?text WHERE {{ <{node}> nwp:effectiveFrom ?from ; nwp:dateText ?text ; "
                         f"nwp:dateAssumed true }}")
     assert [(str(r["from"]), str(r["text"])) for r in rows] == [("2025-12-19", "on 19 December")]
+
+
+def test_the_command_line_says_when_a_due_date_s_year_is_assumed(store, queries):
+    from graph.reports.explanations import format_explanation
+    from graph.rules.applicability import Explanation
+    from graph.wording import ENGLISH, wording
+
+    stated = Explanation("hywel-dda-uhb", "Hywel Dda", "x", "X", True, True, [], [], "applies", due_by="2026-09-30")
+    assumed = Explanation("hywel-dda-uhb", "Hywel Dda", "x", "X", True, True, [], [], "applies", due_by="2026-09-30",
+                          due_assumed=True)
+    assert format_explanation(stated, ENGLISH).endswith("due by 2026-09-30")
+    assert format_explanation(assumed, ENGLISH).endswith("due by 2026-09-30 (year assumed)")
+    assert format_explanation(assumed, wording(store, queries, "cy")).endswith(
+        "erbyn 2026-09-30 (blwyddyn wedi'i thybio)")

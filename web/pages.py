@@ -159,6 +159,7 @@ def _item(ident: str) -> dict:
         "relations": [g for g in groups if g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out"],
         "facets": entry.facets() if entry and entry.obligation else {},
         "due": entry.due if entry else "",
+        "due_assumed": entry.due_assumed if entry else False,
         "document": ident if ident in catalogue().documents else "",
         "section_anchor": _section_anchor(ident),
     }
