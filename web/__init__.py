@@ -82,6 +82,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_vary(app)
 
+    from web.twins import script_json
+
+    app.jinja_env.globals["script_json"] = script_json
+
     @app.context_processor
     def attribution() -> dict[str, str]:
         return {"attribution": app.extensions["policy_attribution"]}

@@ -72,6 +72,7 @@ class Obligation:
     effective_from: dt.date | None = None
     due_by: dt.date | None = None
     date_text: str = ""
+    assumed_dates: set[dt.date] = field(default_factory=set)  # due dates whose year the text leaves out
     priorities: list[tuple[str, str]] = field(default_factory=list)  # (iri, label), by label
     plans: list[tuple[str, str]] = field(default_factory=list)
     passage: str = ""
@@ -125,6 +126,7 @@ class Explanation:
     priority: str = ""  # every priority it serves, "; " between them, in order of their names
     plan: str = ""  # every enabling plan it serves, likewise
     reasons: list[str] = field(default_factory=list)  # every way it concerns the subject
+    due_assumed: bool = False  # the text leaves out the year of due_by
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -198,6 +200,8 @@ class Applicability:
             due = _date(row.get("dueBy"))
             if due is not None and (ob.due_by is None or due < ob.due_by):
                 ob.due_by = due
+            if due is not None and row.get("dueAssumed") is not None and row["dueAssumed"].toPython() is True:
+                ob.assumed_dates.add(due)
             bound = str(row["bound"])
             if bound not in labels:
                 labels[bound] = self.class_labels.get(bound) or self._label(bound)
@@ -353,7 +357,8 @@ class Applicability:
             body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
             ob.effective_from.isoformat() if ob.effective_from else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
-            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary])
+            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary],
+            due_assumed=ob.due_by in ob.assumed_dates)
 
     def subject(self, name: str) -> tuple[str, str, str]:
         """The node *name* (an id, CURIE or IRI) as a subject of "what applies": its IRI, English
@@ -427,7 +432,7 @@ class Applicability:
                 ob.effective_from.isoformat() if ob.effective_from else "",
                 ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
                 "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                list(reasons[item])))
+                list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates))
         return out
 
     def _class_path(self, cls: str, kind: str) -> list[str] | None:

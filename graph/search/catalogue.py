@@ -34,6 +34,12 @@ class Entry:
     bearers: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     due: str = ""
+    #: the due dates whose year the text leaves out (read, not stated)
+    assumed_dates: list[str] = field(default_factory=list)
+
+    @property
+    def due_assumed(self) -> bool:
+        return self.due in self.assumed_dates
 
     def facets(self) -> dict:
         return {"kind": [self.kind] if self.kind else [], "priority": self.priorities,
@@ -68,6 +74,8 @@ class Catalogue:
             value, facet = str(row.get("value", "")), row.get("facet")
             if facet == "due":
                 entry.due = min(entry.due or value, value)
+            elif facet == "due-assumed":
+                entry.assumed_dates = sorted({*entry.assumed_dates, value})
             elif facet in ("priority", "bearer", "topic"):
                 attribute = {"priority": "priorities", "bearer": "bearers", "topic": "topics"}[facet]
                 setattr(entry, attribute, sorted({*getattr(entry, attribute), value}))
