@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from graph.rules.trace import Trace
     from graph.search.catalogue import Catalogue, Entry
     from graph.search.index import Hit, SearchIndex
+    from graph.search.ask import Answer, Asker
+    from graph.search.question import Names, Reading
 
 T = TypeVar("T")
 
@@ -128,6 +130,45 @@ class PolicyGraph(KeptPlans):
         """The nodes *text* names well enough to ask what applies to them, the best first."""
         index = self.search_index()
         return index.subjects(index.search(text))
+
+    def asker(self) -> Asker:
+        from graph.search.ask import Asker
+        from graph.search.fulltext import FullText
+        from graph.search.question import vocabulary
+
+        def make() -> Asker:
+            catalogue = self.catalogue()
+            fulltext = FullText([e for e in catalogue.entries.values() if e.obligation], vocabulary()["synonyms"])
+            return Asker(catalogue, fulltext, lambda subject, on: self.what_applies(subject, on))
+
+        return self.lasting("asker", make)
+
+    def question_names(self) -> Names:
+        from graph.search.question import Names
+
+        return self.lasting("question-names", lambda: Names(self.catalogue().entries.values()))
+
+    def read_question(self, text: str, today: dt.date | None = None) -> Reading:
+        """What a planner's question asks: the subjects, dates, modalities and kinds it names, and
+        its other words (a misspelt word read as the closest word the graph uses)."""
+        from graph.search.question import read_question
+
+        reading = read_question(text, self.question_names(), today or dt.date.today())
+        fulltext, index = self.asker().fulltext, self.search_index()
+        known = []
+        for word in reading.words:
+            if fulltext.rank([word]):
+                known.append(word)
+            else:
+                known += list(index.expansions(word))[:2]
+        reading.words = list(dict.fromkeys(known))
+        return reading
+
+    def ask(self, text: str, today: dt.date | None = None, sort: str = "relevance") -> Answer:
+        """The obligations that answer a planner's question, typed as they would say it, in
+        English or Welsh ("Hywel Dda mental health by March 2027"), with how it was read; what
+        applies comes from :meth:`what_applies`, on the day the question names or any day."""
+        return self.asker().answer(self.read_question(text, today), sort)
 
     # --- named queries ---------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ class Entry:
     bearers: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     due: str = ""
+    targets: list[str] = field(default_factory=list)  # the targets that measure it
 
     def facets(self) -> dict:
         return {"kind": [self.kind] if self.kind else [], "priority": self.priorities,
@@ -68,6 +69,8 @@ class Catalogue:
             value, facet = str(row.get("value", "")), row.get("facet")
             if facet == "due":
                 entry.due = min(entry.due or value, value)
+            elif facet == "target":
+                entry.targets = sorted({*entry.targets, value})
             elif facet in ("priority", "bearer", "topic"):
                 attribute = {"priority": "priorities", "bearer": "bearers", "topic": "topics"}[facet]
                 setattr(entry, attribute, sorted({*getattr(entry, attribute), value}))
