@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from graph.rules.applicability import Explanation
 from graph.search.catalogue import Catalogue, Entry
@@ -26,7 +26,7 @@ FIRST = ("body", "kind of body", "priority", "enabling plan", "basis", "topic")
 MODALITY_ORDER = ("must", "is required to", "is expected to", "should", "")
 SORTS = ("relevance", "due", "modality", "label")
 
-Applies = Callable[[str, "dt.date | None"], list[Explanation]]
+Applies = Callable[[str, "dt.date | None", str], list[Explanation]]
 
 
 @dataclass
@@ -79,7 +79,8 @@ class Answer:
                 "relaxations": [vars(r) for r in self.relaxations]}
 
 
-def _order(sort: str) -> Callable[[Found], tuple]:
+def order(sort: str) -> Callable[[Found], tuple]:
+    """The sort key of *sort* for anything with an entry, a score and a due date."""
     def modality(f: Found) -> int:
         m = f.entry.modality
         return MODALITY_ORDER.index(m) if m in MODALITY_ORDER else len(MODALITY_ORDER)
@@ -95,34 +96,36 @@ def _order(sort: str) -> Callable[[Found], tuple]:
 
 
 class Asker:
-    """Answers questions over one catalogue, asking *applies* (subject id, day) for what applies."""
+    """Answers questions over one catalogue, asking *applies* (subject id, day, language of the
+    reasons) for what applies."""
 
     def __init__(self, catalogue: Catalogue, fulltext: FullText, applies: Applies):
         self.catalogue, self.fulltext, self.applies = catalogue, fulltext, applies
 
-    def answer(self, reading: Reading, sort: str = "relevance") -> Answer:
-        answer = self._combine(reading)
-        scores = self.fulltext.rank(reading.words)
+    def answer(self, reading: Reading, sort: str = "relevance", lang: str = "en") -> Answer:
+        answer = self._combine(reading, lang)
+        # the words that named a subject rank what it gives, with the others
+        scores = self.fulltext.rank([*reading.words, *(w for s in reading.subjects for w in s.words.split())])
         if reading.words and not answer.applies_to and not answer.narrowed_by:
             # nothing named: the words alone choose (typo-free words; see PolicyGraph.ask)
             answer.found = [f for f in answer.found if f.entry.id in scores]
         for f in answer.found:
             f.score = scores.get(f.entry.id, 0.0)
-        answer.found.sort(key=_order(sort))
+        answer.found.sort(key=order(sort))
         if not answer.found:
             answer.relaxations = self._relaxations(reading)
         return answer
 
-    def _combine(self, reading: Reading) -> Answer:
+    def _combine(self, reading: Reading, lang: str = "en") -> Answer:
         subjects = sorted(reading.subjects, key=lambda s: FIRST.index(s.role))
         first, others = (subjects[0], subjects[1:]) if subjects else (None, [])
         if first is not None:
             found = [Found(self.catalogue.entries[e.item], answer=e)
-                     for e in self.applies(first.id, reading.on) if e.item in self.catalogue.entries]
+                     for e in self.applies(first.id, reading.on, lang) if e.item in self.catalogue.entries]
         else:
             found = [Found(e) for e in self.catalogue.entries.values() if e.obligation]
         for other in others:
-            concerned = {e.item for e in self.applies(other.id, reading.on)}
+            concerned = {e.item for e in self.applies(other.id, reading.on, "en")}
             found = [f for f in found if f.entry.id in concerned]
         if reading.modalities:
             found = [f for f in found if f.entry.modality in reading.modalities]
@@ -138,27 +141,17 @@ class Asker:
 
     def _relaxations(self, reading: Reading) -> list[Relaxation]:
         """Each constraint whose removal leaves an answer, with its size, the largest first."""
-        options: list[tuple[str, str, str, Reading]] = []
-        for s in reading.subjects:
-            others = [x for x in reading.subjects if x != s]
-            options.append(("subject", s.id, s.label, replace(reading, subjects=others)))
-            # a subject that binds nothing may still be spoken of: its name as words
-            options.append(("subject-as-words", s.id, s.words,
-                            replace(reading, subjects=others, words=[*reading.words, *s.words.split()])))
-        if reading.due_by:
-            options.append(("due_by", reading.due_by.isoformat(), reading.due_by.isoformat(), replace(reading, due_by=None)))
-        if reading.due_from:
-            options.append(("due_from", reading.due_from.isoformat(), reading.due_from.isoformat(),
-                            replace(reading, due_from=None)))
-        if reading.on:
-            options.append(("on", reading.on.isoformat(), reading.on.isoformat(), replace(reading, on=None)))
-        if reading.modalities:
-            named = " / ".join(reading.modalities)
-            options.append(("modality", named, named, replace(reading, modalities=[])))
-        for k in reading.kinds:
-            options.append(("kind", k, k, replace(reading, kinds=[x for x in reading.kinds if x != k])))
+        labels = {s.id: s.label for s in reading.subjects}
+        options: list[tuple[str, str, str]] = []
+        for constraint, value in reading.parts():
+            options.append((constraint, value, labels.get(value, value)))
+            if constraint == "subject":
+                # a subject that binds nothing may still be spoken of: its name as words
+                words = next(s.words for s in reading.subjects if s.id == value)
+                options.append(("subject-as-words", value, words))
         out = []
-        for constraint, value, label, relaxed in options:
+        for constraint, value, label in options:
+            relaxed = reading.without(constraint, value)
             combined = self._combine(relaxed)
             if relaxed.words and not combined.applies_to and not combined.narrowed_by:
                 scores = self.fulltext.rank(relaxed.words)
@@ -170,4 +163,4 @@ class Asker:
         return sorted(out, key=lambda r: -r.count)
 
 
-__all__ = ["Answer", "Asker", "Found", "Relaxation", "SORTS"]
+__all__ = ["Answer", "Asker", "Found", "Relaxation", "SORTS", "order"]

@@ -14,18 +14,21 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 import yaml
 
 from graph.search.catalogue import Entry
-from graph.search.index import STOPWORDS, normalise, stem
+from graph.search.fulltext import FullText
+from graph.search.index import STOPWORDS, SearchIndex, normalise, stem
 
 WORDS_FILE = Path(__file__).with_name("question-words.yaml")
 #: The roles whose nodes a question can name as what it is about.
 SUBJECT_ROLES = ("body", "kind of body", "topic", "priority", "enabling plan", "basis")
+#: Which of several nodes of one name a question means.
+PREFERRED = ("body", "kind of body", "priority", "enabling plan", "topic", "basis")
 #: The longest name, in words, looked for.
 LONGEST_NAME = 12
 
@@ -53,6 +56,31 @@ class Reading:
     kinds: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+
+    def parts(self) -> list[tuple[str, str]]:
+        """Each part of the reading that narrows the answer, as (constraint, value): what
+        :meth:`without` takes away."""
+        return [*(("subject", s.id) for s in self.subjects),
+                *((when, getattr(self, when).isoformat()) for when in ("on", "due_from", "due_by") if getattr(self, when)),
+                *([("modality", " / ".join(self.modalities))] if self.modalities else []),
+                *(("kind", k) for k in self.kinds)]
+
+    def without(self, constraint: str, value: str) -> Reading:
+        """This reading with one part taken away (a subject by id, a date, the modalities, a
+        kind); a subject "as words" is put among the words instead."""
+        kept = [s for s in self.subjects if s.id != value]
+        if constraint == "subject":
+            return replace(self, subjects=kept)
+        if constraint == "subject-as-words":
+            spoken = [w for s in self.subjects if s.id == value for w in s.words.split()]
+            return replace(self, subjects=kept, words=[*self.words, *spoken])
+        if constraint in ("on", "due_from", "due_by"):
+            return replace(self, **{constraint: None})
+        if constraint == "modality":
+            return replace(self, modalities=[])
+        if constraint == "kind":
+            return replace(self, kinds=[k for k in self.kinds if k != value])
+        raise ValueError(constraint)
 
     def as_dict(self) -> dict:
         return {"text": self.text,
@@ -114,8 +142,10 @@ class Names:
     def find(self, key: str) -> Entry | None:
         found = self.exact.get(key)
         if found:
-            # several nodes of one name: the body or kind of body, then the topic, ...
-            return min(found, key=lambda e: SUBJECT_ROLES.index(e.role))
+            # several nodes of one name: the body or kind of body, then the priority or plan
+            # (a topic of the same name is narrower than the priority), then the topic (a way of
+            # working called "Prevention" is less often meant than the topic)
+            return min(found, key=lambda e: PREFERRED.index(e.role))
         return self.partial.get(key)
 
 
@@ -295,4 +325,29 @@ def _take_phrase(tokens: list[str], i: int, phrases: dict[str, object], into: li
     return 0
 
 
-__all__ = ["Named", "Names", "Reading", "read_question", "vocabulary"]
+def with_words_read(reading: Reading, fulltext: FullText, index: SearchIndex) -> Reading:
+    """*reading* with its other words read further: a misspelt word as the closest words the
+    graph uses, and words that together make a subject's name in another order or in part
+    ("Well-being of Future Generations Act", "ambulance handover") as that subject, as the search
+    box has always read them."""
+    known = []
+    for word in reading.words:
+        known += [word] if fulltext.rank([word]) else list(index.expansions(word))[:2]
+    reading.words = list(dict.fromkeys(known))
+    content = " ".join([*(s.words for s in reading.subjects), *reading.words])
+    whole = index.subjects(index.search(content)) if content else []
+    if whole and [s.id for s in reading.subjects] != [whole[0].id]:
+        e = whole[0]
+        reading.subjects, reading.words = [Named(e.id, e.label, e.role, content)], []
+    elif len(reading.words) > 1:
+        # the words left over may name what narrows the answer (a body is named by its name)
+        rest = " ".join(reading.words)
+        narrowing = [e for e in index.subjects(index.search(rest)) if e.role not in ("body", "kind of body")]
+        if narrowing and narrowing[0].id not in {s.id for s in reading.subjects}:
+            e = narrowing[0]
+            reading.subjects.append(Named(e.id, e.label, e.role, rest))
+            reading.words = []
+    return reading
+
+
+__all__ = ["Named", "Names", "Reading", "read_question", "vocabulary", "with_words_read"]
