@@ -36,6 +36,7 @@ class Entry:
     due: str = ""
     #: the due dates whose year the text leaves out (read, not stated)
     assumed_dates: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # the targets that measure it
 
     @property
     def due_assumed(self) -> bool:
@@ -76,6 +77,8 @@ class Catalogue:
                 entry.due = min(entry.due or value, value)
             elif facet == "due-assumed":
                 entry.assumed_dates = sorted({*entry.assumed_dates, value})
+            elif facet == "target":
+                entry.targets = sorted({*entry.targets, value})
             elif facet in ("priority", "bearer", "topic"):
                 attribute = {"priority": "priorities", "bearer": "bearers", "topic": "topics"}[facet]
                 setattr(entry, attribute, sorted({*getattr(entry, attribute), value}))
