@@ -16,7 +16,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
@@ -27,13 +38,15 @@ from graph.rules.limits import Limits
 from web import pages
 from web.auth import require_signed_in, viewer
 from web.graphdata import run
-from web.i18n import gettext
+from web.i18n import gettext, ngettext, plain_name
 from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
 
 bp = Blueprint("rules", __name__)
 T = TypeVar("T")
 PLAN_SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".ttl")
+#: The illustrative files the check pages offer for download (examples/README.md says what they are).
+EXAMPLE_PLAN, EXAMPLE_TRAJECTORY = "illustrative-plan.csv", "illustrative-trajectory.csv"
 #: The words of the reports, as the library writes them, marked for the catalogue.
 WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"),
          N_("met"), N_("not met"), N_("not assessable"), N_("answers"), N_("justifies not adopting"))
@@ -140,19 +153,51 @@ def too_large(_error):
     return render_template("error.html", status=413, title=title, message=message, suggestions=[], ident=""), 413
 
 
+@bp.get("/examples/<name>")
+def example(name: str):
+    """An illustrative plan or trajectory, to download and try the checks with."""
+    if name not in (EXAMPLE_PLAN, EXAMPLE_TRAJECTORY):
+        abort(404)
+    return send_from_directory(current_app.config["EXAMPLES_DIR"], name, mimetype="text/csv", as_attachment=True)
+
+
+def _passage_url(passage: str) -> str:
+    """A passage's page on this site, for the CSV a reader takes away."""
+    return url_for("browse.node", rest=passage, _external=True)
+
+
+def _mismatch(exc) -> list[Problem]:
+    """The plan names another organisation than the one chosen: one problem for each, naming both."""
+    chosen = plain_name(*exc.chosen)
+    problems = []
+    for ident, label, lines, every in exc.named:
+        named = plain_name(ident, label)
+        if every:
+            message = gettext("every commitment of the plan names %(named)s, but %(chosen)s was chosen: choose "
+                              "%(named)s, or leave the organisation for the file to name", named=named, chosen=chosen)
+        else:
+            message = ngettext("%(num)d commitment (line %(lines)s) names %(named)s, not %(chosen)s, the "
+                               "organisation chosen",
+                               "%(num)d commitments (lines %(lines)s) name %(named)s, not %(chosen)s, the "
+                               "organisation chosen", len(lines), lines=", ".join(map(str, lines)),
+                               named=named, chosen=chosen)
+        problems.append(Problem(message, exc.problems[0].file, lines[0] if lines else None, "org"))
+    return problems + exc.others
+
+
 # --- checking a plan --------------------------------------------------------------------------
 
 @bp.get("/plans/check")
 def plan_form():
-    return render_template("rules/plan_form.html", organisations=organisations(),
-                           chosen=request.args.get("org", "") or viewer().organisation)
+    return render_template("rules/plan_form.html", organisations=organisations(), chosen=request.args.get("org", ""),
+                           examples=url_for("rules.example", name=EXAMPLE_PLAN))
 
 
 @bp.post("/plans/check")
 def plan_upload():
     from graph.reports.plans import report_csv as plan_csv
     from graph.rules.plan_graph import plan_id_from
-    from graph.rules.plans import PlanError, read_plan
+    from graph.rules.plans import OrganisationMismatchError, PlanError, read_plan
 
     keep = request.form.get("keep") == "yes"
     keeper = require_signed_in() if keep else None  # before any work: checking needs no account, keeping does
@@ -161,9 +206,6 @@ def plan_upload():
     if isinstance(got, list):
         return _problems_page(gettext("The plan cannot be checked"), got)
     name, text = got
-    if not organisation:
-        return _problems_page(gettext("The plan cannot be checked"),
-                              [Problem(gettext("choose the organisation whose plan it is"), field="org")])
     plan_id = request.form.get("name", "").strip() or plan_id_from(name)
     graph = _graph()
     try:
@@ -171,12 +213,13 @@ def plan_upload():
             path = Path(folder) / name
             path.write_text(text, encoding="utf-8")
             commitments = read_plan(path, _limits())
-        report = graph.check_plan(commitments, organisation)
+        report = graph.check_plan(commitments, organisation or None)
         kept = ""
         if keep:
             try:
-                graph.keep_plan(plan_id, organisation, commitments, None, request.form.get("title", "").strip(), name,
-                                viewer=keeper, published=request.form.get("publish") == "yes",
+                graph.keep_plan(plan_id, report.organisation, commitments, None,
+                                request.form.get("title", "").strip(), name, viewer=keeper,
+                                published=request.form.get("publish") == "yes",
                                 max_per_organisation=current_app.config["MAX_PLANS_PER_ORGANISATION"])
             except PlanExistsError:
                 raise PlanError([Problem(gettext("a plan named “%(id)s” is already kept; choose another name",
@@ -188,8 +231,10 @@ def plan_upload():
             except PlanLimitError as exc:
                 return _problems_page(gettext("The plan cannot be kept"), [Problem(
                     gettext("%(org)s keeps %(count)d plans already, as many as it may; remove one first",
-                            org=organisation, count=exc.count), field="keep")], 409)
+                            org=report.organisation, count=exc.count), field="keep")], 409)
             kept = plan_id
+    except OrganisationMismatchError as exc:
+        return _problems_page(gettext("The plan cannot be checked"), _mismatch(exc))
     except InputFileError as exc:
         return _problems_page(gettext("The plan cannot be checked"), exc.problems)
     except QueryError as exc:
@@ -197,8 +242,21 @@ def plan_upload():
     except StoreError as exc:
         return _problems_page(gettext("The plan cannot be kept"), [Problem(str(exc), field="keep")], 503)
     data_out = {"file": name, "kept_as": kept, **report.as_dict()}
-    return _plan_report(data_out, plan_csv(report), _posted_format(),
+    return _plan_report(data_out, plan_csv(report, _passage_url), _posted_format(),
                         repost=_repost("plan", name, text, organisation))
+
+
+def share_text(share: dict) -> str:
+    """"15 of 543 covered, 3%", as graph.reports.plans.share_text words it."""
+    percent = round(share["percent"])
+    if share["covered"] and percent == 0:
+        shown = gettext("under %(percent)s", percent="1%")
+    elif share["covered"] < share["applicable"] and percent == 100:
+        shown = gettext("over %(percent)s", percent="99%")
+    else:
+        shown = f"{percent}%"
+    return gettext("%(covered)d of %(applicable)d covered, %(percent)s", covered=share["covered"],
+                   applicable=share["applicable"], percent=shown)
 
 
 def _grouped(gaps: list[dict], key: str) -> dict[str, list[dict]]:
@@ -221,7 +279,7 @@ def _plan_report(data: dict, csv_text: str, fmt: str, repost: dict | None = None
                                "csv": url_for("rules.plan_page", rest=f"{plan}/check.csv")}
     return render_template("rules/plan_report.html", r=data, by_priority=_grouped(data["gaps"], "priority"),
                            by_plan=_grouped(data["gaps"], "plan"), links=links, repost=repost, plan=plan,
-                           action=url_for("rules.plan_upload"))
+                           action=url_for("rules.plan_upload"), share_text=share_text)
 
 
 # --- checking a trajectory --------------------------------------------------------------------
@@ -229,7 +287,8 @@ def _plan_report(data: dict, csv_text: str, fmt: str, repost: dict | None = None
 @bp.get("/targets/check")
 def targets_form():
     return render_template("rules/targets_form.html", organisations=organisations(),
-                           chosen=request.args.get("org", ""))
+                           chosen=request.args.get("org", ""),
+                           examples=url_for("rules.example", name=EXAMPLE_TRAJECTORY))
 
 
 @bp.post("/targets/check")
@@ -309,7 +368,8 @@ def plan_page(rest: str):
     commitments = commitments_from_graph(graph)
     if check:
         report = _graph().check_plan(commitments, info.organisation)
-        return _plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report), fmt, plan=plan_id)
+        return _plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report, _passage_url), fmt,
+                            plan=plan_id)
     rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,
              "due": c.due, "metrics": c.metrics, "line": c.line,
              "link": "" if not c.references else ("justifies not adopting" if c.justification else "answers")}
