@@ -18,7 +18,6 @@ from typing import TypeVar
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -38,9 +37,10 @@ from graph.rules.limits import Limits
 from web import pages
 from web.auth import require_signed_in, viewer
 from web.graphdata import run
-from web.i18n import gettext, ngettext, plain_name
+from web.i18n import gettext
 from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
+from web.views.reports import csv_download, download_json, mismatch_problems, passage_url, plan_report
 
 bp = Blueprint("rules", __name__)
 T = TypeVar("T")
@@ -66,18 +66,6 @@ def _limits() -> Limits:
 def organisations() -> list[dict]:
     """The bodies a check can be made for, by label."""
     return sorted(({"id": r["body"], "label": r["label"]} for r in run("organisations")), key=lambda o: o["label"])
-
-
-def _csv(text: str, filename: str) -> Response:
-    response = Response(text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def _download_json(data: dict, filename: str) -> Response:
-    response = json_response(data)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.json"'
-    return response
 
 
 def _posted_format() -> str:
@@ -161,30 +149,6 @@ def example(name: str):
     return send_from_directory(current_app.config["EXAMPLES_DIR"], name, mimetype="text/csv", as_attachment=True)
 
 
-def _passage_url(passage: str) -> str:
-    """A passage's page on this site, for the CSV a reader takes away."""
-    return url_for("browse.node", rest=passage, _external=True)
-
-
-def _mismatch(exc) -> list[Problem]:
-    """The plan names another organisation than the one chosen: one problem for each, naming both."""
-    chosen = plain_name(*exc.chosen)
-    problems = []
-    for ident, label, lines, every in exc.named:
-        named = plain_name(ident, label)
-        if every:
-            message = gettext("every commitment of the plan names %(named)s, but %(chosen)s was chosen: choose "
-                              "%(named)s, or leave the organisation for the file to name", named=named, chosen=chosen)
-        else:
-            message = ngettext("%(num)d commitment (line %(lines)s) names %(named)s, not %(chosen)s, the "
-                               "organisation chosen",
-                               "%(num)d commitments (lines %(lines)s) name %(named)s, not %(chosen)s, the "
-                               "organisation chosen", len(lines), lines=", ".join(map(str, lines)),
-                               named=named, chosen=chosen)
-        problems.append(Problem(message, exc.problems[0].file, lines[0] if lines else None, "org"))
-    return problems + exc.others
-
-
 # --- checking a plan --------------------------------------------------------------------------
 
 @bp.get("/plans/check")
@@ -234,7 +198,7 @@ def plan_upload():
                             org=report.organisation, count=exc.count), field="keep")], 409)
             kept = plan_id
     except OrganisationMismatchError as exc:
-        return _problems_page(gettext("The plan cannot be checked"), _mismatch(exc))
+        return _problems_page(gettext("The plan cannot be checked"), mismatch_problems(exc))
     except InputFileError as exc:
         return _problems_page(gettext("The plan cannot be checked"), exc.problems)
     except QueryError as exc:
@@ -242,44 +206,8 @@ def plan_upload():
     except StoreError as exc:
         return _problems_page(gettext("The plan cannot be kept"), [Problem(str(exc), field="keep")], 503)
     data_out = {"file": name, "kept_as": kept, **report.as_dict()}
-    return _plan_report(data_out, plan_csv(report, _passage_url), _posted_format(),
+    return plan_report(data_out, plan_csv(report, passage_url), _posted_format(),
                         repost=_repost("plan", name, text, organisation))
-
-
-def share_text(share: dict) -> str:
-    """"15 of 543 covered, 3%", as graph.reports.plans.share_text words it."""
-    percent = round(share["percent"])
-    if share["covered"] and percent == 0:
-        shown = gettext("under %(percent)s", percent="1%")
-    elif share["covered"] < share["applicable"] and percent == 100:
-        shown = gettext("over %(percent)s", percent="99%")
-    else:
-        shown = f"{percent}%"
-    return gettext("%(covered)d of %(applicable)d covered, %(percent)s", covered=share["covered"],
-                   applicable=share["applicable"], percent=shown)
-
-
-def _grouped(gaps: list[dict], key: str) -> dict[str, list[dict]]:
-    """The gaps by the priority or by the enabling plan they serve ("" for none)."""
-    groups: dict[str, list[dict]] = {}
-    for gap in gaps:
-        groups.setdefault(gap[key] or "", []).append(gap)
-    return dict(sorted(groups.items(), key=lambda kv: (not kv[0], kv[0])))
-
-
-def _plan_report(data: dict, csv_text: str, fmt: str, repost: dict | None = None, plan: str = ""):
-    """The report page, or its JSON or CSV: a kept plan's check has addresses of its own; an
-    uploaded plan's report posts its text again (*repost*) for them."""
-    filename = f"plan-check-{data['organisation']}"
-    if fmt == "json":
-        return _download_json(data, filename) if repost else json_response(data)
-    if fmt == "csv":
-        return _csv(csv_text, filename)
-    links = {} if repost else {"json": url_for("rules.plan_page", rest=f"{plan}/check.json"),
-                               "csv": url_for("rules.plan_page", rest=f"{plan}/check.csv")}
-    return render_template("rules/plan_report.html", r=data, by_priority=_grouped(data["gaps"], "priority"),
-                           by_plan=_grouped(data["gaps"], "plan"), links=links, repost=repost, plan=plan,
-                           action=url_for("rules.plan_upload"), share_text=share_text)
 
 
 # --- checking a trajectory --------------------------------------------------------------------
@@ -313,9 +241,9 @@ def targets_upload():
     data_out = {"file": name, **report.as_dict()}
     fmt, filename = _posted_format(), f"targets-check-{data_out['organisation']}"
     if fmt == "json":
-        return _download_json(data_out, filename)
+        return download_json(data_out, filename)
     if fmt == "csv":
-        return _csv(targets_csv(report), filename)
+        return csv_download(targets_csv(report), filename)
     return render_template("rules/targets_report.html", r=data_out,
                            repost=_repost("trajectory", name, text, organisation),
                            action=url_for("rules.targets_upload"))
@@ -368,7 +296,7 @@ def plan_page(rest: str):
     commitments = commitments_from_graph(graph)
     if check:
         report = _graph().check_plan(commitments, info.organisation)
-        return _plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report, _passage_url), fmt,
+        return plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report, passage_url), fmt,
                             plan=plan_id)
     rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,
              "due": c.due, "metrics": c.metrics, "line": c.line,
