@@ -207,7 +207,7 @@ def plan_upload():
         return _problems_page(gettext("The plan cannot be kept"), [Problem(str(exc), field="keep")], 503)
     data_out = {"file": name, "kept_as": kept, **report.as_dict()}
     return plan_report(data_out, plan_csv(report, passage_url), _posted_format(),
-                        repost=_repost("plan", name, text, organisation))
+                       repost=_repost("plan", name, text, organisation))
 
 
 # --- checking a trajectory --------------------------------------------------------------------
@@ -297,7 +297,7 @@ def plan_page(rest: str):
     if check:
         report = _graph().check_plan(commitments, info.organisation)
         return plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report, passage_url), fmt,
-                            plan=plan_id)
+                           plan=plan_id)
     rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,
              "due": c.due, "metrics": c.metrics, "line": c.line,
              "link": "" if not c.references else ("justifies not adopting" if c.justification else "answers")}
