@@ -313,9 +313,13 @@ class PolicyGraph(KeptPlans):
 
     # --- checks ---------------------------------------------------------------------------------
 
-    def check_plan(self, commitments: list[Commitment], organisation: str, lang: str = "en") -> PlanReport:
-        """Trace a plan's *commitments* and list the obligations binding *organisation* that it
-        does not answer."""
+    def check_plan(self, commitments: list[Commitment], organisation: str | None = None,
+                   lang: str = "en") -> PlanReport:
+        """Trace a plan's *commitments* and list the obligations binding *organisation* (by
+        default the one the commitments name) that it does not answer, with the share covered.
+
+        :raise OrganisationMismatchError: when the commitments name another organisation than
+            the one chosen (a PlanError, with every other problem of the plan)."""
         from graph.rules.plans import check_plan
 
         return check_plan(self.store, self.queries, commitments, organisation, self.applicability(lang),

@@ -141,7 +141,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", nargs="?", help=_("plan file: .csv, .yaml, .json or .ttl"))
     p.add_argument("--loaded", metavar="ID", help=_("check a loaded plan (see 'policy-graph plan list') instead "
                                                     "of a file"))
-    p.add_argument("--org", help=_("organisation id, e.g. swansea-bay-uhb (default for a loaded plan: its own)"))
+    p.add_argument("--org", help=_("organisation id, e.g. swansea-bay-uhb (default: the one the plan names; "
+                                   "a plan naming another is refused)"))
     p.add_argument("--format", "-f", choices=["text", "json", "csv", "html"], default="text",
                    help=_(FORMAT_HELP))
     p.add_argument("--out", "-o", help=_("write the report to this file instead of the screen"))

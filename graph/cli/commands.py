@@ -259,8 +259,6 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
         kept = graph.plan(args.loaded)
         commitments, organisation = commitments_from_graph(kept), args.org or plan_info(kept).organisation
     else:
-        if not args.org:
-            raise PolicyGraphError(_("--org is required with a plan file"))
         commitments, organisation = read_plan(Path(args.plan)), args.org
     lang = report_language(args)
     report = graph.check_plan(commitments, organisation, lang)

@@ -80,6 +80,8 @@ class Obligation:
     section: str = ""
     section_number: str = ""
     section_label: str = ""
+    modality_order: int | None = None  # the modality's strength, 1 the strongest (must)
+    heading: str = ""  # its section as a reader cites it: "TPG 2.1 Timely Access to Care"
 
     @property
     def id(self) -> str:
@@ -165,6 +167,26 @@ def item_sources(store: Store, queries: dict[str, NamedQuery]) -> dict[str, tupl
     return out
 
 
+def section_headings(store: Store, queries: dict[str, NamedQuery]) -> dict[str, str]:
+    """Each section as a reader cites it: its document's short name, then its nearest numbered
+    section when it has no number of its own ("TPG 2.1 Timely Access to Care › Planned Care and
+    Cancer"), then its heading."""
+    found: dict[str, tuple[str, str, str, str]] = {}  # section: (document, heading, number, numbered ancestor)
+    for row in run_named(store, queries["section_headings"]).rows:
+        section = str(row["section"])
+        document, label = short(str(row["document"])).upper(), str(row["label"])
+        ancestor, number = str(row.get("ancestorLabel", "")), str(row.get("ancestorNumber", ""))
+        known = found.get(section)
+        # the nearest numbered ancestor has the longest number (2.1 within 2)
+        if known is None or len(number) > len(known[2]):
+            found[section] = (document, label, number, ancestor)
+    out = {}
+    for section, (document, label, _number, ancestor) in found.items():
+        numbered = ancestor and not label[:1].isdigit()
+        out[section] = f"{document} {ancestor} › {label}" if numbered else f"{document} {label}"
+    return out
+
+
 class Applicability:
     """The applicability rules over one store; reads the binding facts once. The explanations
     are written in the language of *wording* (English unless told), the graph's names included."""
@@ -196,6 +218,8 @@ class Applicability:
                     iri, str(row["label"]), str(row["kind"]), str(row.get("modality", "")),
                     effective_from=_date(row.get("effectiveFrom")), due_by=_date(row.get("dueBy")),
                     date_text=str(row.get("dateText", "")))
+                if "modalityOrder" in row:
+                    ob.modality_order = int(row["modalityOrder"].toPython())
             # the earliest deadline, of its own or of a target measuring it
             due = _date(row.get("dueBy"))
             if due is not None and (ob.due_by is None or due < ob.due_by):
@@ -215,9 +239,11 @@ class Applicability:
             ob.priorities.sort(key=lambda pair: (pair[1], pair[0]))
             ob.plans.sort(key=lambda pair: (pair[1], pair[0]))
         self.sources = item_sources(self.store, self.queries)
+        self.headings = section_headings(self.store, self.queries)
         for iri, ob in found.items():
             if iri in self.sources:
                 ob.passage, ob.quote, ob.section, ob.section_label = self.sources[iri]
+                ob.heading = self.headings.get(ob.section, ob.section_label)
         return found
 
     def _label(self, iri: str) -> str:
