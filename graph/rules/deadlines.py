@@ -53,9 +53,11 @@ class Deadline:
 
     @property
     def uid(self) -> str:
-        """A name for this date that stays the same from build to build: the IRI of the node and
-        the kind and day of the date (a node may both start and fall due)."""
-        return f"{entity(self.id)}#{'due' if self.date_kind == 'due by' else 'from'}-{self.date}"
+        """A name for this date that stays the same from build to build: the IRI of the node, the
+        kind and day of the date (a node may both start and fall due), and for a target the
+        obligation it measures (one target may measure two, and is listed under each)."""
+        uid = f"{entity(self.id)}#{'due' if self.date_kind == 'due by' else 'from'}-{self.date}"
+        return f"{uid}-{self.item}" if self.item else uid
 
     def as_dict(self) -> dict:
         out = asdict(self)
