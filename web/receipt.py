@@ -36,7 +36,7 @@ def answer_receipt() -> dict:
 
 
 @bp.get("/build", defaults={"suffix": ""})
-@bp.get("/build.json", defaults={"suffix": "json"})
+@bp.get("/build.<any(json):suffix>")
 def build(suffix: str):
     """The build that answers: when, from which source texts and inputs, what it holds."""
     from web.twins import json_response, wanted_format
