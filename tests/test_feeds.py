@@ -163,6 +163,14 @@ def test_the_same_build_gives_the_same_feeds_byte_for_byte(app, client):
         assert first == again
 
 
+def test_a_feed_polled_again_is_not_sent_again(client):
+    first = client.get(f"/deadlines.ics?body={HYWEL}")
+    again = client.get(f"/deadlines.ics?body={HYWEL}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get("/deadlines.ics?body=wast", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200
+
+
 # --- bad parameters ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query, parameter", [

@@ -21,8 +21,9 @@ SOURCES_HEADER = "Policy-Graph-Sources"
 
 
 def as_of() -> dt.date:
-    """The day this request's answer holds for: the day it names (``on``), else today."""
-    asked = request.values.get("on", "") if request else ""
+    """The day this request's answer holds for: the day its address names (``on``), else today.
+    Only the address is read: a form's body may be refused (too large) after the answer is made."""
+    asked = request.args.get("on", "") if request else ""
     try:
         return dt.date.fromisoformat(asked)
     except ValueError:

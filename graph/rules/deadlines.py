@@ -104,14 +104,17 @@ def dated(store: Store, queries: dict[str, NamedQuery], rules: Applicability,
     return out
 
 
+#: What each filter must name, as a refusal says it.
+FILTER_WORDS = {"body": "an organisation or a kind of body", "topic": "a topic",
+                "priority": "a priority or an enabling plan", "plan": "an enabling plan"}
+
+
 def check_role(parameter: str, name: str, role: str, label: str) -> None:
     """Refuse a filter that names a node of the wrong kind, naming the parameter.
 
     :raise QueryError: when *role* is not one *parameter* may name."""
-    allowed = FILTER_ROLES[parameter]
-    if role not in allowed:
-        raise QueryError(f"parameter '{parameter}': '{name}' ({label}) is not "
-                         + " or ".join(f"a {r}" if r[0] not in "aeiou" else f"an {r}" for r in allowed))
+    if role not in FILTER_ROLES[parameter]:
+        raise QueryError(f"parameter '{parameter}': '{name}' ({label}) is not {FILTER_WORDS[parameter]}")
 
 
-__all__ = ["ALL_DATES", "Deadline", "FILTER_ROLES", "check_role", "clean_quote", "dated"]
+__all__ = ["ALL_DATES", "Deadline", "FILTER_ROLES", "FILTER_WORDS", "check_role", "clean_quote", "dated"]

@@ -203,12 +203,15 @@ def deadlines(suffix: str):
     page, JSON, CSV, and iCalendar and Atom feeds (web/deadlines.py)."""
     chosen = deadline_feeds.filters()
     found = deadline_feeds.answer(chosen)
-    if suffix == "ics":
-        response = Response(deadline_feeds.ics(chosen, found), mimetype="text/calendar")
-        response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
-        return response
-    if suffix == "atom":
-        return Response(deadline_feeds.atom(chosen, found), mimetype="application/atom+xml")
+    if suffix in ("ics", "atom"):
+        if suffix == "ics":
+            response = Response(deadline_feeds.ics(chosen, found), mimetype="text/calendar")
+            response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+        else:
+            response = Response(deadline_feeds.atom(chosen, found), mimetype="application/atom+xml")
+        # a calendar or reader that polls gets "not modified" until another build changes the feed
+        response.add_etag()
+        return response.make_conditional(request)
     fmt = wanted_format(suffix)
     if fmt == "csv":
         return csv_response([deadline_feeds.row(d) for d in found], "deadlines", deadline_feeds.CSV_COLUMNS)
