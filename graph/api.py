@@ -254,29 +254,32 @@ class PolicyGraph(KeptPlans):
         return found
 
     def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
-                  plan: str | None = None, start: dt.date | None = None,
-                  end: dt.date | None = None) -> list[Deadline]:
+                  plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
+                  details: bool = True) -> list[Deadline]:
         """Every date from *start* to *end* (inclusive; all when not given), in order of day: what
         falls due and what starts to apply, each with its obligation, modality and passage.
         Each filter given keeps only the dates of what applies to it (:meth:`what_applies`):
         *body* an organisation or a kind of body, *topic* a topic (and so its narrower ones),
-        *priority* a priority or an enabling plan, *plan* an enabling plan.
+        *priority* a priority or an enabling plan, *plan* an enabling plan. Without *details*,
+        the dates alone, without their obligation's kind, modality, passage and priorities (which
+        read the applicability rules: a second the first time).
 
         :raise QueryError: naming the parameter, when a filter names no node or one of another kind."""
-        from graph.rules.deadlines import check_role, dated
+        from graph.rules.deadlines import ALL_DATES, check_role, dated
 
         if start and end and start > end:
             raise QueryError(f"parameter 'from': {start.isoformat()} is after 'to' ({end.isoformat()})")
         # every date is kept (a few hundred), and a range is cut from it, so no range asked for
         # makes what is kept grow
-        found = [d for d in self.derived("deadlines", lambda: dated(self.store, self.queries, self.applicability()))
-                 if (not start or d.date >= start.isoformat()) and (not end or d.date <= end.isoformat())]
-        rules = self.applicability()
+        every = self.derived(("deadlines", details), lambda: dated(
+            self.store, self.queries, self.applicability() if details else None))
+        first, last = (start or ALL_DATES[0]).isoformat(), (end or ALL_DATES[1]).isoformat()
+        found = [d for d in every if first <= d.date <= last]
         for parameter, name in (("body", body), ("topic", topic), ("priority", priority), ("plan", plan)):
             if not name:
                 continue
             try:
-                iri, label, role = rules.subject(name)
+                iri, label, role = self.applicability().subject(name)
             except QueryError as exc:
                 raise QueryError(f"parameter '{parameter}': {exc}") from None
             check_role(parameter, name, role, label)

@@ -30,7 +30,7 @@ class NotFound(LookupError):
 def home() -> dict:
     due = [{"date": d.date, "date_kind": d.date_kind, "date_text": d.date_text, "id": d.id, "label": d.label,
             "item": d.item, "item_label": d.item_label}
-           for d in current_app.extensions["policy_graph"].deadlines(start=dt.date.today())[:10]]
+           for d in current_app.extensions["policy_graph"].deadlines(start=dt.date.today(), details=False)[:10]]
     return {
         "priorities": run("priorities"),
         "plans": run("of-kind", kind="nwp:EnablingPlan"),

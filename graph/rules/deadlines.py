@@ -4,15 +4,15 @@ passage that states it, and the priorities and plans it serves.
 
 Who and what a date concerns is not judged here: :meth:`graph.api.PolicyGraph.deadlines` keeps
 the dates of the obligations that "what applies" (:meth:`graph.api.PolicyGraph.what_applies`)
-gives for the body, topic, priority or plan asked about, so the deadlines page, its feeds and
-the command line agree with every other answer of what applies.
+gives for the body, topic, priority or plan asked about, so the deadlines page, its twins and
+feeds agree with every other answer of what applies.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from graph.errors import QueryError
 from graph.namespaces import entity, short
@@ -59,13 +59,6 @@ class Deadline:
         uid = f"{entity(self.id)}#{'due' if self.date_kind == 'due by' else 'from'}-{self.date}"
         return f"{uid}-{self.item}" if self.item else uid
 
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["priorities"] = [{"id": i, "label": label} for i, label in self.priorities]
-        out["plans"] = [{"id": i, "label": label} for i, label in self.plans]
-        out["obligation"] = self.obligation
-        return out
-
 
 _EMPHASIS = re.compile(r"\*+")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -80,28 +73,36 @@ def clean_quote(text: str) -> str:
     return " ".join(text.split())
 
 
-def dated(store: Store, queries: dict[str, NamedQuery], rules: Applicability,
+def dated(store: Store, queries: dict[str, NamedQuery], rules: Applicability | None = None,
           start: dt.date | None = None, end: dt.date | None = None) -> list[Deadline]:
     """Every date from *start* to *end* (inclusive; every date when not given) in order of day
-    and node, each with its obligation's modality, passage and priorities."""
+    and node; with the applicability *rules*, each with its obligation's kind, modality,
+    passage and priorities (without them, the dates alone: the rules take a second to read)."""
     start, end = start or ALL_DATES[0], end or ALL_DATES[1]
     out = []
     rows = run_named(store, queries["due_between"], {"start": start.isoformat(), "end": end.isoformat()}).rows
     for row in rows:
         node = str(row["node"])
         owner = str(row["item"]) if row.get("item") is not None else ""
-        ob = rules.obligations.get(owner or node)
-        # a target may be stated in a passage of its own; else the obligation's is the source
-        passage, quote, _section, section_label = rules.sources.get(node) or rules.sources.get(owner) or \
-            ((ob.passage, ob.quote, ob.section, ob.section_label) if ob else ("", "", "", ""))
-        out.append(Deadline(
-            str(row["date"]), str(row["dateKind"]), str(row.get("dateText") or ""), short(node), str(row["label"]),
-            short(owner) if owner else "", str(row.get("itemLabel") or ""),
-            ob.kind if ob else "", ob.modality if ob else "",
-            [(short(i), label) for i, label in ob.priorities] if ob else [],
-            [(short(i), label) for i, label in ob.plans] if ob else [],
-            short(passage) if passage else "", clean_quote(quote), section_label))
+        deadline = Deadline(str(row["date"]), str(row["dateKind"]), str(row.get("dateText") or ""), short(node),
+                            str(row["label"]), short(owner) if owner else "", str(row.get("itemLabel") or ""))
+        if rules is not None:
+            _describe(deadline, rules, node, owner)
+        out.append(deadline)
     return out
+
+
+def _describe(deadline: Deadline, rules: Applicability, node: str, owner: str) -> None:
+    ob = rules.obligations.get(owner or node)
+    if ob is not None:
+        deadline.kind, deadline.modality = ob.kind, ob.modality
+        deadline.priorities = [(short(i), label) for i, label in ob.priorities]
+        deadline.plans = [(short(i), label) for i, label in ob.plans]
+    # a target may be stated in a passage of its own; else the obligation's is the source
+    passage, quote, _section, section_label = rules.sources.get(node) or rules.sources.get(owner) or \
+        ((ob.passage, ob.quote, ob.section, ob.section_label) if ob else ("", "", "", ""))
+    deadline.passage, deadline.quote, deadline.section = short(passage) if passage else "", clean_quote(quote), \
+        section_label
 
 
 #: What each filter must name, as a refusal says it.
