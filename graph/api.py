@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from graph.rules.analysis import Impact
+    from graph.rules.deadlines import Deadline
     from graph.rules.limits import Limits
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
@@ -50,6 +51,9 @@ class PolicyGraph(KeptPlans):
         self.queries = queries
         self.artefact = artefact
         self.sources_dir = sources_dir
+        # the version the store opened (the name leads to whichever build is published last),
+        # so that a receipt names the build that answers, not one published since
+        self._built = artefact.resolve() if artefact.exists() else artefact
         self.generation = 0
         self._derived: dict = {}
         self._lasting: dict = {}  # what depends on the built graph alone, not on the kept plans
@@ -255,6 +259,29 @@ class PolicyGraph(KeptPlans):
                              f"{', '.join(known[:5])})")
         return ident
 
+    # --- what an answer was made from ------------------------------------------------------------
+
+    def build_report(self) -> dict:
+        """The report of the build this graph was opened on: what was built, when, from which
+        inputs; {} when there is none here (a graph served by a SPARQL server)."""
+        from graph.errors import StoreError
+        from graph.store import build_report
+
+        def read() -> dict:
+            try:
+                return build_report(self._built)
+            except StoreError:
+                return {}
+
+        return self.lasting("build report", read)
+
+    def receipt(self, as_of: dt.date | None = None) -> dict:
+        """The receipt of an answer for the day *as_of* (today when not given): the build, the
+        SHA-256 of each source text, the project's version (:func:`graph.receipt.receipt`)."""
+        from graph.receipt import receipt
+
+        return receipt(self.build_report(), as_of or dt.date.today())
+
     # --- words -----------------------------------------------------------------------------------
 
     def wording(self, lang: str = "en") -> Wording:
@@ -283,6 +310,40 @@ class PolicyGraph(KeptPlans):
         if topic:
             _name, tagged = on_topic(self.store, self.queries, topic)
             found = [e for e in found if e.item in tagged]
+        return found
+
+    def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
+                  plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
+                  details: bool = True) -> list[Deadline]:
+        """Every date from *start* to *end* (inclusive; all when not given), in order of day: what
+        falls due and what starts to apply, each with its obligation, modality and passage.
+        Each filter given keeps only the dates of what applies to it (:meth:`what_applies`):
+        *body* an organisation or a kind of body, *topic* a topic (and so its narrower ones),
+        *priority* a priority or an enabling plan, *plan* an enabling plan. Without *details*,
+        the dates alone, without their obligation's kind, modality, passage and priorities (which
+        read the applicability rules: a second the first time).
+
+        :raise QueryError: naming the parameter, when a filter names no node or one of another kind."""
+        from graph.rules.deadlines import ALL_DATES, check_role, dated
+
+        if start and end and start > end:
+            raise QueryError(f"parameter 'from': {start.isoformat()} is after 'to' ({end.isoformat()})")
+        # every date is kept (a few hundred), and a range is cut from it, so no range asked for
+        # makes what is kept grow
+        every = self.derived(("deadlines", details), lambda: dated(
+            self.store, self.queries, self.applicability() if details else None))
+        first, last = (start or ALL_DATES[0]).isoformat(), (end or ALL_DATES[1]).isoformat()
+        found = [d for d in every if first <= d.date <= last]
+        for parameter, name in (("body", body), ("topic", topic), ("priority", priority), ("plan", plan)):
+            if not name:
+                continue
+            try:
+                iri, label, role = self.applicability().subject(name)
+            except QueryError as exc:
+                raise QueryError(f"parameter '{parameter}': {exc}") from None
+            check_role(parameter, name, role, label)
+            applying = self.derived(("applying", iri), lambda iri=iri: {e.item for e in self.what_applies(iri)})
+            found = [d for d in found if d.obligation in applying]
         return found
 
     def explain(self, body: str, item: str, on: dt.date | None = None, lang: str = "en") -> Explanation:

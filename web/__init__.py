@@ -82,6 +82,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.vary import init_app as init_vary
 
     init_vary(app)
+    from web.receipt import init_app as init_receipts
+
+    init_receipts(app)
 
     from web.twins import script_json
 

@@ -18,8 +18,6 @@ from web.i18n import gettext, language, term
 
 #: Context shown around a quoted passage, at most this many characters each side.
 CONTEXT_CHARS = 700
-#: Dates outside any plan period, bounding "everything with a date".
-ALL_DATES = ("1900-01-01", "2100-12-31")
 
 
 class NotFound(LookupError):
@@ -31,8 +29,9 @@ class NotFound(LookupError):
 
 
 def home() -> dict:
-    today = dt.date.today().isoformat()
-    due = [r for r in deadlines_rows() if r["date"] >= today][:10]
+    due = [{"date": d.date, "date_kind": d.date_kind, "date_text": d.date_text, "id": d.id, "label": d.label,
+            "item": d.item, "item_label": d.item_label}
+           for d in current_app.extensions["policy_graph"].deadlines(start=dt.date.today(), details=False)[:10]]
     return {
         "priorities": run("priorities"),
         "plans": run("of-kind", kind="nwp:EnablingPlan"),
@@ -230,25 +229,6 @@ def item_trace(ident: str):
             raise NotFound(ident) from None
 
     return catalogue().cached(("trace", _checked(ident)), compute)
-
-
-def deadlines_rows() -> list[dict]:
-    """Everything with a date, with the obligation it belongs to and that obligation's facets."""
-
-    def compute() -> list[dict]:
-        entries = catalogue().entries
-        rows = []
-        for row in run("due-between", start=ALL_DATES[0], end=ALL_DATES[1]):
-            owner = row.get("item") or row["node"]
-            entry = entries.get(owner)
-            rows.append({"date": row["date"], "date_kind": row["dateKind"], "date_text": row.get("dateText", ""),
-                         "date_assumed": row.get("dateAssumed") is True,
-                         "id": row["node"], "label": row["label"], "item": row.get("item", ""),
-                         "item_label": row.get("itemLabel", ""),
-                         "priority": entry.priorities if entry else [], "bearer": entry.bearers if entry else []})
-        return rows
-
-    return catalogue().cached("deadlines", compute)
 
 
 def document(doc: str) -> dict:

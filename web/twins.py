@@ -12,6 +12,7 @@ from markupsafe import Markup
 from graph.csvcells import writer as csv_writer
 from graph.namespaces import short
 from web.i18n import attribution_text, gettext, language, name_text, term
+from web.receipt import answer_receipt
 from web.terms import N_
 from web.vary import by_accept
 
@@ -126,10 +127,12 @@ def _localised(value):
 
 def json_response(data) -> Response:
     """*data* as JSON, with its names in the reader's language; the answer says which that is
-    (``lang``), and in Welsh each name says which language it is in (``label_lang``)."""
+    (``lang``), and in Welsh each name says which language it is in (``label_lang``); and what
+    it was made from (``receipt``, :mod:`web.receipt`)."""
     body = localised(data)
     if isinstance(body, dict):
         body = {"lang": language(), **body}
+        body.setdefault("receipt", answer_receipt())
     return jsonify(body)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from graph.api import PlanExistsError, PolicyGraph
 from graph.cli.language import _, ngettext
-from graph.cli.output import print_result, shown_path
+from graph.cli.output import json_text, print_result, shown_path
 from graph.csvcells import writer as csv_writer
 from graph.errors import PolicyGraphError
 from graph.namespaces import short
@@ -59,7 +59,8 @@ def cmd_query(args: argparse.Namespace) -> int:
             for p in query.parameters:
                 print(f"      {p.name}: {p.description_in(lang)}")
         return 0
-    print_result(open_graph(args).query(args.name, _params(args.param)), args.format)
+    graph = open_graph(args)
+    print_result(graph.query(args.name, _params(args.param)), args.format, receipt=graph.receipt())
     return 0
 
 
@@ -76,7 +77,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             for passage in node.passages:
                 passage.attribution = sources.attribution_in(passage.attribution, lang)
     if args.format == "json":
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(result.as_dict(), graph.receipt()))
     else:
         print(format_trace(result, graph.wording(lang)))
     return 0
@@ -138,10 +139,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = graph.search(text, args.limit)
     subjects = graph.subjects(text)
     if args.format == "json":
-        print(json.dumps({"query": text, "subjects": [e.id for e in subjects],
-                          "hits": [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind,
-                                    "role": h.entry.role, "matched": h.matched_in} for h in hits]},
-                         indent=2, ensure_ascii=False))
+        print(json_text({"query": text, "subjects": [e.id for e in subjects],
+                         "hits": [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind,
+                                   "role": h.entry.role, "matched": h.matched_in} for h in hits]}, graph.receipt()))
         return 0
     for h in hits:
         print(f"{h.entry.id:58} {h.entry.label[:60]}  ({h.entry.kind or h.entry.role})")
@@ -153,9 +153,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Items sourced to each heading of both documents; headings with none are listed last."""
-    result = open_graph(args).query("coverage")
+    graph = open_graph(args)
+    result = graph.query("coverage")
     if args.format != "table":
-        print_result(result, args.format)
+        print_result(result, args.format, receipt=graph.receipt())
         return 0
     empty = []
     document = None
@@ -224,7 +225,8 @@ def cmd_applies(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The published list of metric identifiers and units a trajectory may use."""
-    print_result(open_graph(args).query("metrics"), args.format)
+    graph = open_graph(args)
+    print_result(graph.query("metrics"), args.format, receipt=graph.receipt())
     return 0
 
 
@@ -238,7 +240,7 @@ def cmd_check_targets(args: argparse.Namespace) -> int:
     lang = report_language(args)
     report = graph.check_targets(args.org, figures, lang)
     if args.format == "json":
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(report.as_dict(), graph.receipt()))
     elif args.format == "csv":
         sys.stdout.write(report_csv(report))
     else:
@@ -263,7 +265,7 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
     lang = report_language(args)
     report = graph.check_plan(commitments, organisation, lang)
     if args.format == "json":
-        text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(report.as_dict(), graph.receipt()) + "\n"
     elif args.format == "csv":
         text = report_csv(report)
     elif args.format == "html":
@@ -287,7 +289,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
     graph = open_graph(args)
     result = graph.impact(args.item, commitments)
     if args.format == "json":
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(result.as_dict(), graph.receipt()))
     else:
         print(format_impact(result, graph.wording(report_language(args))))
     return 0

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from graph.errors import QueryError
 from graph.namespaces import short
 from graph.reports.explanations import APPLIES_COLUMNS
 from graph.search.ask import SORTS, order
+from web import deadlines as deadline_feeds
 from web import pages
 from web.catalogue import catalogue
 from web.diagram import render_svg
@@ -259,29 +260,25 @@ def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear:
 
 
 @bp.get("/deadlines", defaults={"suffix": ""})
-@bp.get("/deadlines.<any(json, csv):suffix>")
+@bp.get("/deadlines.<any(json, csv, ics, atom):suffix>")
 def deadlines(suffix: str):
-    """Everything with a date, filterable by body, priority and date range."""
-    rows = pages.deadlines_rows()
-    priority, body = request.args.get("priority", ""), request.args.get("body", "")
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    shown = [r for r in rows if (not priority or priority in r["priority"])
-             and (not DATE.match(start) or r["date"] >= start) and (not DATE.match(end) or r["date"] <= end)]
-    cat = catalogue()
-    if body in cat.entries and cat.entries[body].role in ("body", "kind of body"):
-        applying = {r.entry.id for r in applies_to(current_app.extensions["policy_graph"], cat, cat.entries[body])}
-        shown = [r for r in shown if (r["item"] or r["id"]) in applying]
-    else:
-        body = ""
-    bodies = sorted((e for e in cat.entries.values() if e.role in ("body", "kind of body")),
-                    key=lambda e: (e.role != "kind of body", e.label.lower()))
-    data = {"filters": {"priority": priority, "body": body, "from": start, "to": end}, "count": len(shown),
-            "deadlines": shown, "priorities": sorted({p for r in rows for p in r["priority"]}),
-            "bodies": [{"id": e.id, "label": e.label, "role": e.role} for e in bodies]}
+    """Everything with a date, filterable by body, topic, priority or plan and date range; as a
+    page, JSON, CSV, and iCalendar and Atom feeds (web/deadlines.py)."""
+    chosen = deadline_feeds.filters()
+    found = deadline_feeds.answer(chosen)
+    if suffix in ("ics", "atom"):
+        if suffix == "ics":
+            response = Response(deadline_feeds.ics(chosen, found), mimetype="text/calendar")
+            response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+        else:
+            response = Response(deadline_feeds.atom(chosen, found), mimetype="application/atom+xml")
+        # a calendar or reader that polls gets "not modified" until another build changes the feed
+        response.add_etag()
+        return response.make_conditional(request)
     fmt = wanted_format(suffix)
     if fmt == "csv":
-        return csv_response(shown, "deadlines")
-    return _respond(fmt, "browse/deadlines.html", data)
+        return csv_response([deadline_feeds.row(d) for d in found], "deadlines", deadline_feeds.CSV_COLUMNS)
+    return _respond(fmt, "browse/deadlines.html", deadline_feeds.page_data(chosen, found))
 
 
 @bp.get("/documents/<doc>")
