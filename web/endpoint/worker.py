@@ -22,10 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Variable
-from rdflib.query import Result
-
-from graph.errors import QueryError
+from graph.errors import AnswerTooLargeError, QueryError
 from graph.store import Store, open_store
 from web.endpoint import sandbox
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
@@ -93,7 +90,7 @@ def engine_failure(exc: BaseException) -> Reply:
 
 
 def execute(store: Store, job: Job) -> Reply:
-    """Run one job against *store* and return the HTTP answer."""
+    """Run one job against *store* and return the HTTP answer, written by the engine."""
     try:
         result = store.answer(job.query, job.default_graphs, job.named_graphs, base=job.base)
     except Exception as exc:  # noqa: BLE001 - every engine error becomes an answer that says what happened
@@ -103,78 +100,43 @@ def execute(store: Store, job: Job) -> Reply:
     if key is None:
         offered = ", ".join(m for m, _ in (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS).values())
         return Reply.error(406, f"None of the requested formats can carry this result; available: {offered}")
-    too_many = (f"The answer has more than {job.max_rows} rows, the limit of this endpoint; "
-                f"add a LIMIT (at most {job.max_rows}) or narrow the query.")
+    mime = (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS)[key][0]
     try:
-        if kind == "graph":
-            graph = Graph()
-            for count, triple in enumerate(result.triples, start=1):
-                if count > job.max_rows:
-                    return Reply.error(400, too_many.replace("rows", "triples"))
-                graph.add(triple)
-            mime, rdflib_format = GRAPH_FORMATS[key]
-            body = graph.serialize(format=rdflib_format, encoding="utf-8")
-            rows = len(graph)
-        elif kind == "boolean" and key in ("csv", "tsv"):
+        if kind == "boolean" and key in ("csv", "tsv"):
             # the CSV/TSV results format defines no boolean; this is the common reading of it
             # (a one-column table named _askResult), the same in both
-            mime = RESULT_FORMATS[key][0]
             word = b"true" if result.boolean else b"false"
-            body = (b"_askResult\r\n" + word + b"\r\n") if key == "csv" else (b"?_askResult\n" + word + b"\n")
             rows = None
+            body = (b"_askResult\r\n" + word + b"\r\n") if key == "csv" else (b"?_askResult\n" + word + b"\n")
         else:
-            answer = Result("ASK" if kind == "boolean" else "SELECT")
-            if kind == "boolean":
-                answer.askAnswer = bool(result.boolean)
-                rows = None
-            else:
-                variables = [Variable(v) for v in result.variables]
-                bindings = []
-                for count, solution in enumerate(result.rows, start=1):
-                    if count > job.max_rows:
-                        return Reply.error(400, too_many)
-                    bindings.append({Variable(name): term for name, term in solution.items()})
-                answer.vars, answer.bindings = variables, bindings
-                rows = len(bindings)
-            mime, rdflib_format = RESULT_FORMATS[key]
-            body = tsv(answer) if key == "tsv" else answer.serialize(format=rdflib_format, encoding="utf-8")
+            body, rows = result.write(key, job.max_rows, job.max_bytes)
+    except AnswerTooLargeError as exc:
+        if exc.what == "bytes":
+            return Reply.error(400, f"The answer is larger than {job.max_bytes} bytes, the limit of this endpoint; "
+                                    "narrow the query or add a LIMIT.")
+        return Reply.error(400, f"The answer has more than {job.max_rows} {exc.what}, the limit of this endpoint; "
+                                f"add a LIMIT (at most {job.max_rows}) or narrow the query.")
     except QueryError as exc:
         return Reply.error(400, str(exc))
     except (OSError, MemoryError, RecursionError, RuntimeError) as exc:
-        # raised by the engine as rows are read: evaluation is lazy
+        # raised by the engine as it evaluates: evaluation is lazy
         return engine_failure(exc)
     except ValueError as exc:
         return Reply.error(400, f"The answer could not be written: {exc}")
-    if len(body) > job.max_bytes:
-        return Reply.error(400, f"The answer is larger than {job.max_bytes} bytes, the limit of this endpoint; "
-                                "narrow the query or add a LIMIT.")
-    charset = "; charset=utf-8" if mime.startswith("text/") or "json" in mime or "xml" in mime else ""
-    return Reply(200, mime + charset, body, kind, rows)
+    return Reply(200, mime + _CHARSET.get(mime, ""), body, kind, rows)
 
 
-def tsv(answer: Result) -> bytes:
-    """SPARQL 1.1 Query Results TSV: a header of ``?names``, then terms in Turtle syntax.
-    https://www.w3.org/TR/sparql11-results-csv-tsv/#tsv"""
-    if answer.type == "ASK":
-        return b"?_askResult\n" + (b"true\n" if answer.askAnswer else b"false\n")
-    lines = ["\t".join(f"?{v}" for v in answer.vars)]
-    for row in answer.bindings:
-        lines.append("\t".join(row[v].n3() if v in row else "" for v in answer.vars))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+#: Every format's media type names its character set but N-Triples' (always UTF-8).
+_CHARSET = {mime: "; charset=utf-8" for mime, _ in [*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()]
+            if mime.startswith("text/") or "json" in mime or "xml" in mime}
 
 
-def _warm_up() -> None:
-    """Import every serialiser now: the first answer in each format would otherwise spend a
-    second or more of its query's time limit on it."""
-    for _mime, rdflib_format in GRAPH_FORMATS.values():
-        Graph().serialize(format=rdflib_format)
-    ask, select = Result("ASK"), Result("SELECT")
-    ask.askAnswer, select.vars, select.bindings = True, [Variable("x")], []
-    for key, (_mime, rdflib_format) in RESULT_FORMATS.items():
-        if key != "tsv":
-            select.serialize(format=rdflib_format)
-            if key != "csv":
-                ask.serialize(format=rdflib_format)
+def _warm_up(store: Store) -> None:
+    """Answer a question in every format once: the first real one then finds everything ready."""
+    for query, table in (("SELECT * WHERE {}", RESULT_FORMATS), ("ASK {}", {"json": 0, "xml": 0}),
+                         ("CONSTRUCT WHERE {}", GRAPH_FORMATS)):
+        for key in table:
+            store.answer(query).write(key, 1, 2**20)
 
 
 def _die_with_parent(parent: int | None) -> None:
@@ -253,7 +215,7 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which tries again later
         conn.send(("failed", f"a query worker could not load the graph: {exc}"))
         return
-    _warm_up()
+    _warm_up(store)
     threading.stack_size(QUERY_STACK_BYTES)
     conn.send("ready")
     while True:
