@@ -56,8 +56,8 @@ class _Sink:
         if self.marks:
             window = self.tail + chunk
             for i, mark in enumerate(self.marks):
-                self.counts[i] += window.count(mark)
-            # the tail is shorter than every mark, so no mark is counted twice
+                # from as much of the last chunk's end as could begin this mark: none is counted twice
+                self.counts[i] += window.count(mark, max(0, len(self.tail) - len(mark) + 1))
             self.tail = window[-(self.longest - 1):] if self.longest > 1 else b""
             if self.stop is not None:
                 self.stopped = self.stop(self.counts)

@@ -7,9 +7,10 @@ row and size caps, and serialises the answer in the negotiated format.
 
 Before it loads anything the worker shuts itself in: the network sandbox
 (:mod:`web.endpoint.sandbox`; without it the worker answers nothing) and a ceiling on its memory.
-Each query runs in a thread of its own, which the pool puts at a lower CPU priority than the web
-process once the query has run longer than a lookup does: pages stay quick however busy the
-endpoint is, while lookups are not made to wait behind them.
+Queries run on a thread apart from the first, which the pool puts at a lower CPU priority than the
+web process once a query has run longer than a lookup does: pages stay quick however busy the
+endpoint is, while lookups are not made to wait behind them. That thread answers one query after
+another until it is lowered; the next query then starts on a new thread, at full priority.
 """
 
 from __future__ import annotations
@@ -131,14 +132,6 @@ _CHARSET = {mime: "; charset=utf-8" for mime, _ in [*RESULT_FORMATS.values(), *G
             if mime.startswith("text/") or "json" in mime or "xml" in mime}
 
 
-def _warm_up(store: Store) -> None:
-    """Answer a question in every format once: the first real one then finds everything ready."""
-    for query, table in (("SELECT * WHERE {}", RESULT_FORMATS), ("ASK {}", {"json": 0, "xml": 0}),
-                         ("CONSTRUCT WHERE {}", GRAPH_FORMATS)):
-        for key in table:
-            store.answer(query).write(key, 1, 2**20)
-
-
 def _die_with_parent(parent: int | None) -> None:
     """Be killed when the web process ends, however it ends: a worker left behind would go
     on running its query with no one to answer."""
@@ -177,22 +170,52 @@ def _published_only(store) -> None:
             store.remove_graph(str(plan_graph_iri(plan.id)))
 
 
-def _answer_in_its_own_thread(store: Store, job: Job) -> Reply:
-    """Answer *job* in a new thread, which the pool may put at a lower priority if the query
-    runs long (see :mod:`web.endpoint.pool`); the thread ends with its query, so the next one
-    starts at full priority again."""
-    replies: list[Reply] = []
+def _answer(store: Store, job: Job) -> Reply:
+    try:
+        return execute(store, job)
+    except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
+        return engine_failure(exc)
 
-    def answer() -> None:
+
+def _serve(conn, store: Store, job: Job | None) -> Job | None:
+    """Answer *job* (if any), then each job received, on this thread for as long as it keeps
+    the worker's full priority; a job received once the pool has lowered it (see
+    :mod:`web.endpoint.pool`) is returned for a new thread, which starts at full priority
+    again. None when the worker is told to stop.
+
+    The pool sends a job only once it has the answer to the last, and lowers a thread only
+    before it has that answer, so the priority read on a job's arrival is final for the last."""
+    me, full = threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, os.getpid())
+    while True:
+        if job is not None:
+            conn.send(_answer(store, job))
         try:
-            replies.append(execute(store, job))
-        except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
-            replies.append(engine_failure(exc))
+            job = conn.recv()
+        except (EOFError, OSError):
+            return None
+        if job is None:
+            return None
+        if os.getpriority(os.PRIO_PROCESS, me) != full:
+            return job
 
-    thread = threading.Thread(target=answer, name="sparql-query")
-    thread.start()
-    thread.join()
-    return replies[0] if replies else engine_failure(RuntimeError("the query's thread ended without an answer"))
+
+def _serve_into(handed: list, conn, store: Store, job: Job | None) -> None:
+    handed.append(_serve(conn, store, job))
+
+
+def _answer_on_query_threads(conn, store: Store) -> None:
+    """Answer jobs until told to stop, on one thread after another: each serves until the pool
+    lowers it. A thread that ends without handing a job on ends the worker, which the pool
+    replaces."""
+    job: Job | None = None
+    while True:
+        handed: list[Job | None] = []
+        thread = threading.Thread(target=_serve_into, args=(handed, conn, store, job), name="sparql-query")
+        thread.start()
+        thread.join()
+        job = handed[0] if handed else None
+        if job is None:
+            return
 
 
 def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None = None,
@@ -215,14 +238,6 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which tries again later
         conn.send(("failed", f"a query worker could not load the graph: {exc}"))
         return
-    _warm_up(store)
     threading.stack_size(QUERY_STACK_BYTES)
     conn.send("ready")
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        conn.send(_answer_in_its_own_thread(store, job))
+    _answer_on_query_threads(conn, store)
