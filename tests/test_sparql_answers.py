@@ -5,6 +5,7 @@ the engine splits its output and whatever the literals hold."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -87,3 +88,22 @@ def test_a_mark_split_between_chunks_is_counted_once():
         for start in range(0, len(body), size):
             sink.write(body[start:start + size])
         assert sink.counts == [body.count(b"},{"), body.count(b'},{"')] and sink.body() == body
+
+
+def test_a_stopped_answer_leaves_no_cycle_holding_the_engine(store):
+    """The engine's objects may be freed only on the thread that made them; a cycle through an
+    answer stopped at a cap would leave them to the collector, which runs on any thread."""
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for fmt, rows, size in [("json", 5, 10**6), ("xml", 5, 10**6), ("json", ROWS, 100), ("csv", ROWS, 100)]:
+            with pytest.raises(AnswerTooLargeError):
+                write_solutions(solutions(store), fmt, rows, size)
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage if type(o).__name__ in ("frame", "traceback")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

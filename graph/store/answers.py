@@ -30,6 +30,10 @@ LINE_PER_TRIPLE = {"ntriples"}
 _PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
 
 
+class _Stop(Exception):
+    """Raised into the engine to stop it writing; the sink keeps why."""
+
+
 class _Sink:
     """What the engine writes to: the chunks, their size, and how often *marks* occur in them
     (a mark split between two chunks included)."""
@@ -42,16 +46,20 @@ class _Sink:
         self.counts = [0] * len(marks)
         self.longest = max((len(m) for m in marks), default=1)
         self.tail = b""
-        #: a check of the counts after each chunk: the error to stop with, or None
+        #: a check of the counts after each chunk: what went past its cap and the cap, or None
         self.stop = stop
-        self.stopped: AnswerTooLargeError | None = None
+        #: why the engine was stopped: what went past its cap, and the cap. Not the error itself,
+        #: which would hold the frames that hold this sink and the engine's answer: a cycle, which
+        #: the collector may free on another thread than the answer's, and the engine's objects
+        #: may only be freed on their own
+        self.stopped: tuple[str, int] | None = None
 
     def write(self, chunk) -> int:
         chunk = bytes(chunk)
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            self.stopped = AnswerTooLargeError("bytes", self.max_bytes)
-            raise self.stopped
+            self.stopped = ("bytes", self.max_bytes)
+            raise _Stop
         self.parts.append(chunk)
         if self.marks:
             window = self.tail + chunk
@@ -62,7 +70,7 @@ class _Sink:
             if self.stop is not None:
                 self.stopped = self.stop(self.counts)
                 if self.stopped is not None:
-                    raise self.stopped
+                    raise _Stop
         return len(chunk)
 
     def flush(self) -> None:
@@ -77,16 +85,16 @@ def _run(write, sink: _Sink) -> bytes:
     try:
         write(sink)
     except Exception:
-        if sink.stopped is not None:
-            raise sink.stopped from None
-        raise
+        if sink.stopped is None:
+            raise
+    # raised here, after the engine's error is gone, so that nothing refers back to the frames
     if sink.stopped is not None:
-        raise sink.stopped
+        raise AnswerTooLargeError(*sink.stopped)
     return sink.body()
 
 
 def _over(limit: int, what: str, lowest):
-    return lambda counts: AnswerTooLargeError(what, limit) if lowest(counts) > limit else None
+    return lambda counts: (what, limit) if lowest(counts) > limit else None
 
 
 def write_solutions(solutions: ox.QuerySolutions, fmt: str, max_rows: int, max_bytes: int) -> tuple[bytes, int]:
