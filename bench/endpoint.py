@@ -53,6 +53,8 @@ PAGES = {"page: item": "/id/kde-2-1-ambulance-handover-45-minutes",
          "page: search": "/search?q=Hywel+Dda+University+Health+Board"}
 #: the issue's goals: time ratios at most, throughput ratio at least
 LOOKUP_GOAL, BULK_GOAL, THROUGHPUT_GOAL = 1.5, 1.5, 0.8
+#: What a query worker's memory limit is raised to, per unit of scale, above 10x.
+WORKER_MEMORY_MB_PER_SCALE = 64
 NON_PUBLIC = b"<http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC>"
 PUBLIC = b"<http://publications.europa.eu/resource/authority/access-right/PUBLIC>"
 
@@ -93,10 +95,14 @@ def start_reference(artefact: Path) -> tuple[Process, str]:
     return server, base
 
 
-def start_service(artefact: Path, start_budget: float) -> tuple[Process, str]:
+def start_service(artefact: Path, scale: int, start_budget: float) -> tuple[Process, str]:
     port = free_port()
-    service = Process([PYTHON, BENCH / "server.py", "--graph", artefact, "--store", "oxigraph", "--port", str(port),
-                       "--expose-plans"], artefact.parent / "logs" / "endpoint-service.log")
+    cmd = [PYTHON, BENCH / "server.py", "--graph", artefact, "--store", "oxigraph", "--port", str(port),
+           "--expose-plans"]
+    if scale > 10:
+        # each query worker holds the whole graph with the plans shown: past the default limit at 100x
+        cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale)]
+    service = Process(cmd, artefact.parent / "logs" / "endpoint-service.log")
     base = f"http://127.0.0.1:{port}"
     if wait_for(base + "/sparql?query=ASK%7B%7D", start_budget, service.alive) is None:
         sys.exit(f"the service did not start: {service.stop()}")
@@ -163,7 +169,7 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
 
     say(f"[{scale}x] loading the Oxigraph server and starting both ...")
     server, reference = start_reference(artefact)
-    service, base = start_service(artefact, args.start_budget)
+    service, base = start_service(artefact, scale, args.start_budget)
     try:
         ours, theirs = Client(base, "/sparql"), Client(reference, "/query")
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
