@@ -104,7 +104,12 @@ def start_service(artefact: Path, scale: int, start_budget: float) -> tuple[Proc
         cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale)]
     service = Process(cmd, artefact.parent / "logs" / "endpoint-service.log")
     base = f"http://127.0.0.1:{port}"
-    if wait_for(base + "/sparql?query=ASK%7B%7D", start_budget, service.alive) is None:
+    try:
+        started = wait_for(base + "/sparql?query=ASK%7B%7D", start_budget, service.alive)
+    except BaseException:  # interrupted while it starts: it is stopped all the same
+        service.stop()
+        raise
+    if started is None:
         sys.exit(f"the service did not start: {service.stop()}")
     return service, base
 
@@ -169,8 +174,9 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
 
     say(f"[{scale}x] loading the Oxigraph server and starting both ...")
     server, reference = start_reference(artefact)
-    service, base = start_service(artefact, scale, args.start_budget)
+    service = None
     try:
+        service, base = start_service(artefact, scale, args.start_budget)
         ours, theirs = Client(base, "/sparql"), Client(reference, "/query")
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         triples = [json.loads(c.query(count, JSON)[2])["results"]["bindings"][0]["n"]["value"] for c in (ours, theirs)]
@@ -190,7 +196,8 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
             add(kind="load", workload=f"lookups, {args.clients} clients", side=name,
                 **load(url, path, nodes, args.clients, args.load_seconds))
     finally:
-        service.stop()
+        if service is not None:
+            service.stop()
         server.stop()
     return records
 
