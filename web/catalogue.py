@@ -43,8 +43,9 @@ def install(app: Flask) -> None:
 
 
 def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
-    """Load the catalogue and search index in a background thread, so that the first page that
-    needs them does not wait; a page that needs them meanwhile waits for this one load.
+    """Load the catalogue and search index, and start the SPARQL query workers, in a background
+    thread, so that the first page or query that needs them does not wait; a page that needs
+    them meanwhile waits for this one load.
 
     It starts *delay_s* after the server does, so that the server's first answers (and its
     other workers starting beside it) do not share the processor with it. On rdflib, which
@@ -56,6 +57,9 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
     def load() -> None:
         time.sleep(delay_s)
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
+        from web.endpoint.sparql import start_query_workers
+
+        start_query_workers(app)
         # and what pages import when first used (left out of the start, so the first answer is quick)
         for module in ("networkx", "graph.rules.kept_plans", "graph.rules.analysis"):
             importlib.import_module(module)
@@ -71,6 +75,9 @@ def load_if_serial(app: Flask) -> bool:
     its workers from one loaded app calls this before forking, so the load is done once."""
     if app.extensions["policy_graph"].store.serial:
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
+        from web.endpoint.sparql import start_query_workers
+
+        start_query_workers(app)
         return True
     return False
 
