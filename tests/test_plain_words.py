@@ -148,6 +148,11 @@ def test_a_name_that_says_its_kind_is_not_followed_by_it(client):
     others = page(client.get("/search?q=NHS+trusts"))
     assert others.find(id="answer").find(class_="kind").get_text() == "kind of body"
     assert "Velindre University NHS Trust NHS trust" not in others.find(class_="others").get_text(" ", strip=True)
+    steps = page(client.get(f"/id/{KDE}/trace")).find("ol", class_="trace-list")
+    framework = steps.find("a", href="/id/planning-framework-2026-29").parent
+    assert "NHS Wales Planning Framework 2026-29 framework" not in framework.get_text(" ", strip=True)
+    duty = steps.find("a", href="/id/duty-of-quality").find_next_sibling("span", class_="kind")
+    assert duty.get_text() == "statutory duty"
     welsh = page(client.get("/search?q=Hywel+Dda&lang=cy")).find(id="answer")
     assert "bwrdd iechyd" not in welsh.get_text(" ", strip=True).replace("Bwrdd Iechyd", "")
 
@@ -216,3 +221,19 @@ def test_legislation_numbers_are_read_in_words(client, item, lang, words):
 def test_a_uk_act_number_is_a_chapter(client):
     values = page(client.get("/id/equality-act-2010")).find("dl", class_="values").get_text(" ", strip=True)
     assert "Act of the UK Parliament 2010, chapter 15" in values
+
+
+def test_a_long_group_of_links_shows_its_first_fifty_and_a_way_to_all(client):
+    total = len(next(g for g in client.get("/id/nwp:NHSOrganisation.json").get_json()["relations"]
+                     if g["label"] == "binds kind of body")["links"])
+    assert total > 100
+    html = page(client.get("/id/nwp:NHSOrganisation"))
+    heading = html.find(lambda t: t.name == "h3" and t.get_text().startswith("binds kind of body"))
+    assert heading.find(class_="count").get_text() == f"({total})"
+    assert len(heading.find_next("ul").find_all("li")) == 50
+    more = heading.find_next("p", class_="more")
+    assert more.get_text(" ", strip=True) == f"Showing the first 50 of {total} links. Show all {total} links"
+    assert more.a["href"] == "/id/nwp:NHSOrganisation?all=1#h-in"
+    everything = page(client.get("/id/nwp:NHSOrganisation?all=1"))
+    heading = everything.find(lambda t: t.name == "h3" and t.get_text().startswith("binds kind of body"))
+    assert len(heading.find_next("ul").find_all("li")) == total

@@ -25,6 +25,9 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PAGE_ROWS = 100
 #: Commitments of kept plans an item or trace page lists before a link to them all.
 COMMITMENT_ROWS = 20
+#: Links of one relation an item page lists before a link to them all (a kind of body is bound
+#: by hundreds of obligations).
+LINK_ROWS = 50
 
 
 def item_href(ident: str) -> str:
@@ -69,7 +72,9 @@ def node(rest: str):
     data = {**pages.item(ident), **_commitments(fmt, ident)}
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
-    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"))
+    # a long group of links shows its first LINK_ROWS unless all are asked for; the twins hold all
+    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"),
+                    link_rows=None if request.args.get("all") else LINK_ROWS)
 
 
 def _trace(ident: str, fmt: str):
