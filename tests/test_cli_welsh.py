@@ -281,7 +281,9 @@ def test_why_an_obligation_applies_in_welsh_with_its_rules(capsys, built):
     assert text.count("    rheol: ") == 3 and "— ontoleg [nwp:HealthBoard rdfs:subClassOf nwp:NHSOrganisation]" in text
     listed = _welsh_report(capsys, "applies", "swansea-bay-uhb", "--explain", "--topic", "planned-care",
                            "--graph", str(built.artefact))
-    assert "yn berthnasol: mae Bwrdd Iechyd Prifysgol Bae Abertawe" in listed
+    # the plain reason names the kind of body it applies to, and the body
+    assert "yn berthnasol i bob corff o'r math bwrdd iechyd, ac mae Bwrdd Iechyd Prifysgol Bae Abertawe yn un " \
+           "ohonynt" in listed
 
 
 def test_the_library_explains_in_welsh_only_when_asked(store, queries):

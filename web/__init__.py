@@ -76,6 +76,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.i18n import init_app as init_languages
 
     init_languages(app)
+    from web.plain import init_app as init_plain_words
+
+    init_plain_words(app)
     from web.auth import init_app as init_accounts
 
     init_accounts(app)

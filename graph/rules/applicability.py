@@ -38,12 +38,20 @@ RULE_SUBPROPERTY = N_("OWL 2 RL prp-spo1: a bearer of an obligation is one it ap
                       "(bearer is a sub-property of appliesTo)")
 RULE_BINDS_KIND = N_("an obligation that binds a kind of body applies to every body of that kind")
 RULE_NOT_IN_FORCE = N_("an obligation does not apply before the day it takes effect")
-#: Why an item concerns a subject other than a body (the reasons the named queries ``concerning``
-#: and ``underpinned_by`` give, and those of a kind of body).
-REASONS = (N_("tagged with this topic"), N_("tagged with a narrower topic"), N_("set for this priority"),
-           N_("part of something set for this priority"), N_("set for this enabling plan"),
-           N_("part of something set for this enabling plan"), N_("directly underpinned by it"),
-           N_("underpinned through a chain (by something it underpins)"))
+#: Why an item concerns a subject other than a body, in plain words that name the subject
+#: (``%(subject)s``) and what the item comes through (``%(via)s``): keyed by the reason the named
+#: query ``concerning`` gives.
+REASONS = {
+    "tagged with this topic": N_("on the topic %(subject)s"),
+    "tagged with a narrower topic": N_("on the topic %(via)s, which is part of %(subject)s"),
+    "set for this priority": N_("set for the priority %(subject)s"),
+    "part of something set for this priority": N_("part of %(via)s, which is set for %(subject)s"),
+    "set for this enabling plan": N_("set for the enabling plan %(subject)s"),
+    "part of something set for this enabling plan": N_("part of %(via)s, which is set for %(subject)s"),
+}
+#: Why an item concerns a duty, statute or principle: it rests on it directly, or through a chain.
+BASIS_REASONS = (N_("rests directly on %(subject)s"),
+                 N_("rests on %(subject)s through another item that rests on it"))
 #: The roles a subject of "what applies" can play (named query ``subject``).
 ROLES = (N_("body"), N_("kind of body"), N_("topic"), N_("priority"), N_("enabling plan"), N_("basis"))
 #: Where each fact of an explanation comes from (the data keeps these words; reports translate them).
@@ -324,7 +332,7 @@ class Applicability:
             facts.append(Fact(w._("%(item)s names %(body)s as a bearer (%(where)s)")
                               % {"item": item, "body": org, "where": where}, "stated", short(ob.passage)))
             rules.append(w._(RULE_SUBPROPERTY))
-            summary = w._("applies: %(body)s is named as a bearer") % {"body": org}
+            summary = w._("applies to %(body)s, which it names") % {"body": org}
         else:
             for kind, kind_label in ob.kinds:
                 path = self.kind_path(body, kind)
@@ -347,8 +355,14 @@ class Applicability:
                 facts.append(Fact(w._("%(item)s binds every %(kind)s (%(where)s)") % {
                     "item": item, "kind": w.name(kind, kind_label), "where": where}, "stated", short(ob.passage)))
                 rules.append(w._(RULE_BINDS_KIND))
-                summary = w._("applies: %(body)s is %(kind)s, the kind of body it binds") % {
-                    "body": org, "kind": self._a(kind_label, kind)}
+                if len(path) == 1:
+                    summary = w._("applies to every %(kind)s, and %(body)s is one") % {
+                        "kind": w.name(kind, kind_label), "body": org}
+                else:
+                    summary = w._("applies to every %(kind)s, which includes every %(stated_kind)s, such as "
+                                  "%(body)s") % {
+                        "kind": w.name(kind, kind_label), "body": org,
+                        "stated_kind": w.name(first, self.label_of_class(first))}
                 break
         if not applies:
             kinds = [w.name(iri, label) for iri, label in ob.kinds]
@@ -415,23 +429,21 @@ class Applicability:
                     path = self._class_path(iri, kind)
                     if path is None:
                         continue
-                    why = (w._("binds every %(kind)s") % {"kind": w.name(kind, kind_label)} if len(path) == 1 else
-                           w._("binds every %(broader)s; every %(kind)s is %(one)s") % {
-                               "broader": w.name(kind, kind_label), "kind": w.name(iri, label),
-                               "one": self._a(kind_label, kind)})
+                    why = (w._("applies to every %(kind)s") % {"kind": w.name(kind, kind_label)} if len(path) == 1
+                           else w._("applies to every %(broader)s, which includes every %(kind)s") % {
+                               "broader": w.name(kind, kind_label), "kind": w.name(iri, label)})
                     reasons.setdefault(ob.iri, []).append(why)
                     items[ob.iri] = (ob.label, ob.kind)
         elif role == "basis":
             for row in run_named(self.store, self.queries["underpinned_by"], {"basis": iri}).rows:
                 direct = row.get("direct") is not None and row["direct"].toPython()
-                why = w._(REASONS[6] if direct else REASONS[7])
+                why = w._(BASIS_REASONS[0 if direct else 1]) % {"subject": w.name(iri, label)}
                 reasons.setdefault(str(row["item"]), []).append(why)
                 items[str(row["item"])] = (str(row["label"]), str(row.get("kind", "")))
         elif role in ("topic", "priority", "enabling plan"):
             for row in run_named(self.store, self.queries["concerning"], {"subject": iri}).rows:
-                why = w._(str(row["why"]))
-                if str(row.get("via", iri)) != iri and "viaLabel" in row:
-                    why += ": " + w.name(str(row["via"]), str(row["viaLabel"]))
+                via = w.name(str(row["via"]), str(row["viaLabel"])) if "viaLabel" in row else short(str(row["via"]))
+                why = w._(REASONS[str(row["why"])]) % {"subject": w.name(iri, label), "via": via}
                 listed = reasons.setdefault(str(row["item"]), [])
                 if why not in listed:
                     listed.append(why)

@@ -20,7 +20,7 @@ from web.documents import render
 from web.i18n import gettext, language, plain_name, term
 from web.search import FACETS, Row, applies_to, apply_filters, facet_counts
 from web.twins import csv_response, json_response, split_suffix, wanted_format
-from web.views import rules
+from web.views import impact, rules
 
 bp = Blueprint("browse", __name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -28,6 +28,9 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PAGE_ROWS = 100
 #: Commitments of kept plans an item or trace page lists before a link to them all.
 COMMITMENT_ROWS = 20
+#: Links of one relation an item page lists before a link to them all (a kind of body is bound
+#: by hundreds of obligations).
+LINK_ROWS = 50
 
 
 def item_href(ident: str) -> str:
@@ -67,22 +70,26 @@ def node(rest: str):
     if ident.endswith("/trace"):
         return _trace(ident.removesuffix("/trace"), fmt)
     if ident.endswith("/impact"):
-        return rules.impact_page(ident.removesuffix("/impact"), fmt)
+        return impact.impact_page(ident.removesuffix("/impact"), fmt)
     # commitments of loaded plans change while the app runs, so they are not part of the kept page
     data = {**pages.item(ident), **_commitments(fmt, ident)}
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
-    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"))
+    # a long group of links shows its first LINK_ROWS unless all are asked for; the twins hold all
+    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"),
+                    link_rows=None if request.args.get("all") else LINK_ROWS)
 
 
 def _trace(ident: str, fmt: str):
     tr = pages.item_trace(ident)
+    labels = {short(n.iri): n.label for n in tr.nodes()}
+    # what a step comes through is named by its label on the page; its id stays in the twins
     steps = [{"depth": n.depth, "relation": n.relation, "id": short(n.iri), "label": n.label, "kind": n.kind,
-              "via": short(n.via) if n.via else "", "part": part}
+              "via": short(n.via) if n.via else "", "via_label": labels.get(short(n.via), "") if n.via else "",
+              "part": part}
              for part, nodes in (("chain", tr.chain), ("basis", tr.basis)) for n in nodes]
     # commitments of kept plans that answer the item or anything it traces through (read per
     # request: plans are kept and removed while the app runs)
-    labels = {short(n.iri): n.label for n in tr.nodes()}
     found = _commitments(fmt, *labels)
     found["commitments"] = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in found["commitments"]]
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),

@@ -34,7 +34,6 @@ from graph.access import Viewer
 from graph.api import ForbiddenError, PlanExistsError, PlanLimitError, PolicyGraph
 from graph.errors import InputFileError, Problem, QueryError, StoreError
 from graph.rules.limits import Limits
-from web import pages
 from web.auth import require_signed_in, viewer
 from web.graphdata import run
 from web.i18n import gettext
@@ -357,24 +356,7 @@ def publish_plan(plan_id: str):
     return redirect(url_for("rules.plan_page", rest=plan_id), 303)
 
 
-# --- impact -----------------------------------------------------------------------------------
-
-def impact_page(ident: str, fmt: str):
-    """Everything downstream of an item, and the commitments of loaded plans resting on it."""
-    try:
-        result = _graph().impact(ident, viewer=viewer())
-        data = {"id": result.item, "label": result.label, "dependants": [d.__dict__ for d in result.dependants],
-                "commitments": [c.as_dict() for c in result.loaded]}
-    except QueryError:
-        # an item no link depends on: nothing is downstream, but commitments may answer it
-        item = pages.item(ident)  # raises NotFound for an id the graph does not hold
-        data = {"id": item["id"], "label": item["label"], "dependants": [], "commitments": commitments_for(ident)}
-    if fmt == "json":
-        return json_response(data)
-    if fmt == "csv":
-        return csv_response(data["dependants"], f"{ident.replace('/', '-')}-impact")
-    return render_template("rules/impact.html", **data)
-
+# --- commitments of kept plans on an item's pages (the impact page is web/views/impact.py) ----------
 
 def commitments_for(*idents: str, limit: int | None = None) -> list[dict]:
     """The commitments of loaded plans that answer any of the items or justify not adopting it
