@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.display import with_lead_in
 from graph.namespaces import plain
 from graph.queries import NamedQuery, run_named
 from graph.sources import SourceDocument, load_sources
@@ -28,12 +29,19 @@ class Entry:
     alt_labels: list[str] = field(default_factory=list)
     label_cy: str = ""
     quotes: list[str] = field(default_factory=list)
+    #: the quotes in the order of the text (offset, words), from which the one shown is chosen
+    placed: list[tuple[int, str]] = field(default_factory=list)
     obligation: bool = False
     modality: str = ""
     priorities: list[str] = field(default_factory=list)
     bearers: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     due: str = ""
+
+    @property
+    def quote(self) -> str:
+        """The item's main quote as people read it, after its lead-in if it has one."""
+        return with_lead_in([text for _at, text in sorted(self.placed)])
 
     def facets(self) -> dict:
         return {"kind": [self.kind] if self.kind else [], "priority": self.priorities,
@@ -58,6 +66,8 @@ class Catalogue:
                 entry.alt_labels = sorted({*entry.alt_labels, value})
             elif field_name == "quote":
                 entry.quotes = sorted({*entry.quotes, value}, key=len)
+                if (int(row.get("at", 0)), value) not in entry.placed:
+                    entry.placed.append((int(row.get("at", 0)), value))
         for row in _rows(store, queries, "obligation_facets"):
             entry = entries.get(row["item"])
             if entry is None:
