@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
     from graph.rules.trace import Trace
+    from graph.welsh import WelshReview
     from graph.search.catalogue import Catalogue, Entry
     from graph.search.index import Hit, SearchIndex
 
@@ -128,6 +129,12 @@ class PolicyGraph(KeptPlans):
         """The nodes *text* names well enough to ask what applies to them, the best first."""
         index = self.search_index()
         return index.subjects(index.search(text))
+
+    def welsh_review(self) -> WelshReview:
+        """The Welsh names that await review by a Welsh speaker, and how many are published."""
+        from graph.welsh import welsh_review
+
+        return self.lasting("welsh-review", lambda: welsh_review(self.store, self.queries))
 
     # --- named queries ---------------------------------------------------------------------------
 

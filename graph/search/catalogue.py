@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.display import with_lead_in
+from graph.welsh import AWAITING_REVIEW
 from graph.namespaces import plain
 from graph.queries import NamedQuery, run_named
 from graph.sources import SourceDocument, load_sources
@@ -28,6 +29,8 @@ class Entry:
     role: str = ""
     alt_labels: list[str] = field(default_factory=list)
     label_cy: str = ""
+    #: the Welsh name awaits review by a Welsh speaker (graph/welsh.py)
+    welsh_awaiting_review: bool = False
     quotes: list[str] = field(default_factory=list)
     #: the quotes in the order of the text (offset, words), from which the one shown is chosen
     placed: list[tuple[int, str]] = field(default_factory=list)
@@ -84,6 +87,9 @@ class Catalogue:
         for row in _rows(store, queries, "labels_in", language="cy"):
             if row["node"] in entries:
                 entries[row["node"]].label_cy = str(row["label"])
+        for row in _rows(store, queries, "welsh_review", status=AWAITING_REVIEW):
+            if row["node"] in entries:
+                entries[row["node"]].welsh_awaiting_review = True
         return cls(entries, load_sources(sources_dir).documents)
 
     def name_kinds_in_welsh(self, gettext) -> None:
