@@ -43,7 +43,7 @@ def add_welsh(graph: Graph, cy_dir: Path, locations: dict[str, tuple[str, int]],
     # a Welsh label written beside the item is a published name unless a file here says otherwise
     status: dict[URIRef, URIRef] = {s: NWP.WelshPublished for s in graph.subjects(RDFS.label)
                                     if isinstance(s, URIRef) and _has_welsh(graph, s, RDFS.label)}
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     translated = 0
     for path in sorted(cy_dir.glob("*.yaml")) if cy_dir.is_dir() else []:
         display = path.relative_to(root).as_posix()
@@ -66,10 +66,6 @@ def add_welsh(graph: Graph, cy_dir: Path, locations: dict[str, tuple[str, int]],
                 problems.append(Problem(f"translates '{ident}', which no data file defines (renamed or "
                                         "removed? move or delete its Welsh)", display, line, "id", str(ident)))
                 continue
-            if ident in seen:
-                problems.append(Problem(f"translated twice; first in {seen[ident]}", display, line, "id", ident))
-                continue
-            seen[ident] = display
             entry = entry if isinstance(entry, Located) else Located()
             subject = URIRef(entity(ident))
             for key in sorted(set(entry) - set(FIELDS) - {"status"}):
@@ -80,7 +76,7 @@ def add_welsh(graph: Graph, cy_dir: Path, locations: dict[str, tuple[str, int]],
                 problems.append(Problem(f"unknown status '{mark}' (expected {' or '.join(STATUSES)})", display,
                                         entry.line_of("status"), "status", ident))
                 continue
-            wrote = False
+            wrote = []
             for name, predicate in FIELDS.items():
                 value = entry.get(name)
                 if value is None:
@@ -88,19 +84,32 @@ def add_welsh(graph: Graph, cy_dir: Path, locations: dict[str, tuple[str, int]],
                 if not isinstance(value, str) or not value.strip():
                     problems.append(Problem("must be non-empty text", display, entry.line_of(name), name, ident))
                     continue
+                if (ident, name) in seen:
+                    problems.append(Problem(f"Welsh {name} given twice; first in {seen[ident, name]}", display,
+                                            entry.line_of(name), name, ident))
+                    continue
                 if _has_welsh(graph, subject, predicate):
                     item_file, item_line = locations[ident]
                     problems.append(Problem(f"already has a Welsh {name} at {item_file}:{item_line}",
                                             display, entry.line_of(name), name, ident))
                     continue
+                seen[ident, name] = display
                 graph.add((subject, predicate, Literal(value.strip(), lang="cy")))
-                wrote = True
+                wrote.append(name)
+            translated += bool(wrote)
+            # the status is the Welsh name's: an entry giving only a definition leaves it as it was
+            if wrote and "label" not in wrote:
+                continue
             if not wrote and not _has_welsh(graph, subject, RDFS.label):
                 problems.append(Problem("gives no Welsh and the item has no Welsh label to mark", display,
                                         line, "id", ident))
                 continue
+            if (ident, "status") in seen and status.get(subject) != STATUSES[mark]:
+                problems.append(Problem(f"status differs from the one given in {seen[ident, 'status']}", display,
+                                        line, "status", ident))
+                continue
+            seen[ident, "status"] = display
             status[subject] = STATUSES[mark]
-            translated += wrote
     if problems:
         raise BuildError("reading Welsh", problems)
     for subject, concept in status.items():
