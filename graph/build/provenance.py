@@ -168,6 +168,7 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
         if doc.title_cy:
             graph.add((subject, RDFS.label, Literal(doc.title_cy, lang="cy")))
             graph.add((subject, DCTERMS.title, Literal(doc.title_cy, lang="cy")))
+            graph.add((subject, NWP.welshStatus, NWP.WelshPublished))  # the document's published title
         if doc.alternative:
             graph.add((subject, DCTERMS.alternative, Literal(doc.alternative, lang="en")))
         graph.add((subject, DCTERMS.publisher, Literal(doc.publisher)))
