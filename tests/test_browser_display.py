@@ -29,7 +29,7 @@ PAGES = [
     ("document", "/documents/tpg", "Health Technology Wales"),
     ("document ncf", "/documents/ncf", "A Healthier Wales"),
     ("search rows", "/search?q=vaccination+opportunities", "organisations must continue to optimise vaccination"),
-    ("what applies", "/search?subject=swansea-bay-uhb", "Swansea Bay"),
+    ("what applies", "/search?subject=swansea-bay-uhb", "“"),
     ("deadlines", "/deadlines", ""),
     ("kept plan", "/plans/illustrative", ""),
     ("welsh review", "/welsh-review", ""),
