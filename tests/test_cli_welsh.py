@@ -250,8 +250,8 @@ def test_a_trace_in_welsh_names_its_relations_and_nodes_in_welsh(capsys, built):
     assert "  yn gwasanaethu blaenoriaeth → Mynediad Amserol at Ofal  [priority-timely-access-to-care] " \
            "(blaenoriaeth strategol)" in text
     assert "→ Dyletswydd Ansawdd  [duty-of-quality] (dyletswydd statudol), drwy planning-framework-2026-29" in text
-    # a name the graph has only in English is marked as the pages mark it; quotes stay as published
-    assert text.startswith("No patients waiting more than 104 weeks for referral to treatment (yn Saesneg)  "
+    # the item's Welsh name (written for the graph); quotes stay as published
+    assert text.startswith("Dim un claf yn aros mwy na 104 wythnos o'i atgyfeirio i'w driniaeth  "
                            "[kde-2-1-rtt-104-weeks] (disgwyliad cyflawni)")
     assert "“No patients waiting more than 104 weeks for referral to treatment.”" in text
 

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from graph.search.catalogue import Catalogue
 
 #: What :func:`install` provides on ``app.extensions``, computed together on first use.
-LAZY_KEYS = ("policy_catalogue", "policy_labels_cy", "policy_search")
+LAZY_KEYS = ("policy_catalogue", "policy_labels_cy", "policy_welsh_awaiting_review", "policy_search")
 
 
 class _LazyExtensions(dict):
@@ -88,6 +88,7 @@ def _compute(app: Flask) -> dict:
     welsh = {e.id: e.label_cy for e in catalogue.entries.values() if e.label_cy}
     return {"policy_catalogue": catalogue,
             "policy_labels_cy": (welsh, {catalogue.entries[i].label: w for i, w in welsh.items()}),
+            "policy_welsh_awaiting_review": {e.id for e in catalogue.entries.values() if e.welsh_awaiting_review},
             "policy_search": graph.search_index()}
 
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from flask import current_app
 
+from graph.display import clean, main_quote
 from graph.errors import QueryError
 from graph.namespaces import entity
 from graph.rules.trace import trace
@@ -64,10 +65,10 @@ def passage_in_context(passage: str) -> dict | None:
         hi = doc.text.find("\n\n", end, ceiling)
         hi = min(ceiling if hi < 0 else hi, end + CONTEXT_CHARS)
         before, after = doc.text[lo:start].lstrip("\n"), doc.text[end:hi]
-    return {"id": passage, "exact": row["exact"], "start": start, "end": end, "document": row["document"],
+    return {"id": passage, "exact": row["exact"], "display": clean(row["exact"]), "start": start, "end": end, "document": row["document"],
             "document_label": row["documentLabel"], "attribution": row.get("attribution", ""),
             "sections": [{"id": s["section"], "label": s["label"]} for s in headings],
-            "before": before, "after": after, "anchor": f"p-{start}-{end}"}
+            "before": clean(before), "after": clean(after), "anchor": f"p-{start}-{end}", "lead_in": False}
 
 
 def _explain(row: dict) -> str:
@@ -139,6 +140,9 @@ def _item(ident: str) -> dict:
         passage_ids = [ident]
     passages = [p for p in (passage_in_context(p) for p in passage_ids) if p]
     passages.sort(key=lambda p: (p["document"], p["start"]))
+    chosen = main_quote([p["exact"] for p in passages])
+    for index in chosen.lead_ins if chosen and not ident.startswith("passage/") else ():
+        passages[index] = {**passages[index], "lead_in": True}
     entry = catalogue().entries.get(ident)
     kinds_found = [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
                     "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),

@@ -32,7 +32,7 @@ class Row:
         e, a = self.entry, self.answer
         row = {"id": e.id, "label": e.label, "kind": e.kind, "modality": e.modality,
                "priority": e.priorities, "bearer": e.bearers, "topic": e.topics, "due": e.due,
-               "why": self.why, "quote": e.quotes[0] if e.quotes else "", "score": round(self.score, 3)}
+               "why": self.why, "quote": e.quote, "score": round(self.score, 3)}
         if a is not None:
             row.update({"applies": a.applies, "in_force": a.in_force, "summary": a.summary,
                         "effective_from": a.effective_from,

@@ -354,7 +354,8 @@ def load_data(data_dir: Path, ontology: Graph, known_external: set[str],
     reader = _Reader(vocab, known_external, root or data_dir.parent.parent)
     reader._ontology_terms = ontology
     structure: list[tuple[str, Located]] = []
-    files = sorted(data_dir.rglob("*.yaml"))
+    # the Welsh translations (graph/build/welsh.py) are read after the items they translate
+    files = sorted(p for p in data_dir.rglob("*.yaml") if p.relative_to(data_dir).parts[0] != "cy")
     if not files:
         raise BuildError("reading data", [Problem(f"no data files (*.yaml) under {data_dir}")])
     for path in files:

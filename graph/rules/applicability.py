@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from rdflib import URIRef
 from rdflib.namespace import ORG
 
+from graph.display import main_quote, with_lead_in
 from graph.errors import QueryError
 from graph.language import N_
 from graph.namespaces import NWP, short
@@ -165,13 +166,20 @@ def _offset(passage: str) -> int:
 
 
 def item_sources(store: Store, queries: dict[str, NamedQuery]) -> dict[str, tuple[str, str, str, str]]:
-    """For each item stated in a passage, its first passage in the document: (passage IRI,
-    exact words, section IRI, section title)."""
-    out: dict[str, tuple[str, str, str, str]] = {}
+    """For each item stated in a passage, its main passage (graph/display.py: not a lead-in) and
+    the words shown for it: (passage IRI, its clean words after any lead-in, section IRI,
+    section title)."""
+    found: dict[str, dict[str, tuple[str, str, str]]] = {}
     for row in run_named(store, queries["item_sources"]).rows:
-        item, passage = str(row["item"]), str(row["passage"])
-        if item not in out or _offset(passage) < _offset(out[item][0]):
-            out[item] = (passage, str(row["exact"]), str(row["section"]), str(row["sectionLabel"]))
+        found.setdefault(str(row["item"]), {})[str(row["passage"])] = (
+            str(row["exact"]), str(row["section"]), str(row["sectionLabel"]))
+    out: dict[str, tuple[str, str, str, str]] = {}
+    for item, passages in found.items():
+        ordered = sorted(passages, key=lambda p: (p.rsplit("/", 2)[-2:-1], _offset(p)))
+        chosen = main_quote([passages[p][0] for p in ordered])
+        passage = ordered[chosen.main]
+        _exact, section, section_label = passages[passage]
+        out[item] = (passage, with_lead_in([passages[p][0] for p in ordered]), section, section_label)
     return out
 
 

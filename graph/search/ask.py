@@ -48,7 +48,7 @@ class Found:
         return {"id": e.id, "label": e.label, "kind": e.kind, "modality": e.modality, "due": self.due,
                 "score": round(self.score, 3), "priority": e.priorities, "topic": e.topics,
                 "targets": [t.rsplit("/", 1)[-1] for t in e.targets],
-                "why": a.summary if a else "", "quote": e.quotes[0] if e.quotes else ""}
+                "why": a.summary if a else "", "quote": e.quote}
 
 
 @dataclass

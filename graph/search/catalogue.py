@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.display import with_lead_in
+from graph.welsh import AWAITING_REVIEW
 from graph.namespaces import plain
 from graph.queries import NamedQuery, run_named
 from graph.sources import SourceDocument, load_sources
@@ -27,7 +29,11 @@ class Entry:
     role: str = ""
     alt_labels: list[str] = field(default_factory=list)
     label_cy: str = ""
+    #: the Welsh name awaits review by a Welsh speaker (graph/welsh.py)
+    welsh_awaiting_review: bool = False
     quotes: list[str] = field(default_factory=list)
+    #: the quotes in the order of the text (offset, words), from which the one shown is chosen
+    placed: list[tuple[int, str]] = field(default_factory=list)
     obligation: bool = False
     modality: str = ""
     priorities: list[str] = field(default_factory=list)
@@ -41,6 +47,11 @@ class Entry:
     @property
     def due_assumed(self) -> bool:
         return self.due in self.assumed_dates
+
+    @property
+    def quote(self) -> str:
+        """The item's main quote as people read it, after its lead-in if it has one."""
+        return with_lead_in([text for _at, text in sorted(self.placed)])
 
     def facets(self) -> dict:
         return {"kind": [self.kind] if self.kind else [], "priority": self.priorities,
@@ -65,6 +76,8 @@ class Catalogue:
                 entry.alt_labels = sorted({*entry.alt_labels, value})
             elif field_name == "quote":
                 entry.quotes = sorted({*entry.quotes, value}, key=len)
+                if (int(row.get("at", 0)), value) not in entry.placed:
+                    entry.placed.append((int(row.get("at", 0)), value))
         for row in _rows(store, queries, "obligation_facets"):
             entry = entries.get(row["item"])
             if entry is None:
@@ -85,6 +98,9 @@ class Catalogue:
         for row in _rows(store, queries, "labels_in", language="cy"):
             if row["node"] in entries:
                 entries[row["node"]].label_cy = str(row["label"])
+        for row in _rows(store, queries, "welsh_review", status=AWAITING_REVIEW):
+            if row["node"] in entries:
+                entries[row["node"]].welsh_awaiting_review = True
         return cls(entries, load_sources(sources_dir).documents)
 
     def name_kinds_in_welsh(self, gettext) -> None:

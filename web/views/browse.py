@@ -288,6 +288,17 @@ def deadlines(suffix: str):
     return _respond(fmt, "browse/deadlines.html", deadline_feeds.page_data(chosen, found))
 
 
+@bp.get("/welsh-review", defaults={"suffix": ""})
+@bp.get("/welsh-review.<any(json, csv):suffix>")
+def welsh_review(suffix: str):
+    """The Welsh names written for this graph that await review by a Welsh speaker, by kind."""
+    review = current_app.extensions["policy_graph"].welsh_review()
+    fmt = wanted_format(suffix)
+    if fmt == "csv":
+        return csv_response([vars(n) for n in review.awaiting], "welsh-review")
+    return _respond(fmt, "browse/welsh_review.html", review.as_dict())
+
+
 @bp.get("/documents/<doc>")
 def document(doc: str):
     """A source document with every encoded passage highlighted and its headings' coverage."""
