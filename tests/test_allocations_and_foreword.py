@@ -141,7 +141,8 @@ def test_the_foreword_says_what_adopt_or_justify_applies_to(store):
     node = entity("req-foreword-adopt-or-justify-enabling-actions")
     assert _ask(store, f"ASK {{ <{node}> a nwp:Requirement ; nwp:modality nwp:ExpectedTo ; "
                        f"nwp:bindsKind nwp:NHSOrganisation ; nwp:implements <{entity('enabling-plans')}> }}")
-    quotes = {str(r["exact"]) for r in _rows(store, f"SELECT ?exact WHERE {{ <{node}> nwp:hasSourcePassage/oa:hasSelector/oa:exact ?exact }}")}
+    query = f"SELECT ?exact WHERE {{ <{node}> nwp:hasSourcePassage/oa:hasSelector/oa:exact ?exact }}"
+    quotes = {str(r["exact"]) for r in _rows(store, query)}
     assert "A set of evidence based enabling actions have again been issued." in quotes
     assert any("'adopt or justify' these actions" in q for q in quotes)
 

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+
 from graph.cli import main
 from graph.display import clean, main_quote, with_lead_in
 from graph.namespaces import entity

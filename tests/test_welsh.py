@@ -182,7 +182,8 @@ def test_an_english_name_without_a_welsh_form_is_marked_as_english(client):
 def test_a_welsh_name_translated_for_the_graph_is_marked_as_awaiting_review(client):
     html = page(client.get(f"/id/{KDE}?lang=cy"))
     heading = html.find("h1")
-    assert heading.get_text(" ", strip=True) == "Dim un claf ambiwlans yn aros dros 45 munud i'w drosglwyddo (i'w adolygu)"
+    assert heading.get_text(" ", strip=True) == ("Dim un claf ambiwlans yn aros dros 45 munud i'w drosglwyddo "
+                                                 "(i'w adolygu)")
     assert not heading.find("small", class_="lang-fallback")
     assert html.find("a", class_="button").get_text() == "Olrhain i'r ffynonellau"
     # a published name is not marked, and in English nothing is

@@ -20,8 +20,8 @@ from web.terms import N_
 #: The filters, in the order addresses give them.
 FILTERS = ("body", "topic", "priority", "plan", "from", "to")
 #: The columns of the CSV download.
-CSV_COLUMNS = ["date", "date_kind", "date_text", "date_assumed", "id", "label", "item", "item_label", "modality", "priority",
-               "bearer", "section", "passage", "quote"]
+CSV_COLUMNS = ["date", "date_kind", "date_text", "date_assumed", "id", "label", "item", "item_label", "modality",
+               "priority", "bearer", "section", "passage", "quote"]
 #: A calendar event's title, by the kind of date.
 TITLES = {"due by": N_("Due: %(what)s"), "from": N_("Applies from: %(what)s")}
 #: What names the calendar in a calendar program (RFC 5545 PRODID).

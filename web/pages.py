@@ -65,7 +65,8 @@ def passage_in_context(passage: str) -> dict | None:
         hi = doc.text.find("\n\n", end, ceiling)
         hi = min(ceiling if hi < 0 else hi, end + CONTEXT_CHARS)
         before, after = doc.text[lo:start].lstrip("\n"), doc.text[end:hi]
-    return {"id": passage, "exact": row["exact"], "display": clean(row["exact"]), "start": start, "end": end, "document": row["document"],
+    return {"id": passage, "exact": row["exact"], "display": clean(row["exact"]), "start": start, "end": end,
+            "document": row["document"],
             "document_label": row["documentLabel"], "attribution": row.get("attribution", ""),
             "sections": [{"id": s["section"], "label": s["label"]} for s in headings],
             "before": clean(before), "after": clean(after), "anchor": f"p-{start}-{end}", "lead_in": False}

@@ -15,6 +15,7 @@ from graph.cli.access import register as register_access
 from graph.cli.building import DEFAULT_REASONER, cmd_build, cmd_stats, cmd_validate
 from graph.cli.commands import (
     cmd_applies,
+    cmd_ask,
     cmd_check_plan,
     cmd_check_targets,
     cmd_coverage,
@@ -25,7 +26,6 @@ from graph.cli.commands import (
     cmd_plan_remove,
     cmd_push,
     cmd_query,
-    cmd_ask,
     cmd_search,
     cmd_trace,
 )

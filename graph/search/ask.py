@@ -88,7 +88,9 @@ def order(sort: str) -> Callable[[Found], tuple]:
     def due(f: Found) -> tuple:
         return (not f.due, f.due)
 
-    label = (lambda f: f.entry.label.lower())
+    def label(f: Found) -> str:
+        return f.entry.label.lower()
+
     return {"relevance": lambda f: (-round(f.score, 6), modality(f), due(f), label(f)),
             "due": lambda f: (due(f), modality(f), -f.score, label(f)),
             "modality": lambda f: (modality(f), due(f), -f.score, label(f)),

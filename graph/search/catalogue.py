@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.display import with_lead_in
-from graph.welsh import AWAITING_REVIEW
 from graph.namespaces import plain
 from graph.queries import NamedQuery, run_named
 from graph.sources import SourceDocument, load_sources
 from graph.store import Store
+from graph.welsh import AWAITING_REVIEW
 
 
 def _rows(store: Store, queries: dict[str, NamedQuery], name: str, **params: str) -> list[dict]:

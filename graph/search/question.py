@@ -61,7 +61,8 @@ class Reading:
         """Each part of the reading that narrows the answer, as (constraint, value): what
         :meth:`without` takes away."""
         return [*(("subject", s.id) for s in self.subjects),
-                *((when, getattr(self, when).isoformat()) for when in ("on", "due_from", "due_by") if getattr(self, when)),
+                *((when, getattr(self, when).isoformat()) for when in ("on", "due_from", "due_by")
+                  if getattr(self, when)),
                 *([("modality", " / ".join(self.modalities))] if self.modalities else []),
                 *(("kind", k) for k in self.kinds)]
 
