@@ -72,12 +72,11 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
 def load_if_serial(app: Flask) -> bool:
     """Load the catalogue now if the app's store answers one query at a time (rdflib), where a
     load in the background would hold up every request; whether it did. A server that forks
-    its workers from one loaded app calls this before forking, so the load is done once."""
+    its workers from one loaded app calls this before forking, so the load is done once. The
+    query workers are started by :func:`warm_up` in each web process instead: processes started
+    before a fork would be its parent's, which the forked process cannot wait for at exit."""
     if app.extensions["policy_graph"].store.serial:
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
-        from web.endpoint.sparql import start_query_workers
-
-        start_query_workers(app)
         return True
     return False
 
