@@ -193,3 +193,18 @@ def test_every_topic_is_offered(client):
 def test_bad_search_parameters_are_named(client, args, named):
     response = client.get("/search.json", query_string={"q": "Hywel Dda mental health", **args})
     assert response.status_code == 400 and named in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("ident", ["hywel-dda-uhb", "nwp:HealthBoard", "topic-mental-health", "priority-womens-health",
+                                   "plan-3-8-workforce", "duty-of-quality"])
+def test_every_body_kind_topic_priority_plan_and_duty_page_leads_to_what_applies(client, policy_graph, ident):
+    page = _soup(client.get(f"/id/{ident}"))
+    button = next(a for a in page.select("p.actions a") if a.get_text(strip=True) == "What applies")
+    answer = client.get(button["href"].replace("/search?", "/search.json?")).get_json()
+    assert answer["subject"]["id"] == ident
+    assert {r["id"] for r in answer["results"]} == {e.item for e in policy_graph.what_applies(ident)}
+
+
+def test_an_obligation_page_has_no_what_applies_button(client):
+    page = _soup(client.get("/id/kde-2-1-ambulance-handover-45-minutes"))
+    assert "What applies" not in [a.get_text(strip=True) for a in page.select("p.actions a")]

@@ -150,8 +150,11 @@ def _item(ident: str) -> dict:
                                    narrower=term(k["fromLabel"])) if k.get("fromLabel") else ""}
                    for k in kinds]
     identifiers, same_as = _identifiers(ident)
+    entry = catalogue().entries.get(ident)
     return {
         "id": ident, "label": label,
+        # what it can be asked about: what applies to a body or kind, on a topic, for a priority...
+        "role": entry.role if entry else "",
         "kind": " / ".join(sorted({str(r["kind"]) for r in found if r.get("kind")})),
         "kinds": kinds_found,
         "values": dict(values),
