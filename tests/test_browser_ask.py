@@ -15,7 +15,8 @@ from web.background import serving
 #: (language, the question as typed, parts of the reading shown, an obligation among the rows)
 QUESTIONS = [
     ("en", "Hywel Dda mental health by March 2027",
-     ["Hywel Dda University Health Board", "Mental health", "2027-03-31"], "Implement and evaluate Open Access Mental Health"),
+     ["Hywel Dda University Health Board", "Mental health", "2027-03-31"],
+     "Implement and evaluate Open Access Mental Health"),
     ("en", "What obligations apply to a health board about ambulance handover?",
      ["health board", "Ambulance patient handover"], "No ambulance patient handover waits over 45 minutes"),
     ("en", "Which requirements trace back to the duty of quality?",
