@@ -71,7 +71,7 @@ def test_every_act_and_regulation_has_its_legislation_gov_uk_address(store):
 
 
 def test_legislation_is_typed_for_schema_org_and_never_owl_same_as(store):
-    assert store.query(PREFIXES + "ASK { <%s> a schema:Legislation }" % ID["hia-regulations-2025"]).boolean
+    assert store.query(PREFIXES + f"ASK {{ <{ID['hia-regulations-2025']}> a schema:Legislation }}").boolean
     assert not store.query(PREFIXES + "ASK { ?s <http://www.w3.org/2002/07/owl#sameAs> ?o }").boolean
 
 
