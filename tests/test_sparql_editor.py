@@ -67,7 +67,7 @@ def test_the_editor_speaks_welsh_on_a_welsh_page(base_url, browser):
     assert page.locator(".yasr_btn.select_table").get_attribute("title") == "Tabl"
     assert page.locator(".yasr_btn.select_table").inner_text().strip() == "Tabl"
     response = page.locator(".yasr_btn.select_response")
-    assert response.get_attribute("aria-label") == "Dangos yr ateb fel y'i dychwelwyd"
+    assert response.get_attribute("aria-label") == "Dangos yr ymateb fel y'i dychwelwyd"
     # the query and the answers are never touched: the English labels are still English
     assert page.locator("td:has-text('Timely Access to Care')").count() >= 1
     assert "rdfs:label ?label" in page.locator(".CodeMirror").first.inner_text()

@@ -9,13 +9,14 @@ variant. Requests for HTML or JSON fall through to the browser's pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph, URIRef
 
 from graph.namespaces import ID, bind_prefixes
 from web.auth import viewer
 from web.endpoint.formats import GRAPH_FORMATS
 from web.endpoint.sparql import CORS_HEADERS
+from web.twins import wanted_format
 from web.vary import by_accept
 
 bp = Blueprint("linked_data", __name__)
@@ -96,5 +97,9 @@ def rdf_for_machines():
 
 @bp.get("/ontology")
 def ontology_page():
-    """The ontology for a browser: served as Turtle text, the form it is maintained in."""
-    return _respond(_ontology_graph(), "turtle", "/ontology")
+    """The ontology for a browser: a page that shows it as Turtle, the form it is maintained in,
+    with a link to each download; its JSON twin is the JSON-LD."""
+    if wanted_format() == "json":
+        return _respond(_ontology_graph(), "jsonld", "/ontology")
+    turtle = bind_prefixes(_ontology_graph()).serialize(format="turtle")
+    return render_template("browse/ontology.html", turtle=turtle)

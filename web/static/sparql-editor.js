@@ -58,12 +58,20 @@
   }
 
   // YASGUI leaves some of its controls without a name a screen reader can say (the editor's
-  // text box, the endpoint box, a tab's rename box, the page size, the row numbers' column);
-  // each is named in the page's language as it is drawn. Nothing already named is changed.
-  var NAMED = [[".CodeMirror textarea", "query"], ["input.autocomplete", "endpoint"], [".tabsList .tab input", "tab name"]];
-  // and the controls drawn beside words that say what they are, which are tied to them
-  var BESIDE = [[".pageSizeWrapper", ".pageSizerLabel", "select"], [".selector", ".selectorLabel", "select"]];
+  // text box, the endpoint box, a tab's rename box, the share link, the settings' boxes, the
+  // page size, the row numbers' column); each is named in the page's language as it is drawn.
+  // Nothing already named is changed.
+  var NAMED = [[".CodeMirror textarea", "query"], ["input.autocomplete", "endpoint"], [".tabsList .tab input", "tab name"],
+    [".yasqe_sharePopup input", "share link"]];
+  // the controls drawn beside words that say what they are are tied to those words
+  var BESIDE = [["select", ".pageSizeWrapper", ".pageSizerLabel"], ["select", ".selector", ".selectorLabel"],
+    [".graphInput input", ".textSetting", ".label"]];
   var made = 0;
+
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    return root.matches && root.matches(selector) ? [root].concat(found) : found;
+  }
 
   function id(el) {
     if (!el.id) { made += 1; el.id = "yasgui-control-" + made; }
@@ -72,23 +80,27 @@
 
   function name(root, labels) {
     NAMED.forEach(function (pair) {
-      var found = root.matches && root.matches(pair[0]) ? [root] : root.querySelectorAll(pair[0]);
-      Array.prototype.forEach.call(found, function (el) {
+      within(root, pair[0]).forEach(function (el) {
         if (!el.hasAttribute("aria-label") && labels[pair[1]]) { el.setAttribute("aria-label", labels[pair[1]]); }
       });
     });
     BESIDE.forEach(function (three) {
-      var found = root.matches && root.matches(three[0]) ? [root] : root.querySelectorAll(three[0]);
-      Array.prototype.forEach.call(found, function (box) {
-        var words = box.querySelector(three[1]);
-        var control = box.querySelector(three[2]);
-        if (words && control && !control.hasAttribute("aria-labelledby")) {
-          control.setAttribute("aria-labelledby", id(words));
-        }
+      within(root, three[0]).forEach(function (control) {
+        var box = control.closest(three[1]);
+        var words = box && box.querySelector(three[2]);
+        if (words && !control.hasAttribute("aria-labelledby")) { control.setAttribute("aria-labelledby", id(words)); }
       });
     });
+    // a row of the settings' arguments is a name and a value under one heading
+    within(root, ".textSetting .textRow input").forEach(function (control) {
+      var heading = control.closest(".textSetting").querySelector(".label");
+      var part = control === control.parentNode.firstElementChild ? labels.name : labels.value;
+      if (heading && part && !control.hasAttribute("aria-label")) {
+        control.setAttribute("aria-label", heading.textContent.trim() + ": " + part);
+      }
+    });
     // the row numbers' column heading is empty: it gets a word that only a screen reader says
-    Array.prototype.forEach.call(root.querySelectorAll("th.dt-orderable-none .dt-column-title:empty"), function (el) {
+    within(root, "th.dt-orderable-none .dt-column-title:empty").forEach(function (el) {
       var word = document.createElement("span");
       word.className = "visually-hidden";
       word.textContent = labels.row || "#";
