@@ -105,6 +105,15 @@ def sparql_share(page, lang: str, folder: Path) -> None:
     page.locator(".yasqe_sharePopup").wait_for()
 
 
+def sparql_new_tab(page, lang: str, folder: Path) -> None:
+    """A second tab added with the button beside the tab list (which holds only tabs)."""
+    sparql_editor(page, lang, folder)
+    page.locator("button.addTab").click()
+    page.locator(".tabsList [role=tab]").nth(1).wait_for()
+    assert page.locator(".tabsList button.addTab").count() == 0
+    assert page.locator(".tabsList > *:not(.tab)").count() == 0
+
+
 def sparql_answer(page, lang: str, folder: Path) -> None:
     """A link to a query: the server's answer below, and the editor's, which it runs at once."""
     page.goto(in_language("/sparql?query=" + quote(PRIORITIES_QUERY), lang))
@@ -149,6 +158,7 @@ PAGES = [
     ("sparql", sparql_editor),
     ("sparql-settings", sparql_settings),
     ("sparql-share", sparql_share),
+    ("sparql-new-tab", sparql_new_tab),
     ("sparql-answer", sparql_answer),
     ("ontology", "/ontology"),
     ("sign-in", "/sign-in"),
