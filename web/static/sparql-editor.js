@@ -147,7 +147,8 @@
       populateFromUrl: false,
       tabName: text.Query || "Query",
       // Only completions known in the page: the others fetch vocabularies from other hosts.
-      // the editor grows with its query (the page's style), so it needs no handle to resize it
+      // The editor grows with its query (site.css) rather than scrolling in a box of its own, so
+      // it draws every line and needs no handle to resize it.
       yasqe: { autocompleters: ["variables"], resizeable: false, viewportMargin: Infinity,
         screenReaderLabel: labels.query || "SPARQL query" },
       yasr: { prefixes: {} }
