@@ -102,4 +102,7 @@ def ontology_page():
     if wanted_format() == "json":
         return _respond(_ontology_graph(), "jsonld", "/ontology")
     turtle = bind_prefixes(_ontology_graph()).serialize(format="turtle")
-    return render_template("browse/ontology.html", turtle=turtle)
+    # the downloads' addresses carry no ?lang= (which the app's links add): a suffix goes on the path
+    here = request.script_root + "/ontology"
+    return render_template("browse/ontology.html", turtle=turtle,
+                           downloads={key: here + suffix for suffix, key in SUFFIXES.items()})
