@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from graph.access import EVERYONE, Viewer
 from graph.api_plans import ForbiddenError, KeptPlans, PlanExistsError, PlanLimitError
+from graph.errors import QueryError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from graph.rules.trace import Trace
     from graph.search.catalogue import Catalogue, Entry
     from graph.search.index import Hit, SearchIndex
+    from graph.search.ask import Answer, Asker
+    from graph.search.question import Names, Reading
 
 T = TypeVar("T")
 
@@ -129,6 +132,63 @@ class PolicyGraph(KeptPlans):
         index = self.search_index()
         return index.subjects(index.search(text))
 
+    def asker(self) -> Asker:
+        from graph.search.ask import Asker
+        from graph.search.fulltext import FullText
+        from graph.search.question import vocabulary
+
+        def make() -> Asker:
+            catalogue = self.catalogue()
+            fulltext = FullText([e for e in catalogue.entries.values() if e.obligation], vocabulary()["synonyms"])
+            return Asker(catalogue, fulltext, self.applies_on)
+
+        return self.lasting("asker", make)
+
+    def applies_on(self, subject: str, on: dt.date | None = None, lang: str = "en") -> list[Explanation]:
+        """:meth:`what_applies` to *subject*, kept for any day (a finite set of answers); an answer
+        for a given day (about 20 ms for a health board) is worked out each time, so that no
+        question can make what is kept grow."""
+        if on is not None:
+            return self.what_applies(subject, on, lang=lang)
+        return self.derived(("applies", subject, lang), lambda: self.what_applies(subject, lang=lang))
+
+    def question_names(self) -> Names:
+        from graph.search.question import Names
+
+        return self.lasting("question-names", lambda: Names(self.catalogue().entries.values()))
+
+    def read_question(self, text: str, today: dt.date | None = None) -> Reading:
+        """What a planner's question asks: the subjects, dates, modalities and kinds it names, and
+        its other words (a misspelt word read as the closest word the graph uses)."""
+        from graph.search.question import read_question, with_words_read
+
+        reading = read_question(text, self.question_names(), today or dt.date.today())
+        return with_words_read(reading, self.asker().fulltext, self.search_index())
+
+    def ask(self, text: str, today: dt.date | None = None, sort: str = "relevance",
+            without: Sequence[tuple[str, str]] = (), lang: str = "en") -> Answer:
+        """The obligations that answer a planner's question, typed as they would say it, in
+        English or Welsh ("Hywel Dda mental health by March 2027"), with how it was read; what
+        applies comes from :meth:`what_applies`, on the day the question names or any day.
+        *without* takes parts of the reading away (``("subject", "topic-mental-health")``,
+        ``("due_by", "2027-03-31")``), as a reader removes them one by one; the reasons are
+        given in *lang*.
+
+        :raise QueryError: for a sort other than relevance, due, modality or label, or a part
+            the question was not read with.
+        """
+        from graph.search.ask import SORTS
+
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
+        reading = self.read_question(text, today)
+        for constraint, value in without:
+            if (constraint, value) not in reading.parts() and not (
+                    constraint == "subject-as-words" and ("subject", value) in reading.parts()):
+                raise QueryError(f"the question was not read with {constraint} '{value}'")
+            reading = reading.without(constraint, value)
+        return self.asker().answer(reading, sort, lang)
+
     # --- named queries ---------------------------------------------------------------------------
 
     def named_query(self, name: str) -> NamedQuery:
@@ -186,7 +246,6 @@ class PolicyGraph(KeptPlans):
         """*ident* if the graph holds an organisation of that id.
 
         :raise QueryError: naming a few of the known ones when it does not."""
-        from graph.errors import QueryError
         from graph.namespaces import short
 
         known = self.derived("organisations", lambda: sorted(short(str(r["body"])) for r in
@@ -254,9 +313,13 @@ class PolicyGraph(KeptPlans):
 
     # --- checks ---------------------------------------------------------------------------------
 
-    def check_plan(self, commitments: list[Commitment], organisation: str, lang: str = "en") -> PlanReport:
-        """Trace a plan's *commitments* and list the obligations binding *organisation* that it
-        does not answer."""
+    def check_plan(self, commitments: list[Commitment], organisation: str | None = None,
+                   lang: str = "en") -> PlanReport:
+        """Trace a plan's *commitments* and list the obligations binding *organisation* (by
+        default the one the commitments name) that it does not answer, with the share covered.
+
+        :raise OrganisationMismatchError: when the commitments name another organisation than
+            the one chosen (a PlanError, with every other problem of the plan)."""
         from graph.rules.plans import check_plan
 
         return check_plan(self.store, self.queries, commitments, organisation, self.applicability(lang),

@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GRAPH_PATH=str(layout.build_dir / ARTEFACT_NAME),
         QUERIES_DIR=str(layout.queries_dir),
         SOURCES_DIR=str(layout.sources_dir),
+        EXAMPLES_DIR=str(layout.examples_dir),
         STORE=None,  # "oxigraph" (default), "rdflib", or "sparql" with SPARQL_SERVER_URL
         SPARQL_SERVER_URL=None,
         # where a kept plan is put on that server (Graph Store Protocol); else POLICY_GRAPH_SPARQL_STORE_URL
@@ -81,6 +82,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.vary import init_app as init_vary
 
     init_vary(app)
+
+    from web.twins import script_json
+
+    app.jinja_env.globals["script_json"] = script_json
 
     @app.context_processor
     def attribution() -> dict[str, str]:

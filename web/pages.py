@@ -10,6 +10,7 @@ from collections import defaultdict
 from flask import current_app
 
 from graph.errors import QueryError
+from graph.namespaces import entity
 from graph.rules.trace import trace
 from web.catalogue import catalogue
 from web.graphdata import run
@@ -125,7 +126,12 @@ def _item(ident: str) -> dict:
     label = str(found[0]["label"])
     kinds = run("kinds", node=ident)
     values: dict[str, list] = defaultdict(list)
+    date_assumed = False
     for row in run("literals", node=ident):
+        if row["property"] == "nwp:dateAssumed":
+            # shown beside the dates it qualifies, not as a value of its own
+            date_assumed = date_assumed or row["value"] is True
+            continue
         values[row.get("propertyLabel") or _words(row["property"])].append(row["value"])
     groups = relations(ident)
     passage_ids = [link["id"] for g in groups if g["relation"] == "nwp:hasSourcePassage" and g["direction"] == "out"
@@ -135,21 +141,66 @@ def _item(ident: str) -> dict:
     passages = [p for p in (passage_in_context(p) for p in passage_ids) if p]
     passages.sort(key=lambda p: (p["document"], p["start"]))
     entry = catalogue().entries.get(ident)
+    kinds_found = [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
+                    "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),
+                                   narrower=term(k["fromLabel"])) if k.get("fromLabel") else ""}
+                   for k in kinds]
+    identifiers, same_as = _identifiers(ident)
     return {
         "id": ident, "label": label,
         "kind": " / ".join(sorted({str(r["kind"]) for r in found if r.get("kind")})),
-        "kinds": [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
-                   "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),
-                                  narrower=term(k["fromLabel"])) if k.get("fromLabel") else ""}
-                  for k in kinds],
+        "kinds": kinds_found,
         "values": dict(values),
+        "date_assumed": date_assumed,
+        "identifiers": identifiers,
+        "same_as": same_as,
+        "json_ld": _json_ld(ident, label, {k["id"] for k in kinds_found}, identifiers, same_as),
         "passages": passages,
         "relations": [g for g in groups if g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out"],
         "facets": entry.facets() if entry and entry.obligation else {},
         "due": entry.due if entry else "",
+        "due_assumed": entry.due_assumed if entry else False,
         "document": ident if ident in catalogue().documents else "",
         "section_anchor": _section_anchor(ident),
     }
+
+
+def _identifiers(ident: str) -> tuple[list[dict], list[str]]:
+    """The node's identifiers in other schemes (each with the source it was taken from) and the
+    addresses elsewhere of the same thing."""
+    identifiers, same_as = [], []
+    for row in run("identifiers", node=ident):
+        if row.get("sameAs"):
+            same_as.append(row["sameAs"])
+        elif row.get("identifier"):
+            identifiers.append({"id": row["identifier"], "notation": row["notation"], "scheme": row["scheme"],
+                                "scheme_label": row.get("schemeLabel", row["scheme"]),
+                                "source": row.get("source", ""), "source_label": row.get("sourceLabel", ""),
+                                "source_page": row.get("sourcePage", "")})
+    return identifiers, same_as
+
+
+#: schema.org types for the graph's kinds, most specific first.
+_SCHEMA_TYPES = (("nwp:Legislation", "Legislation"), ("nwp:PublicBody", "GovernmentOrganization"),
+                 ("org:Organization", "Organization"))
+#: How schema.org names an identifier's scheme (its PropertyValue's propertyID).
+_SCHEMES = {"nwp:ODSCode": "ODS", "nwp:LegislationGovUkId": "legislation.gov.uk"}
+
+
+def _json_ld(ident: str, label: str, kinds: set[str], identifiers: list[dict], same_as: list[str]) -> dict:
+    """The node in schema.org terms, for the JSON-LD an item page embeds."""
+    data: dict = {"@context": "https://schema.org", "@id": entity(ident), "name": label,
+                  "@type": next((t for kind, t in _SCHEMA_TYPES if kind in kinds), "Thing")}
+    if same_as:
+        data["sameAs"] = same_as
+    values = [{"@type": "PropertyValue", "propertyID": _SCHEMES.get(i["scheme"], i["scheme"]), "value": i["notation"]}
+              for i in identifiers]
+    if values:
+        data["identifier"] = values
+    legislation = [i["notation"] for i in identifiers if i["scheme"] == "nwp:LegislationGovUkId"]
+    if data["@type"] == "Legislation" and legislation:
+        data["legislationIdentifier"] = legislation[0]
+    return data
 
 
 def _section_anchor(ident: str) -> dict | None:
@@ -191,6 +242,7 @@ def deadlines_rows() -> list[dict]:
             owner = row.get("item") or row["node"]
             entry = entries.get(owner)
             rows.append({"date": row["date"], "date_kind": row["dateKind"], "date_text": row.get("dateText", ""),
+                         "date_assumed": row.get("dateAssumed") is True,
                          "id": row["node"], "label": row["label"], "item": row.get("item", ""),
                          "item_label": row.get("itemLabel", ""),
                          "priority": entry.priorities if entry else [], "bearer": entry.bearers if entry else []})

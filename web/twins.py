@@ -7,6 +7,7 @@ import io
 import json
 
 from flask import Response, jsonify, request
+from markupsafe import Markup
 
 from graph.csvcells import writer as csv_writer
 from graph.namespaces import short
@@ -21,7 +22,7 @@ COLUMNS = {c: c for c in (
     N_("why"), N_("quote"), N_("direction"), N_("relation"), N_("inferred"), N_("depth"), N_("via"), N_("part"),
     N_("date"), N_("date_kind"), N_("date_text"), N_("item"), N_("item_label"), N_("direct"), N_("total"),
     N_("anchor"), N_("applies"), N_("in_force"), N_("effective_from"), N_("due_by"), N_("plan"), N_("section"),
-    N_("passage"))}
+    N_("passage"), N_("date_assumed"))}
 
 
 def split_suffix(path: str) -> tuple[str, str]:
@@ -130,3 +131,14 @@ def json_response(data) -> Response:
     if isinstance(body, dict):
         body = {"lang": language(), **body}
     return jsonify(body)
+
+
+#: Characters that could end a <script> element or an HTML comment, or break a script's line,
+#: written as JSON escapes: the JSON means the same, and no data can close the element.
+_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                ord("\u2028"): "\\u2028", ord("\u2029"): "\\u2029"}
+
+
+def script_json(data) -> Markup:
+    """*data* as JSON that is safe inside ``<script type="application/ld+json">``."""
+    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_SAFE))

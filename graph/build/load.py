@@ -46,7 +46,7 @@ EXTERNAL_PROPERTIES: dict[str, str] = {
     "skos:broader": "ref", "skos:narrower": "ref", "skos:related": "ref", "skos:inScheme": "ref",
     "skos:prefLabel": "text", "skos:notation": "plain", "skos:scopeNote": "text",
     "dcterms:title": "text", "dcterms:alternative": "text", "dcterms:publisher": "plain",
-    "foaf:page": "url", "rdfs:seeAlso": "url", "org:subOrganizationOf": "ref",
+    "foaf:page": "url", "rdfs:seeAlso": "url", "schema:sameAs": "url", "org:subOrganizationOf": "ref",
     "org:hasSubOrganization": "ref",
 }
 
@@ -319,6 +319,9 @@ class _Reader:
                 if not re.fullmatch(r"\d{4}", str(value)):
                     raise ValueError
                 return Literal(str(value), datatype=XSD.gYear)
+            if not str(datatype).startswith(str(XSD)):
+                # a code of an external scheme (an ODS code): the datatype names the scheme
+                return Literal(str(value), datatype=datatype)
             return Literal(str(value))
         except (ValueError, InvalidOperation):
             expected = {XSD.date: "a date YYYY-MM-DD", XSD.decimal: "a number", XSD.integer: "a whole number",

@@ -82,6 +82,55 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def relaxation_text(r) -> str:
+    """What taking one part of a question away would give, in words."""
+    what = {"subject-as-words": _("“%(words)s” as words, not a name") % {"words": r.label},
+            "due_by": _("due by %(day)s") % {"day": r.label}, "due_from": _("due from %(day)s") % {"day": r.label},
+            "on": _("on %(day)s") % {"day": r.label}}.get(r.constraint, r.label)
+    if r.constraint == "subject-as-words":
+        return ngettext("with %(what)s: %(num)d obligation", "with %(what)s: %(num)d obligations",
+                        r.count) % {"what": what, "num": r.count}
+    return ngettext("without %(what)s: %(num)d obligation", "without %(what)s: %(num)d obligations",
+                    r.count) % {"what": what, "num": r.count}
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """The obligations that answer a question typed as a planner would say it, and how it was read."""
+    graph = open_graph(args)
+    text = " ".join(args.words)
+    answer = graph.ask(text, sort=args.sort)
+    if args.format == "json":
+        print(json.dumps(answer.as_dict(args.limit), indent=2, ensure_ascii=False))
+        return 0
+    reading = answer.reading
+    read = []
+    if answer.applies_to:
+        read.append(_("applies to: %(label)s") % {"label": answer.applies_to.label})
+    read += [_("%(role)s: %(label)s") % {"role": _(n.role), "label": n.label} for n in answer.narrowed_by]
+    if reading.on:
+        read.append(_("on: %(day)s") % {"day": reading.on.isoformat()})
+    if reading.due_from:
+        read.append(_("due from: %(day)s") % {"day": reading.due_from.isoformat()})
+    if reading.due_by:
+        read.append(_("due by: %(day)s") % {"day": reading.due_by.isoformat()})
+    if reading.modalities:
+        read.append(_("modality: %(names)s") % {"names": " / ".join(reading.modalities)})
+    if reading.kinds:
+        read.append(_("kind: %(names)s") % {"names": ", ".join(reading.kinds)})
+    if reading.words:
+        read.append(_("words: %(words)s") % {"words": " ".join(reading.words)})
+    print(_("Read as: %(reading)s") % {"reading": " · ".join(read) if read else _("(nothing recognised)")})
+    for f in answer.found[:args.limit]:
+        due = f" ({_('due %(day)s') % {'day': f.due}})" if f.due else ""
+        print(f"{f.entry.id:58} {f.entry.label[:60]}  [{f.entry.modality or f.entry.kind}]{due}")
+    print(ngettext("(%(num)d obligation)", "(%(num)d obligations)", len(answer.found)) % {"num": len(answer.found)})
+    if not answer.found and answer.relaxations:
+        print(_("Nothing matches all of it. Without one part:"))
+        for r in answer.relaxations:
+            print("  " + relaxation_text(r))
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     """The nodes some words name or describe, best first, as the browser's search finds them."""
     graph = open_graph(args)
@@ -210,8 +259,6 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
         kept = graph.plan(args.loaded)
         commitments, organisation = commitments_from_graph(kept), args.org or plan_info(kept).organisation
     else:
-        if not args.org:
-            raise PolicyGraphError(_("--org is required with a plan file"))
         commitments, organisation = read_plan(Path(args.plan)), args.org
     lang = report_language(args)
     report = graph.check_plan(commitments, organisation, lang)

@@ -72,6 +72,7 @@ class Obligation:
     effective_from: dt.date | None = None
     due_by: dt.date | None = None
     date_text: str = ""
+    assumed_dates: set[dt.date] = field(default_factory=set)  # due dates whose year the text leaves out
     priorities: list[tuple[str, str]] = field(default_factory=list)  # (iri, label), by label
     plans: list[tuple[str, str]] = field(default_factory=list)
     passage: str = ""
@@ -79,6 +80,8 @@ class Obligation:
     section: str = ""
     section_number: str = ""
     section_label: str = ""
+    modality_order: int | None = None  # the modality's strength, 1 the strongest (must)
+    heading: str = ""  # its section as a reader cites it: "TPG 2.1 Timely Access to Care"
 
     @property
     def id(self) -> str:
@@ -125,6 +128,7 @@ class Explanation:
     priority: str = ""  # every priority it serves, "; " between them, in order of their names
     plan: str = ""  # every enabling plan it serves, likewise
     reasons: list[str] = field(default_factory=list)  # every way it concerns the subject
+    due_assumed: bool = False  # the text leaves out the year of due_by
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -163,6 +167,26 @@ def item_sources(store: Store, queries: dict[str, NamedQuery]) -> dict[str, tupl
     return out
 
 
+def section_headings(store: Store, queries: dict[str, NamedQuery]) -> dict[str, str]:
+    """Each section as a reader cites it: its document's short name, then its nearest numbered
+    section when it has no number of its own ("TPG 2.1 Timely Access to Care › Planned Care and
+    Cancer"), then its heading."""
+    found: dict[str, tuple[str, str, str, str]] = {}  # section: (document, heading, number, numbered ancestor)
+    for row in run_named(store, queries["section_headings"]).rows:
+        section = str(row["section"])
+        document, label = short(str(row["document"])).upper(), str(row["label"])
+        ancestor, number = str(row.get("ancestorLabel", "")), str(row.get("ancestorNumber", ""))
+        known = found.get(section)
+        # the nearest numbered ancestor has the longest number (2.1 within 2)
+        if known is None or len(number) > len(known[2]):
+            found[section] = (document, label, number, ancestor)
+    out = {}
+    for section, (document, label, _number, ancestor) in found.items():
+        numbered = ancestor and not label[:1].isdigit()
+        out[section] = f"{document} {ancestor} › {label}" if numbered else f"{document} {label}"
+    return out
+
+
 class Applicability:
     """The applicability rules over one store; reads the binding facts once. The explanations
     are written in the language of *wording* (English unless told), the graph's names included."""
@@ -194,10 +218,14 @@ class Applicability:
                     iri, str(row["label"]), str(row["kind"]), str(row.get("modality", "")),
                     effective_from=_date(row.get("effectiveFrom")), due_by=_date(row.get("dueBy")),
                     date_text=str(row.get("dateText", "")))
+                if "modalityOrder" in row:
+                    ob.modality_order = int(row["modalityOrder"].toPython())
             # the earliest deadline, of its own or of a target measuring it
             due = _date(row.get("dueBy"))
             if due is not None and (ob.due_by is None or due < ob.due_by):
                 ob.due_by = due
+            if due is not None and row.get("dueAssumed") is not None and row["dueAssumed"].toPython() is True:
+                ob.assumed_dates.add(due)
             bound = str(row["bound"])
             if bound not in labels:
                 labels[bound] = self.class_labels.get(bound) or self._label(bound)
@@ -211,9 +239,11 @@ class Applicability:
             ob.priorities.sort(key=lambda pair: (pair[1], pair[0]))
             ob.plans.sort(key=lambda pair: (pair[1], pair[0]))
         self.sources = item_sources(self.store, self.queries)
+        self.headings = section_headings(self.store, self.queries)
         for iri, ob in found.items():
             if iri in self.sources:
                 ob.passage, ob.quote, ob.section, ob.section_label = self.sources[iri]
+                ob.heading = self.headings.get(ob.section, ob.section_label)
         return found
 
     def _label(self, iri: str) -> str:
@@ -353,7 +383,8 @@ class Applicability:
             body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
             ob.effective_from.isoformat() if ob.effective_from else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
-            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary])
+            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary],
+            due_assumed=ob.due_by in ob.assumed_dates)
 
     def subject(self, name: str) -> tuple[str, str, str]:
         """The node *name* (an id, CURIE or IRI) as a subject of "what applies": its IRI, English
@@ -427,7 +458,7 @@ class Applicability:
                 ob.effective_from.isoformat() if ob.effective_from else "",
                 ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
                 "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                list(reasons[item])))
+                list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates))
         return out
 
     def _class_path(self, cls: str, kind: str) -> list[str] | None:

@@ -34,6 +34,13 @@ class Entry:
     bearers: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     due: str = ""
+    #: the due dates whose year the text leaves out (read, not stated)
+    assumed_dates: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # the targets that measure it
+
+    @property
+    def due_assumed(self) -> bool:
+        return self.due in self.assumed_dates
 
     def facets(self) -> dict:
         return {"kind": [self.kind] if self.kind else [], "priority": self.priorities,
@@ -68,6 +75,10 @@ class Catalogue:
             value, facet = str(row.get("value", "")), row.get("facet")
             if facet == "due":
                 entry.due = min(entry.due or value, value)
+            elif facet == "due-assumed":
+                entry.assumed_dates = sorted({*entry.assumed_dates, value})
+            elif facet == "target":
+                entry.targets = sorted({*entry.targets, value})
             elif facet in ("priority", "bearer", "topic"):
                 attribute = {"priority": "priorities", "bearer": "bearers", "topic": "topics"}[facet]
                 setattr(entry, attribute, sorted({*getattr(entry, attribute), value}))

@@ -8,8 +8,10 @@ import re
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from graph.errors import QueryError
 from graph.namespaces import short
 from graph.reports.explanations import APPLIES_COLUMNS
+from graph.search.ask import SORTS, order
 from web import pages
 from web.catalogue import catalogue
 from web.diagram import render_svg
@@ -106,9 +108,23 @@ def _search_args() -> dict:
     chosen = {f: [v for v in request.args.getlist(f) if v] for f in FACETS}
     due_from, due_to = (request.args.get(k, "").strip() for k in ("due_from", "due_to"))
     on = request.args.get("on", "").strip()
+    sort = request.args.get("sort", "").strip()
+    if sort and sort not in SORTS:
+        raise QueryError(gettext("sort must be one of %(sorts)s, not “%(sort)s”", sorts=", ".join(SORTS), sort=sort))
+    page = request.args.get("page", "1").strip()
+    if not page.isdigit() or int(page) < 1:
+        raise QueryError(gettext("page must be a whole number from 1, not “%(page)s”", page=page))
+    without = []
+    for part in request.args.getlist("without"):
+        constraint, _sep, value = part.partition(":")
+        if not value:
+            raise QueryError(gettext("without must be a part of the reading such as subject:topic-mental-health, "
+                                     "not “%(part)s”", part=part))
+        without.append((constraint, value))
     return {"q": request.args.get("q", "").strip()[:200], "subject": request.args.get("subject", "").strip(),
             "chosen": chosen, "due_from": due_from if DATE.match(due_from) else "",
-            "due_to": due_to if DATE.match(due_to) else "", "on": _day(on)}
+            "due_to": due_to if DATE.match(due_to) else "", "on": _day(on), "sort": sort,
+            "page": int(page), "without": without}
 
 
 def _day(text: str) -> str:
@@ -119,31 +135,65 @@ def _day(text: str) -> str:
         return ""
 
 
+def _chips(answer) -> list[dict]:
+    """How the question was read, one removable part at a time (and its words, kept)."""
+    reading, chips = answer.reading, []
+    labels = {n.id: n for n in [*([answer.applies_to] if answer.applies_to else []), *answer.narrowed_by]}
+    for constraint, value in reading.parts():
+        if constraint == "subject":
+            named = labels[value]
+            text = (gettext("applies to: %(name)s", name=plain_name(named.id, named.label))
+                    if named is answer.applies_to else
+                    gettext("%(role)s: %(name)s", role=term(named.role), name=plain_name(named.id, named.label)))
+        elif constraint in ("on", "due_from", "due_by"):
+            text = {"on": gettext("as on: %(day)s"), "due_from": gettext("due from: %(day)s"),
+                    "due_by": gettext("due by: %(day)s")}[constraint] % {"day": value}
+        elif constraint == "modality":
+            text = gettext("modality: %(names)s", names=" / ".join(term(m) for m in reading.modalities))
+        else:
+            text = gettext("kind: %(name)s", name=term(value))
+        chips.append({"constraint": constraint, "value": value, "text": text})
+    return chips
+
+
 def search_data(args: dict, lang: str = "en") -> dict:
-    """What applies to the subject a query names, or else ranked matches, filtered by facets."""
-    index, cat = current_app.extensions["policy_search"], catalogue()
+    """What applies to the subject a question names, narrowed and ranked as the library reads the
+    question (PolicyGraph.ask), or else ranked matches of its words; filtered by facets."""
+    graph, index, cat = current_app.extensions["policy_graph"], current_app.extensions["policy_search"], catalogue()
     hits = index.search(args["q"]) if args["q"] else []
     candidates = index.subjects(hits)
-    subject = cat.entries.get(args["subject"]) if args["subject"] else (candidates[0] if candidates else None)
+    sort = args["sort"] or "relevance"
+    answer, subject, chips, relaxations = None, None, [], []
+    if args["subject"]:
+        subject = cat.entries.get(args["subject"])
     if subject is not None and subject.role:
         on = dt.date.fromisoformat(args["on"]) if args["on"] else None
-        rows = applies_to(current_app.extensions["policy_graph"], cat, subject, on, lang)
+        rows = applies_to(graph, cat, subject, on, lang)
         mode = "applies"
+    elif args["q"]:
+        answer = graph.ask(args["q"], dt.date.today(), sort, without=args["without"], lang=lang)
+        matched = gettext("matches the words of the question")
+        rows = [Row(cat.entries[f.entry.id], [f.answer.summary] if f.answer else [matched], f.answer, f.score)
+                for f in answer.found if f.entry.id in cat.entries]
+        subject = cat.entries.get(answer.applies_to.id) if answer.applies_to else None
+        mode = "applies" if subject else "text"
+        chips = _chips(answer)
+        relaxations = [{**vars(r), "href": _search_url(args, {}, without=(r.constraint, r.value))}
+                       for r in answer.relaxations]
     else:
-        subject = None
-        matched = {"name": gettext("matches the name"), "label": gettext("matches the label"),
-                   "quote": gettext("matches the quote"), "words": gettext("matches every word")}
-        rows = [Row(h.entry, [matched[h.matched_in]]) for h in hits]
-        mode = "text"
-    facets = facet_counts(rows)
+        rows, mode = [], "text"
+    rows.sort(key=order(sort))
+    facets = facet_counts(rows, args["chosen"])
     shown = apply_filters(rows, args["chosen"], args["due_from"], args["due_to"])
     others = [{"id": e.id, "label": e.label, "kind": e.kind, "role": e.role}
               for e in candidates if subject is None or e.id != subject.id][:6]
     text_matches = [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind}
-                    for h in hits[:10] if h.entry.kind != "passage"] if mode == "applies" else []
+                    for h in hits[:10] if h.entry.kind != "passage" and not h.entry.obligation]
     return {"q": args["q"], "mode": mode,
             "subject": {"id": subject.id, "label": subject.label, "kind": subject.kind, "role": subject.role}
             if subject else None,
+            "reading": {**answer.reading.as_dict(), "chips": chips} if answer else None,
+            "relaxations": relaxations, "sort": sort,
             "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]}, "on": args["on"],
             "total": len(rows), "count": len(shown), "results": [r.as_dict() for r in shown],
             "facets": {f: [{"value": v, "count": c} for v, c in counts] for f, counts in facets.items()},
@@ -167,20 +217,33 @@ def search(suffix: str):
     if fmt == "csv":
         columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
         return csv_response(data["results"], "search", columns)
-    if fmt == "html" and not request.args.get("all") and len(data["results"]) > PAGE_ROWS:
-        # a page stays quick to load and read; the rest is one link (or the CSV) away
-        data = {**data, "results": data["results"][:PAGE_ROWS], "truncated": True}
-    return _respond(fmt, "browse/search.html", data, facet_names=FACETS,
+    if fmt == "html" and not request.args.get("all"):
+        # a page stays quick to load and read; the others are a link (or the CSV) away
+        pages_count = max(1, -(-len(data["results"]) // PAGE_ROWS))
+        page = min(args["page"], pages_count)
+        first = (page - 1) * PAGE_ROWS
+        data = {**data, "results": data["results"][first:first + PAGE_ROWS], "truncated": pages_count > 1,
+                "page": page, "pages": pages_count, "first": first + 1 if data["results"] else 0}
+    return _respond(fmt, "browse/search.html", data, facet_names=FACETS, sorts=SORTS,
                     toggle=lambda **change: _search_url(args, data, **change))
 
 
-def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear: bool = False, **facet: str) -> str:
+def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear: bool = False,
+                without: tuple[str, str] | None = None, sort: str = "", page: int = 0, **facet: str) -> str:
     """This search's URL with one facet value switched on or off, another subject, no filters,
-    or another format; so every filtered answer has a stable, shareable address."""
+    a part of the reading taken away, another order or page, or another format; so every
+    filtered answer has a stable, shareable address."""
     params: dict[str, list[str] | str] = {"q": args["q"]}
     chosen_subject = subject or args["subject"]
     if chosen_subject:
         params["subject"] = chosen_subject
+    taken = [*args.get("without", []), *([without] if without else [])]
+    if taken and not subject:
+        params["without"] = [f"{c}:{v}" for c, v in taken]
+    if sort or args.get("sort"):
+        params["sort"] = sort or args["sort"]
+    if page > 1:
+        params["page"] = str(page)
     if not clear:
         for name in FACETS:
             values = list(args["chosen"][name])
