@@ -67,6 +67,27 @@ def test_ontology_iri_serves_the_ontology(client):
         assert (NWP.Requirement, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in graph
 
 
+FORMATS = {"nt": "nt", "jsonld": "json-ld", "rdf": "xml", "ttl": "turtle"}
+
+
+def test_a_browser_gets_the_ontology_as_a_page_and_its_json_twin_is_json_ld(client):
+    from bs4 import BeautifulSoup
+
+    page = client.get("/ontology?lang=cy", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.mimetype == "text/html" and "Accept" in page.vary
+    html = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert html.find("h1").get_text() == "Yr ontoleg"
+    shown = Graph().parse(data=html.find("pre").get_text(), format="turtle")
+    assert (NWP.Requirement, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in shown
+    downloads = {a["href"] for a in html.select("main .lede a")}
+    assert downloads == {f"/ontology.{x}" for x in ("nt", "jsonld", "rdf", "ttl")}
+    for address in downloads:
+        assert len(Graph().parse(data=client.get(address).data, format=FORMATS[address.split(".")[-1]])) > 100
+    twin = client.get("/ontology", headers={"Accept": "application/json"})
+    assert twin.mimetype == "application/ld+json"
+    assert len(Graph().parse(data=twin.data, format="json-ld")) == len(shown)
+
+
 def test_void_describes_the_dataset(client, store):
     graph = Graph().parse(data=client.get("/void").data, format="turtle")
     dataset = URIRef("https://w3id.org/nhs-wales-planning/dataset")

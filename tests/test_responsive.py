@@ -110,6 +110,7 @@ PAGES = [
     ("query-form", "/queries/obligations-for", False),
     ("sparql", "/sparql", True),
     ("sparql-answer", "/sparql?query=SELECT+%3Fs+%3Fp+%3Fo+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D+LIMIT+25", False),
+    ("ontology", "/ontology", False),
     ("sign-in", "/sign-in", False),
     ("not-found", "/id/kde-2-1-ambulance-handover", True),
     ("bad-request", "/queries/due-between?start=soon&end=later", False),

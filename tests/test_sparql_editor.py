@@ -34,7 +34,7 @@ def test_yasgui_runs_a_query_against_this_endpoint(base_url, browser):
     assert page.locator(".CodeMirror").count() >= 1
     assert page.locator("form.sparql-form").is_hidden()
     page.locator(".yasqe_queryButton").first.click()
-    page.wait_for_selector("text=Timely Access to Care", timeout=15_000)
+    page.wait_for_selector(".yasr td:has-text('Timely Access to Care')", timeout=15_000)
     assert page.locator("text=Women's Health").count() >= 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "sparql-editor.png"), full_page=True)
@@ -60,14 +60,14 @@ def test_the_editor_speaks_welsh_on_a_welsh_page(base_url, browser):
     assert page.locator(".yasqe_share").first.get_attribute("title") == "Rhannu'r ymholiad"
     assert page.locator("button.addTab").first.get_attribute("aria-label") == "Ychwanegu tab newydd"
     run.click()
-    page.wait_for_selector("text=Mynediad Amserol at Ofal", timeout=15_000)
+    page.wait_for_selector(".yasr td:has-text('Mynediad Amserol at Ofal')", timeout=15_000)
     assert page.locator("input.tableFilter").get_attribute("placeholder") == "Hidlo'r ateb"
     switches = page.locator(".tableControls .switch .label").all_inner_texts()
     assert switches == ["Golwg syml", "Byrhau gwerthoedd hir"]
     assert page.locator(".yasr_btn.select_table").get_attribute("title") == "Tabl"
     assert page.locator(".yasr_btn.select_table").inner_text().strip() == "Tabl"
     response = page.locator(".yasr_btn.select_response")
-    assert response.get_attribute("aria-label") == "Dangos yr ateb fel y'i dychwelwyd"
+    assert response.get_attribute("aria-label") == "Dangos yr ymateb fel y'i dychwelwyd"
     # the query and the answers are never touched: the English labels are still English
     assert page.locator("td:has-text('Timely Access to Care')").count() >= 1
     assert "rdfs:label ?label" in page.locator(".CodeMirror").first.inner_text()
@@ -100,7 +100,7 @@ def test_the_editors_error_states_speak_welsh(base_url, browser):
     chip = page.locator(".yasr_response_chip").first
 
     run.click()  # a good query: the count and the time in Welsh
-    page.wait_for_selector("text=Mynediad Amserol at Ofal", timeout=15_000)
+    page.wait_for_selector(".yasr td:has-text('Mynediad Amserol at Ofal')", timeout=15_000)
     page.wait_for_function("() => /^Rhesi: 6; atebwyd mewn [0-9.]+ eiliad$/.test("
                            "document.querySelector('.yasr_response_chip').innerText.trim())", timeout=5_000)
 

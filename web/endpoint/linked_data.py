@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from rdflib import Graph, URIRef
 
 from graph.namespaces import ID, NWP, bind_prefixes
 from web.auth import viewer
 from web.endpoint.formats import GRAPH_FORMATS
 from web.endpoint.sparql import CORS_HEADERS
+from web.twins import wanted_format
 from web.vary import by_accept
 
 bp = Blueprint("linked_data", __name__)
@@ -121,5 +122,12 @@ def _by_code(code: str, suffix: str) -> Response:
 
 @bp.get("/ontology")
 def ontology_page():
-    """The ontology for a browser: served as Turtle text, the form it is maintained in."""
-    return _respond(_ontology_graph(), "turtle", "/ontology")
+    """The ontology for a browser: a page that shows it as Turtle, the form it is maintained in,
+    with a link to each download; its JSON twin is the JSON-LD."""
+    if wanted_format() == "json":
+        return _respond(_ontology_graph(), "jsonld", "/ontology")
+    turtle = bind_prefixes(_ontology_graph()).serialize(format="turtle")
+    # the downloads' addresses carry no ?lang= (which the app's links add): a suffix goes on the path
+    here = request.script_root + "/ontology"
+    return render_template("browse/ontology.html", turtle=turtle,
+                           downloads={key: here + suffix for suffix, key in SUFFIXES.items()})

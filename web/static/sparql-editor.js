@@ -57,11 +57,78 @@
     }
   }
 
+  // YASGUI leaves some of its controls without a name a screen reader can say (the editor's
+  // text box, the endpoint box, a tab's rename box, the share link, the settings' boxes, the
+  // page size, the row numbers' column); each is named in the page's language as it is drawn.
+  // Nothing already named is changed.
+  var NAMED = [[".CodeMirror textarea", "query"], ["input.autocomplete", "endpoint"], [".tabsList .tab input", "tab name"],
+    [".yasqe_sharePopup input", "share link"]];
+  // the controls drawn beside words that say what they are are tied to those words
+  var BESIDE = [["select", ".pageSizeWrapper", ".pageSizerLabel"], ["select", ".selector", ".selectorLabel"],
+    [".graphInput input", ".textSetting", ".label"]];
+  var made = 0;
+
+  function within(root, selector) {
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    return root.matches && root.matches(selector) ? [root].concat(found) : found;
+  }
+
+  function id(el) {
+    if (!el.id) { made += 1; el.id = "yasgui-control-" + made; }
+    return el.id;
+  }
+
+  function name(root, labels) {
+    NAMED.forEach(function (pair) {
+      within(root, pair[0]).forEach(function (el) {
+        if (!el.hasAttribute("aria-label") && labels[pair[1]]) { el.setAttribute("aria-label", labels[pair[1]]); }
+      });
+    });
+    BESIDE.forEach(function (three) {
+      within(root, three[0]).forEach(function (control) {
+        var box = control.closest(three[1]);
+        var words = box && box.querySelector(three[2]);
+        if (words && !control.hasAttribute("aria-labelledby")) { control.setAttribute("aria-labelledby", id(words)); }
+      });
+    });
+    // a row of the settings' arguments is a name and a value under one heading
+    within(root, ".textSetting .textRow input").forEach(function (control) {
+      var heading = control.closest(".textSetting").querySelector(".label");
+      var part = control === control.parentNode.firstElementChild ? labels.name : labels.value;
+      if (heading && part && !control.hasAttribute("aria-label")) {
+        control.setAttribute("aria-label", heading.textContent.trim() + ": " + part);
+      }
+    });
+    // the row numbers' column heading is empty: it gets a word that only a screen reader says
+    within(root, "th.dt-orderable-none .dt-column-title:empty").forEach(function (el) {
+      var word = document.createElement("span");
+      word.className = "visually-hidden";
+      word.textContent = labels.row || "#";
+      el.appendChild(word);
+    });
+  }
+
+  // A tab list may hold only tabs: YASGUI puts its "add a tab" button inside it, so the
+  // button is moved to just after the list (YASGUI then adds new tabs at the list's end).
+  function buttonBesideTabs(yasgui) {
+    var tabs = yasgui.tabElements;
+    var list = tabs && tabs._tabsListEl;
+    if (!list || !tabs.addTabEl || tabs.addTabEl.parentNode !== list) { return; }
+    var row = document.createElement("div");
+    row.className = "tabsRow";
+    list.parentNode.insertBefore(row, list);
+    row.appendChild(list);
+    tabs.addTabEl.removeAttribute("role");
+    row.appendChild(tabs.addTabEl);
+    tabs.addTabEl = null;
+  }
+
   function start() {
     var host = document.getElementById("yasgui");
     var form = document.querySelector("form.sparql-form");
     if (!host || !form || typeof Yasgui === "undefined") { return; }
     var text = JSON.parse(host.getAttribute("data-text") || "{}");
+    var labels = text.labels || {};
     var textarea = document.getElementById("query");
     var endpoint = new URL(form.getAttribute("action"), window.location.href).toString();
     if (Yasgui.Yasr && Yasgui.Yasr.plugins.table && text.table) {
@@ -80,12 +147,17 @@
       populateFromUrl: false,
       tabName: text.Query || "Query",
       // Only completions known in the page: the others fetch vocabularies from other hosts.
-      yasqe: { autocompleters: ["variables"], resizeable: true },
+      // The editor grows with its query (site.css) rather than scrolling in a box of its own, so
+      // it draws every line and needs no handle to resize it.
+      yasqe: { autocompleters: ["variables"], resizeable: false, viewportMargin: Infinity,
+        screenReaderLabel: labels.query || "SPARQL query" },
       yasr: { prefixes: {} }
     });
     var words = text.words || {};
     var patterns = text.patterns || {};
+    buttonBesideTabs(yasgui);
     relabel(host, words, patterns);
+    name(host, labels);
     new MutationObserver(function (changes) {
       changes.forEach(function (change) {
         var target = change.target.nodeType === 1 ? change.target : change.target.parentElement;
@@ -93,6 +165,7 @@
         // a tooltip is added inside the editor's lines, which are otherwise left alone
         Array.prototype.forEach.call(change.addedNodes || [], function (added) {
           if (added.nodeType === 1 && !untouched(added)) { relabel(added, words, patterns); }
+          if (added.nodeType === 1) { name(added, labels); }
         });
       });
     }).observe(host, { subtree: true, childList: true, characterData: true, attributes: true,
