@@ -137,6 +137,7 @@ def _item(ident: str) -> dict:
     entry = catalogue().entries.get(ident)
     return {
         "id": ident, "label": label,
+        "reading": _reading(ident),
         "kind": " / ".join(sorted({str(r["kind"]) for r in found if r.get("kind")})),
         "kinds": [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
                    "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),
@@ -144,12 +145,24 @@ def _item(ident: str) -> dict:
                   for k in kinds],
         "values": dict(values),
         "passages": passages,
-        "relations": [g for g in groups if g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out"],
+        "relations": [g for g in groups if (g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out")
+                      and g["relation"] != "nwp:modalityCue"],
         "facets": entry.facets() if entry and entry.obligation else {},
         "due": entry.due if entry else "",
         "document": ident if ident in catalogue().documents else "",
         "section_anchor": _section_anchor(ident),
     }
+
+
+def _reading(ident: str) -> dict | None:
+    """The words an obligation's modality rests on and the rule that read them, or why none."""
+    rows = run("modality-readings", item=ident) if not ident.startswith("passage/") else []
+    if not rows:
+        return None
+    row = rows[0]
+    return {"cue": row.get("cue") or "", "passage": row.get("cuePassage") or "",
+            "rule": row.get("rule") or "", "rule_label": row.get("ruleLabel") or "",
+            "justification": row.get("justification") or ""}
 
 
 def _section_anchor(ident: str) -> dict | None:

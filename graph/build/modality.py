@@ -9,7 +9,8 @@ are in ``ontology/modality-rules.yaml``.
 
 The cue is the data's ``modalityCue`` when given (it must occur verbatim in the obligation's
 passages, or its lead-in's, and be words of a rule reading as its modality: otherwise the build
-fails naming file, item and field), or else the first words a rule for its modality matches.
+fails naming file, item and field), or else the words of the first pattern, of the first rule for
+its modality, that matches its own passages (its lead-in's when none does).
 An obligation with no cue is left without one: ``tests/test_modality.py`` lists those, and each
 must carry a ``modalityJustification``.
 """
@@ -39,8 +40,9 @@ class ReadingRule:
     patterns: tuple[re.Pattern, ...]
 
     def find(self, text: str) -> re.Match | None:
-        found = [m for m in (p.search(text) for p in self.patterns) if m]
-        return min(found, key=lambda m: m.start()) if found else None
+        """The first match of the first of the rule's patterns that matches: patterns are listed
+        from the most telling words to the least."""
+        return next((m for m in (p.search(text) for p in self.patterns) if m), None)
 
 
 @dataclass(frozen=True)
@@ -148,14 +150,15 @@ def read_modalities(graph: Graph, sources: Sources, rules: list[ReadingRule],
             if cue is not None:
                 counts["recorded"] += 1
         else:
-            for passage, is_lead_in in candidates:
-                _doc, exact, _start = _span(graph, passage)
-                for rule in readers:
-                    match = rule.find(exact)
-                    if match:
-                        cue, lead_in = Cue(rule, passage, match.start(), match.end()), is_lead_in
-                        break
-                if cue is not None:
+            # the item's own words before its lead-in's; within them, rules and their patterns
+            # in the order of the rules file, so a telling cue is preferred to a weaker one
+            for own_words in (True, False):
+                texts = [(p, _span(graph, p)[1]) for p, is_lead_in in candidates if is_lead_in != own_words]
+                found = next(((rule, passage, match) for rule in readers for pattern in rule.patterns
+                              for passage, exact in texts if (match := pattern.search(exact))), None)
+                if found:
+                    rule, passage, match = found
+                    cue, lead_in = Cue(rule, passage, match.start(), match.end()), not own_words
                     counts["derived"] += 1
                     break
         if cue is None:
