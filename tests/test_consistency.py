@@ -133,3 +133,38 @@ def test_validate_fails_on_an_unexplained_finding_and_names_it(mini):
     assert "Consistency: 3 findings, 3 unexplained:" in run.stdout
     assert "[conflicting targets] target-five (Five by March 2027); target-zero (Zero by March 2027)" in run.stdout
     assert "[dates out of order] req-backwards (Takes effect after it is due)" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    from web import create_app
+
+    return create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)}).test_client()
+
+
+def test_the_page_and_its_twins_list_the_findings_with_links(client, store, queries):
+    expected = check_consistency(store, queries)
+    data = client.get("/consistency.json").get_json()
+    assert [f["items"] for f in data["findings"]] == [[{"id": i.id, "label": i.label} for i in f.items] for f in expected]
+    assert data["unexplained"] == 0 and data["kinds"][0] == "conflicting-target"
+    html = client.get("/consistency?lang=en").get_data(as_text=True)
+    for finding in expected:
+        for involved in finding.items:
+            assert f'href="/id/{involved.id}' in html
+    assert "Not explained." not in html
+    csv = client.get("/consistency.csv").get_data(as_text=True)
+    assert csv.count("\n") == len(expected) + 1
+
+
+def test_the_page_speaks_welsh(client):
+    html = client.get("/consistency?lang=cy").get_data(as_text=True)
+    assert "<h1>Cysondeb</h1>" in html and "Targedau sy'n gwrthdaro" in html
+
+
+def test_an_item_page_shows_the_words_its_modality_rests_on(client):
+    data = client.get("/id/req-2-2-making-every-contact-count.json").get_json()
+    assert data["reading"]["cue"] == "will need" and data["reading"]["rule"] == "nwp:ReadNeedTo"
+    html = client.get("/id/req-2-2-making-every-contact-count?lang=en").get_data(as_text=True)
+    assert "the words “will need” of" in html
+    statement = client.get("/id/req-ncf-4-np-diagnostics-transformational-change?lang=en").get_data(as_text=True)
+    assert "Not an obligation: says why the programmes exist" in statement
