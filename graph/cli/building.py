@@ -21,8 +21,8 @@ from graph.build.pipeline import build
 from graph.cli.commands import artefact_of, layout_of
 from graph.cli.language import _, ngettext
 from graph.paths import ARTEFACT_NAME, REPORT_NAME
-from graph.store import build_report, prepare_disk_store, wants_disk_store, when_built
 from graph.rules.consistency import KIND_NAMES, Finding
+from graph.store import build_report, prepare_disk_store, wants_disk_store, when_built
 
 #: The reasoner of ``policy-graph build`` and ``validate``: the targeted rules give the triples
 #: of owlrl's full closure (a test checks this on the real graph) in a fraction of its time;
