@@ -39,13 +39,20 @@ def main() -> None:
     parser.add_argument("--sparql-url", help="the SPARQL server's query address, for --store sparql")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, help="worker processes (default: as policy-graph serve)")
+    parser.add_argument("--expose-plans", action="store_true",
+                        help="show the published kept plans on the SPARQL endpoint (SPARQL_EXPOSE_PLANS)")
+    parser.add_argument("--sparql-worker-memory-mb", type=int,
+                        help="each SPARQL query worker's memory limit (SPARQL_WORKER_MEMORY_MB)")
     parser.add_argument("--werkzeug", action="store_true",
                         help="serve with werkzeug's threaded server in one process instead, to compare")
     args = parser.parse_args()
 
     def make_app():
         app = create_app({"GRAPH_PATH": args.graph, "QUERIES_DIR": str(default_layout().queries_dir),
-                          "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url})
+                          "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url,
+                          "SPARQL_EXPOSE_PLANS": args.expose_plans,
+                          **({"SPARQL_WORKER_MEMORY_MB": args.sparql_worker_memory_mb}
+                             if args.sparql_worker_memory_mb else {})})
         app.register_blueprint(bench)
         load_if_serial(app)
         return app

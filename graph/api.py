@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from graph.access import EVERYONE, Viewer
+from graph.api_asking import Asking
 from graph.api_plans import ForbiddenError, KeptPlans, PlanExistsError, PlanLimitError
+from graph.errors import QueryError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
@@ -29,17 +31,19 @@ if TYPE_CHECKING:
 
     from graph.rules.analysis import Impact
     from graph.rules.consistency import Finding
+    from graph.rules.deadlines import Deadline
     from graph.rules.limits import Limits
     from graph.rules.plans import Commitment, PlanReport
     from graph.rules.targets import Figure, MetricInfo, Rule, TargetReport
     from graph.rules.trace import Trace
     from graph.search.catalogue import Catalogue, Entry
     from graph.search.index import Hit, SearchIndex
+    from graph.welsh import WelshReview
 
 T = TypeVar("T")
 
 
-class PolicyGraph(KeptPlans):
+class PolicyGraph(KeptPlans, Asking):
     """The built policy graph and the plans kept beside it, with every question the project
     answers about them."""
 
@@ -48,6 +52,9 @@ class PolicyGraph(KeptPlans):
         self.queries = queries
         self.artefact = artefact
         self.sources_dir = sources_dir
+        # the version the store opened (the name leads to whichever build is published last),
+        # so that a receipt names the build that answers, not one published since
+        self._built = artefact.resolve() if artefact.exists() else artefact
         self.generation = 0
         self._derived: dict = {}
         self._lasting: dict = {}  # what depends on the built graph alone, not on the kept plans
@@ -130,6 +137,12 @@ class PolicyGraph(KeptPlans):
         index = self.search_index()
         return index.subjects(index.search(text))
 
+    def welsh_review(self) -> WelshReview:
+        """The Welsh names that await review by a Welsh speaker, and how many are published."""
+        from graph.welsh import welsh_review
+
+        return self.lasting("welsh-review", lambda: welsh_review(self.store, self.queries))
+
     # --- named queries ---------------------------------------------------------------------------
 
     def named_query(self, name: str) -> NamedQuery:
@@ -187,7 +200,6 @@ class PolicyGraph(KeptPlans):
         """*ident* if the graph holds an organisation of that id.
 
         :raise QueryError: naming a few of the known ones when it does not."""
-        from graph.errors import QueryError
         from graph.namespaces import short
 
         known = self.derived("organisations", lambda: sorted(short(str(r["body"])) for r in
@@ -196,6 +208,29 @@ class PolicyGraph(KeptPlans):
             raise QueryError(f"'{ident}' is not an organisation in the graph (for example: "
                              f"{', '.join(known[:5])})")
         return ident
+
+    # --- what an answer was made from ------------------------------------------------------------
+
+    def build_report(self) -> dict:
+        """The report of the build this graph was opened on: what was built, when, from which
+        inputs; {} when there is none here (a graph served by a SPARQL server)."""
+        from graph.errors import StoreError
+        from graph.store import build_report
+
+        def read() -> dict:
+            try:
+                return build_report(self._built)
+            except StoreError:
+                return {}
+
+        return self.lasting("build report", read)
+
+    def receipt(self, as_of: dt.date | None = None) -> dict:
+        """The receipt of an answer for the day *as_of* (today when not given): the build, the
+        SHA-256 of each source text, the project's version (:func:`graph.receipt.receipt`)."""
+        from graph.receipt import receipt
+
+        return receipt(self.build_report(), as_of or dt.date.today())
 
     # --- words -----------------------------------------------------------------------------------
 
@@ -227,6 +262,40 @@ class PolicyGraph(KeptPlans):
             found = [e for e in found if e.item in tagged]
         return found
 
+    def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
+                  plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
+                  details: bool = True) -> list[Deadline]:
+        """Every date from *start* to *end* (inclusive; all when not given), in order of day: what
+        falls due and what starts to apply, each with its obligation, modality and passage.
+        Each filter given keeps only the dates of what applies to it (:meth:`what_applies`):
+        *body* an organisation or a kind of body, *topic* a topic (and so its narrower ones),
+        *priority* a priority or an enabling plan, *plan* an enabling plan. Without *details*,
+        the dates alone, without their obligation's kind, modality, passage and priorities (which
+        read the applicability rules: a second the first time).
+
+        :raise QueryError: naming the parameter, when a filter names no node or one of another kind."""
+        from graph.rules.deadlines import ALL_DATES, check_role, dated
+
+        if start and end and start > end:
+            raise QueryError(f"parameter 'from': {start.isoformat()} is after 'to' ({end.isoformat()})")
+        # every date is kept (a few hundred), and a range is cut from it, so no range asked for
+        # makes what is kept grow
+        every = self.derived(("deadlines", details), lambda: dated(
+            self.store, self.queries, self.applicability() if details else None))
+        first, last = (start or ALL_DATES[0]).isoformat(), (end or ALL_DATES[1]).isoformat()
+        found = [d for d in every if first <= d.date <= last]
+        for parameter, name in (("body", body), ("topic", topic), ("priority", priority), ("plan", plan)):
+            if not name:
+                continue
+            try:
+                iri, label, role = self.applicability().subject(name)
+            except QueryError as exc:
+                raise QueryError(f"parameter '{parameter}': {exc}") from None
+            check_role(parameter, name, role, label)
+            applying = self.derived(("applying", iri), lambda iri=iri: {e.item for e in self.what_applies(iri)})
+            found = [d for d in found if d.obligation in applying]
+        return found
+
     def explain(self, body: str, item: str, on: dt.date | None = None, lang: str = "en") -> Explanation:
         """Whether obligation *item* applies to *body* (on the day *on*), and why."""
         return self.applicability(lang).explain(body, item, on)
@@ -255,9 +324,13 @@ class PolicyGraph(KeptPlans):
 
     # --- checks ---------------------------------------------------------------------------------
 
-    def check_plan(self, commitments: list[Commitment], organisation: str, lang: str = "en") -> PlanReport:
-        """Trace a plan's *commitments* and list the obligations binding *organisation* that it
-        does not answer."""
+    def check_plan(self, commitments: list[Commitment], organisation: str | None = None,
+                   lang: str = "en") -> PlanReport:
+        """Trace a plan's *commitments* and list the obligations binding *organisation* (by
+        default the one the commitments name) that it does not answer, with the share covered.
+
+        :raise OrganisationMismatchError: when the commitments name another organisation than
+            the one chosen (a PlanError, with every other problem of the plan)."""
         from graph.rules.plans import check_plan
 
         return check_plan(self.store, self.queries, commitments, organisation, self.applicability(lang),

@@ -68,3 +68,13 @@ class PlanExistsError(PolicyGraphError):
     def __init__(self, plan_id: str):
         super().__init__(f"a plan '{plan_id}' is already kept")
         self.plan_id = plan_id
+
+
+class AnswerTooLargeError(PolicyGraphError):
+    """An answer to a SPARQL protocol query went past a cap: *what* ("rows", "triples" or
+    "bytes") beyond *limit*."""
+
+    def __init__(self, what: str, limit: int):
+        self.what = what
+        self.limit = limit
+        super().__init__(f"the answer has more than {limit} {what}")

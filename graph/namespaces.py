@@ -36,6 +36,8 @@ PREFIXES: dict[str, Namespace] = {
     "prov": Namespace(str(PROV)),
     "org": Namespace(str(ORG)),
     "foaf": Namespace(str(FOAF)),
+    "schema": Namespace("https://schema.org/"),
+    "adms": Namespace("http://www.w3.org/ns/adms#"),
 }
 
 

@@ -45,6 +45,11 @@ class Layout:
         return self.root / "queries"
 
     @property
+    def examples_dir(self) -> Path:
+        """The illustrative plan and trajectory, which the check pages offer for download."""
+        return self.root / "examples"
+
+    @property
     def build_dir(self) -> Path:
         return self.root / "build"
 

@@ -32,7 +32,8 @@ SPARQL_SHAPES = [
     re.compile(r"\bASK\s*(WHERE\s*)?\{"),
     re.compile(r"\bPREFIX\s+[\w-]*:\s*<"),
     re.compile(r"\b(INSERT|DELETE)\s+(DATA\s*)?\{|\b(DROP|CLEAR|CREATE|LOAD)\s+(SILENT\s+)?GRAPH\b"),
-    re.compile(r"\bVALUES\s*(\?\w+|\()"),
+    # inline data (VALUES ?x { ... } or VALUES (?x ?y) { ... }), not SQL's VALUES (?, ?)
+    re.compile(r"\bVALUES\s*(\?\w+|\([^)]*\)\s*\{)"),
 ]
 LIMIT_LINES = 400
 REASON = re.compile(r"longer than \d+ lines because", re.IGNORECASE)
@@ -93,6 +94,8 @@ def test_the_detectors_catch_what_they_are_for():
     assert sparql_strings("store.update(f'DROP SILENT GRAPH <{g}>')")
     assert not sparql_strings('def f():\n    """Select what applies where it does."""\n    return "select a row"')
     assert not sparql_strings('message = "the query has no WHERE clause"')
+    assert sparql_strings('q = "SELECT * { VALUES (?a ?b) { (1 2) } }"')
+    assert not sparql_strings('db.execute("INSERT INTO item VALUES (?, ?, ?)")')
 
 
 # --- the rules ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_a_new_user_switches_to_welsh_and_traces_the_handover_expectation_to_its
     page.wait_for_url(re.compile(r"/search\?q=trosglwyddo\+cleifion"))
     in_welsh(page)
     assert "Trosglwyddo cleifion o ambiwlansys" in page.locator("#answer").inner_text()
-    page.get_by_role("link", name="No ambulance patient handover waits over 45 minutes (yn Saesneg)",
+    page.get_by_role("link", name="Dim un claf ambiwlans yn aros dros 45 munud i'w drosglwyddo (i'w adolygu)",
                      exact=True).first.click()
     page.wait_for_url(f"**/id/{KDE}?lang=cy")
     in_welsh(page)

@@ -250,8 +250,8 @@ def test_a_trace_in_welsh_names_its_relations_and_nodes_in_welsh(capsys, built):
     assert "  yn gwasanaethu blaenoriaeth → Mynediad Amserol at Ofal  [priority-timely-access-to-care] " \
            "(blaenoriaeth strategol)" in text
     assert "→ Dyletswydd Ansawdd  [duty-of-quality] (dyletswydd statudol), drwy planning-framework-2026-29" in text
-    # a name the graph has only in English is marked as the pages mark it; quotes stay as published
-    assert text.startswith("No patients waiting more than 104 weeks for referral to treatment (yn Saesneg)  "
+    # the item's Welsh name (written for the graph); quotes stay as published
+    assert text.startswith("Dim un claf yn aros mwy na 104 wythnos o'i atgyfeirio i'w driniaeth  "
                            "[kde-2-1-rtt-104-weeks] (disgwyliad cyflawni)")
     assert "“No patients waiting more than 104 weeks for referral to treatment.”" in text
 
@@ -281,7 +281,9 @@ def test_why_an_obligation_applies_in_welsh_with_its_rules(capsys, built):
     assert text.count("    rheol: ") == 3 and "— ontoleg [nwp:HealthBoard rdfs:subClassOf nwp:NHSOrganisation]" in text
     listed = _welsh_report(capsys, "applies", "swansea-bay-uhb", "--explain", "--topic", "planned-care",
                            "--graph", str(built.artefact))
-    assert "yn berthnasol: mae Bwrdd Iechyd Prifysgol Bae Abertawe" in listed
+    # the plain reason names the kind of body it applies to, and the body
+    assert "yn berthnasol i bob corff o'r math bwrdd iechyd, ac mae Bwrdd Iechyd Prifysgol Bae Abertawe yn un " \
+           "ohonynt" in listed
 
 
 def test_the_library_explains_in_welsh_only_when_asked(store, queries):
@@ -317,8 +319,11 @@ def test_a_plan_check_in_welsh_as_text_and_html(capsys, built, tmp_path):
     text = _welsh_report(capsys, "check-plan", plan, "--org", "swansea-bay-uhb", "--graph", str(built.artefact))
     assert text.startswith("Gwirio cynllun Bwrdd Iechyd Prifysgol Bae Abertawe [swansea-bay-uhb]\n  12 o ymrwymiadau: ")
     assert "  [wedi'i olrhain] c01: " in text and "(awgrym, sgôr 0." in text
-    assert "\nRhwymedigaethau heb ymrwymiad (mabwysiadu neu gyfiawnhau), fesul blaenoriaeth neu gynllun galluogi:\n" \
-        in text
+    assert ("\nRhwymedigaethau heb ymrwymiad (mabwysiadu neu gyfiawnhau), fesul blaenoriaeth neu gynllun galluogi, "
+            "y cryfaf yn gyntaf, yna’r rhai sy’n ddyledus gyntaf:\n") in text
+    assert "  Cwmpas (wedi’u mabwysiadu neu eu cyfiawnhau): 15 o 523 wedi’u cwmpasu, 3%\n" in text
+    assert "\n  Mynediad Amserol at Ofal: 13 o 64 wedi’u cwmpasu, 20%\n" in text
+    assert "    [rhaid, erbyn 2027-03-31] " in text
     assert "\n  Mynediad Amserol at Ofal (" in text  # the groups are named by priority, in Welsh
     out = tmp_path / "report.html"
     assert main(["--lang", "cy", "check-plan", plan, "--org", "swansea-bay-uhb", "-f", "html", "-o", str(out),

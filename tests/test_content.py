@@ -65,7 +65,7 @@ def test_each_health_board_gets_health_board_and_nhs_organisation_obligations(st
     assert {"HealthBoard", "NHSOrganisation", "WFGListedBody"} <= vias
     items = {str(r["item"]).rsplit("/", 1)[-1] for r in rows}
     assert {"kde-2-1-ambulance-handover-45-minutes", "req-2-1-timely-safe-access-all-pathways"} <= items
-    assert all(r["why"].startswith("binds every body of a kind") for r in rows)
+    assert all(r["why"].startswith("applies to every body of the kind it is") for r in rows)
 
 
 def test_quality_standards_are_externally_sourced_and_tied_to_domains(store):

@@ -202,12 +202,22 @@ def test_search_json_names_the_day_it_answers_for(client):
 
 # --- search is the library's too ---------------------------------------------------------------
 
-@pytest.mark.parametrize("words", ["handover waits", "handovr waits over 45 minuts", "delayed pathways dashboard"])
-def test_the_command_lines_search_finds_what_the_browsers_does(built, client, words):
+@pytest.mark.parametrize("words", ["handover waits", "handovr waits over 45 minuts", "delayed pathways dashboard",
+                                   "Hywel Dda mental health by March 2027", "Beth ddylai byrddau iechyd ei wneud?"])
+def test_the_command_lines_ask_answers_as_the_browsers_search_box_does(built, client, words):
+    cli = cli_json("ask", words, "--limit", "1000", "--graph", str(built.artefact))
+    web = client.get("/search.json", query_string={"q": words}).get_json()
+    assert cli["reading"]["subjects"] == web["reading"]["subjects"]
+    assert [r["id"] for r in cli["results"]] == [r["id"] for r in web["results"]] != []
+
+
+@pytest.mark.parametrize("words", ["handover waits", "delayed pathways dashboard"])
+def test_the_command_lines_search_finds_the_items_the_browser_lists_beside(built, client, words):
     cli = cli_json("search", *words.split(), "--limit", "200", "--graph", str(built.artefact))
     web = client.get("/search.json", query_string={"q": words}).get_json()
-    assert web["mode"] == "text" and not cli["subjects"]
-    assert [h["id"] for h in cli["hits"]] == [r["id"] for r in web["results"]] != []
+    beside = [h["id"] for h in cli["hits"] if h["kind"] != "passage"]
+    assert [m["id"] for m in web["text_matches"]] == [i for i in beside[:10] if i in
+                                                      {m["id"] for m in web["text_matches"]}]
 
 
 def test_a_search_that_names_a_subject_points_to_what_applies(built, client):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
 from graph.cli import main
 from graph.errors import QueryError
-from graph.reports.plans import report_csv, report_html
+from graph.reports.plans import report_csv, report_html, report_text, share_text
 from graph.rules.analysis import BASIS_KINDS, impact, most_relied_on, orphans
 from graph.rules.applicability import Applicability
-from graph.rules.plans import PlanError, check_plan, dependency_graph, read_plan
+from graph.rules.plans import OrganisationMismatchError, PlanError, Share, check_plan, dependency_graph, read_plan
 from tests.conftest import REAL
 
 EXAMPLE_PLAN = REAL.root / "examples" / "illustrative-plan.csv"
@@ -146,7 +147,8 @@ def test_unknown_references_and_other_organisations_are_errors(store, queries, r
         check_plan(store, queries, read_plan(path), "powys-thb", rules, deps)
     text = str(caught.value)
     assert "p.csv:2, item 'x1', field 'references': references 'no-such-item', which is not in the graph" in text
-    assert "p.csv:3, item 'x2', field 'organisation': belongs to 'wast', not to powys-thb" in text
+    assert ("p.csv:3, field 'organisation': 1 commitment (line 3) names Welsh Ambulance Services NHS Trust, "
+            "not Powys Teaching Health Board, the organisation chosen") in text
     assert "p.csv:4, item 'x3', field 'references'" in text
 
 
@@ -210,3 +212,124 @@ def test_validate_reports_an_orphan(mini, capsys):
     assert main(["--root", str(mini.root), "validate"]) == 0
     out = capsys.readouterr().out
     assert "1 orphan:" in out and "req-orphan" in out and "req-handover" not in out.split("1 orphan:")[1]
+
+
+def test_the_organisation_is_the_one_the_file_names(store, queries, rules, deps):
+    report = check_plan(store, queries, read_plan(EXAMPLE_PLAN), None, rules, deps)
+    assert (report.organisation, report.organisation_label) == ("swansea-bay-uhb",
+                                                                "Swansea Bay University Health Board")
+    assert report.counts() == check_plan(store, queries, read_plan(EXAMPLE_PLAN), "swansea-bay-uhb", rules,
+                                         deps).counts()
+
+
+def test_a_choice_the_file_contradicts_is_one_error_naming_both_by_label(store, queries, rules, deps):
+    with pytest.raises(OrganisationMismatchError) as caught:
+        check_plan(store, queries, read_plan(EXAMPLE_PLAN), "cardiff-and-vale-uhb", rules, deps)
+    [problem] = caught.value.problems
+    assert problem.message == ("every commitment of the plan names Swansea Bay University Health Board, but "
+                               "Cardiff and Vale University Health Board was chosen: choose Swansea Bay University "
+                               "Health Board, or leave the organisation for the file to name")
+    assert caught.value.chosen == ("cardiff-and-vale-uhb", "Cardiff and Vale University Health Board")
+    assert [(i, every) for i, _label, _lines, every in caught.value.named] == [("swansea-bay-uhb", True)]
+
+
+def test_a_file_naming_several_or_unknown_organisations_needs_a_choice(store, queries, rules, deps, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,text,organisation\nx1,a,powys-thb\nx2,b,wast\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="names 2 organisations .Powys Teaching Health Board; Welsh Ambulance"):
+        check_plan(store, queries, read_plan(path), None, rules, deps)
+    path.write_text("id,text,organisation\nx1,a,nobody\nx2,b,nobody\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="names the organisation 'nobody', which is not in the graph .lines 2, 3."):
+        check_plan(store, queries, read_plan(path), None, rules, deps)
+
+
+def test_coverage_overall_by_priority_and_by_enabling_plan(example):
+    assert example.coverage().as_dict() == {"name": "", "covered": 15, "applicable": 523, "percent": 2.9}
+    assert share_text(example.coverage()) == "15 of 523 covered, 3%"
+    for shares in (example.by_priority, example.by_plan):
+        names = [s.name for s in shares]
+        assert names[-1] == "" and names[:-1] == sorted(names[:-1])  # by name, those serving none last
+        assert all(0 <= s.covered <= s.applicable for s in shares)
+    timely = next(s for s in example.by_priority if s.name == "Timely Access to Care")
+    assert timely.covered == 13 and timely.applicable > timely.covered
+    # every obligation that applies is counted under each priority it serves, or under none
+    assert sum(s.covered for s in example.by_priority) >= 15
+    data = example.as_dict()["coverage"]
+    assert data["overall"]["covered"] == 15 and data["by_plan"][0]["name"] == "Digital, Technology and Innovation"
+
+
+def test_a_share_is_never_shown_as_none_or_all_when_it_is_not(example):
+    assert share_text(Share("", 1, 543)) == "1 of 543 covered, under 1%"
+    assert share_text(Share("", 542, 543)) == "542 of 543 covered, over 99%"
+    assert share_text(Share("", 0, 0)) == "0 of 0 covered, 0%"
+
+
+def test_uncovered_obligations_come_strongest_first_then_soonest_due(example, rules):
+    strength = {"must": 1, "is required to": 2, "is expected to": 3, "should": 4, "": 99}
+    gaps = [g for g in example.gaps if g.status == "uncovered"]
+    keys = [(strength[g.modality], g.due or "9999-12-31") for g in gaps]
+    assert keys == sorted(keys)
+    assert gaps[0].modality == "must" and gaps[0].due and gaps[-1].modality == ""
+    for group in example.groups().values():
+        keys = [(strength[g.modality], g.due or "9999-12-31") for g in group]
+        assert keys == sorted(keys)
+
+
+def test_csv_obligation_rows_carry_priority_or_plan_due_date_and_a_readable_linked_source(example):
+    rows = [r for r in csv.DictReader(io.StringIO(report_csv(example))) if r["row"] == "obligation"]
+    assert len(rows) == 530
+    # before: 296 rows had no priority, 120 neither priority nor enabling plan
+    assert sum(not r["priority"] for r in rows) == 296
+    assert sum(not r["priority"] and not r["enabling_plan"] for r in rows) == 120
+    assert all(r["priority_or_plan"] for r in rows)
+    stated = [r for r in rows if not r["priority"] and not r["enabling_plan"]]
+    assert all(r["priority_or_plan"] == f"no priority or enabling plan; stated in {r['source']}" for r in stated)
+    plan_only = [r for r in rows if not r["priority"] and r["enabling_plan"]]
+    assert plan_only and all(r["priority_or_plan"] == r["enabling_plan"] for r in plan_only)
+    by_item = {r["item"]: r for r in rows}
+    row = by_item["kde-2-1-diagnostics-8-weeks"]
+    assert row["source"] == "TPG 2.1 Timely Access to Care"
+    assert row["source_url"] == "https://w3id.org/nhs-wales-planning/id/" + row["passage"]
+    assert by_item["req-1-think-long-term"]["source"] == "TPG 1 Context › Well-being of Future Generations"
+    assert any(r["source"].startswith("NCF ") for r in rows)
+    assert sum(bool(r["due"]) for r in rows) > 0
+    assert all(not r["due"] or re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["due"]) for r in rows)
+    commitments = [r for r in csv.DictReader(io.StringIO(report_csv(example))) if r["row"] == "commitment"]
+    assert {r["due"] for r in commitments if r["commitment"] == "c01"} == {"2027-03-31"}
+
+
+def test_csv_source_links_can_be_the_site_s_and_cells_stay_safe(store, queries, rules, deps, tmp_path):
+    plan = tmp_path / "p.csv"
+    plan.write_text('id,text,organisation,references\nx1,"=HYPERLINK(""http://evil.example"")",powys-thb,'
+                    'kde-2-1-rtt-104-weeks\n', encoding="utf-8")
+    report = check_plan(store, queries, read_plan(plan), None, rules, deps)
+    rows = list(csv.DictReader(io.StringIO(report_csv(report, lambda p: "https://example.org/id/" + p))))
+    assert rows[0]["commitment_text"].startswith("'=")
+    assert rows[0]["source_url"] == "https://example.org/id/" + rows[0]["passage"]
+
+
+def test_text_and_html_reports_give_the_shares(example):
+    text = report_text(example)
+    assert "Coverage (adopted or justified): 15 of 523 covered, 3%" in text
+    assert "Coverage by priority:" in text and "  Timely Access to Care: 13 of 64 covered, 20%" in text
+    assert "Coverage by enabling plan:" in text and "no enabling plan: 15 of" in text
+    assert "    [must, due 2027-03-31] " in text
+    page = report_html(example)
+    assert "15 of 523 covered, 3%" in page and "<h2>Coverage by enabling plan</h2>" in page
+
+
+def test_check_plan_command_takes_the_organisation_from_the_file(built, capsys):
+    assert main(["check-plan", str(EXAMPLE_PLAN), "--graph", str(built.artefact), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["organisation"] == "swansea-bay-uhb" and data["coverage"]["overall"]["covered"] == 15
+    assert main(["check-plan", str(EXAMPLE_PLAN), "--org", "cardiff-and-vale-uhb",
+                 "--graph", str(built.artefact)]) == 2
+    err = capsys.readouterr().err
+    assert "1 problem(s)" in err and err.count("Cardiff and Vale University Health Board") == 1
+    assert "swansea-bay-uhb" not in err
+
+
+def test_check_plan_command_in_welsh_gives_the_shares(built, capsys):
+    assert main(["--lang", "cy", "check-plan", str(EXAMPLE_PLAN), "--graph", str(built.artefact)]) == 0
+    out = capsys.readouterr().out
+    assert "15 o 523" in out and "3%" in out

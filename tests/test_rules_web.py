@@ -90,15 +90,15 @@ def test_plan_check_report_and_its_downloads(client, other_app, build_dir):
     response = client.post("/plans/check", data={"org": ORG, "plan": upload("illustrative-plan.csv")})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert counts(html) == {"commitments": 12, "traced": 8, "suggested": 3, "untraced": 1, "applicable": 522,
-                            "adopted": 13, "justified": 2, "uncovered": 507}
+    assert counts(html) == {"commitments": 12, "traced": 8, "suggested": 3, "untraced": 1, "applicable": 523,
+                            "adopted": 13, "justified": 2, "uncovered": 508}
     assert "suggestion, score 0.53" in html  # c10, clearly marked as a suggestion with its score
     assert 'href="/id/passage/tpg/' in html  # rows link their source passage
     assert "Refurbish the staff car park lighting" in html.split('id="h-untraced"')[1].split("</section>")[0]
     # the downloads are made again from the text the page carries, by another worker
     other = other_app.test_client()
     data = download(other, html, "json").get_json()
-    assert data["counts"]["suggested"] == 3 and len(data["gaps"]) == 507 and len(data["justified"]) == 2
+    assert data["counts"]["suggested"] == 3 and len(data["gaps"]) == 508 and len(data["justified"]) == 2
     assert data["file"] == "illustrative-plan.csv" and data["organisation"] == ORG
     assert all(g["passage"].startswith("passage/") for g in data["gaps"] if g["passage"])
     direct = client.post("/plans/check", data={"org": ORG, "format": "json", "plan": upload("illustrative-plan.csv")})
@@ -106,7 +106,7 @@ def test_plan_check_report_and_its_downloads(client, other_app, build_dir):
     got = download(other, html, "csv")
     assert 'filename="plan-check-swansea-bay-uhb.csv"' in got.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(got.get_data(as_text=True))))
-    assert sum(r["status"] == "uncovered" for r in rows) == 507
+    assert sum(r["status"] == "uncovered" for r in rows) == 508
     assert {r["status"] for r in rows if r["commitment"] == "c10"} == {"suggested"}
     assert "/plans/check/" not in html  # no address of a report kept on the server
     # a check keeps nothing unless asked, and never changes the policy graph
@@ -244,7 +244,7 @@ def test_bad_plan_problems_name_the_line(client):
 
 def test_missing_file_or_organisation(client):
     assert client.post("/plans/check", data={"org": ORG}).status_code == 400
-    response = client.post("/plans/check", data={"plan": upload("illustrative-plan.csv")})
+    response = client.post("/targets/check", data={"trajectory": upload("illustrative-trajectory.csv")})
     assert response.status_code == 400 and "choose the organisation" in response.get_data(as_text=True)
     unknown = client.post("/plans/check", data={"org": "nobody", "plan": upload("illustrative-plan.csv")})
     assert unknown.status_code == 400 and "no organisation &#39;nobody&#39;" in unknown.get_data(as_text=True)
@@ -383,3 +383,70 @@ def test_item_and_trace_pages_list_the_first_commitments_and_link_to_them_all(cl
     welsh = BeautifulSoup(client.get(f"/id/{item}?lang=cy").get_data(as_text=True), "html.parser")
     notice = welsh.select_one("p.more").get_text(" ", strip=True)
     assert f"o {many} ymrwymiad" in notice and f"Dangos pob un o'r {many} ymrwymiad" in notice
+
+
+def test_the_forms_link_their_example_files_in_both_languages(client):
+    for path, name in (("/plans/check", "illustrative-plan.csv"), ("/targets/check", "illustrative-trajectory.csv")):
+        for lang in ("en", "cy"):
+            soup = BeautifulSoup(client.get(f"{path}?lang={lang}").get_data(as_text=True), "html.parser")
+            href = soup.select_one("#example a[download]")["href"]
+            assert href.split("?")[0] == f"/examples/{name}"
+            got = client.get(href)
+            assert got.status_code == 200 and got.mimetype == "text/csv"
+            assert got.get_data() == (EXAMPLES / name).read_bytes()
+            assert got.headers["Content-Disposition"].startswith("attachment;")
+            got.close()
+    assert client.get("/examples/README.md").status_code == 404
+    assert client.get("/examples/..%2Fpyproject.toml").status_code == 404
+
+
+def test_the_organisation_is_the_one_the_file_names(client):
+    form = BeautifulSoup(client.get("/plans/check").get_data(as_text=True), "html.parser")
+    select = form.find("select", id="f-org")
+    assert not select.has_attr("required") and select.find("option", selected=True) is None
+    response = client.post("/plans/check", data={"plan": upload("illustrative-plan.csv")})
+    assert response.status_code == 200
+    assert counts(response.get_data(as_text=True))["adopted"] == 13
+    as_json = client.post("/plans/check", data={"format": "json", "plan": upload("illustrative-plan.csv")})
+    assert as_json.get_json()["organisation"] == ORG
+
+
+def test_a_choice_the_file_contradicts_is_one_problem_naming_both(client):
+    response = client.post("/plans/check", data={"org": "cardiff-and-vale-uhb", "format": "json",
+                                                 "plan": upload("illustrative-plan.csv")})
+    assert response.status_code == 400
+    [problem] = response.get_json()["problems"]
+    assert problem["message"] == ("every commitment of the plan names Swansea Bay University Health Board, but "
+                                  "Cardiff and Vale University Health Board was chosen: choose Swansea Bay "
+                                  "University Health Board, or leave the organisation for the file to name")
+    welsh = client.post("/plans/check?lang=cy", data={"org": "cardiff-and-vale-uhb",
+                                                      "plan": upload("illustrative-plan.csv")})
+    html = welsh.get_data(as_text=True)
+    assert welsh.status_code == 400 and "Bwrdd Iechyd Prifysgol Bae Abertawe" in html
+    assert "swansea-bay-uhb" not in BeautifulSoup(html, "html.parser").find("main").get_text()
+
+
+def test_the_report_gives_the_coverage_and_orders_the_gaps(client):
+    response = client.post("/plans/check", data={"plan": upload("illustrative-plan.csv")})
+    html = response.get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one("#coverage-overall").get_text().startswith("15 of 523 covered, 3%")
+    timely = soup.select_one('#coverage-by-priority tr[data-group="Timely Access to Care"]')
+    assert [td.get_text() for td in timely.find_all("td")] == ["13", "64", "13 of 64 covered, 20%"]
+    assert soup.select_one('#coverage-by-plan tr[data-group=""]') is not None
+    data = download(client, html, "json").get_json()
+    assert data["coverage"]["overall"] == {"name": "", "covered": 15, "applicable": 543, "percent": 2.8}
+    assert {s["name"] for s in data["coverage"]["by_priority"]} >= {"Timely Access to Care", ""}
+    strength = {"must": 1, "is required to": 2, "is expected to": 3, "should": 4, "": 99}
+    keys = [(strength[g["modality"]], g["due"] or "9999") for g in data["gaps"]]
+    assert keys == sorted(keys)
+    first = soup.select("#gaps-by-priority details")[0].select("tr[data-item] td")
+    assert first[2].get_text() == "must"
+    assert soup.select_one("#gaps-by-priority tr[data-item] td time[datetime]") is not None
+    rows = list(csv.DictReader(io.StringIO(download(client, html, "csv").get_data(as_text=True))))
+    gaps = [r for r in rows if r["row"] == "obligation"]
+    assert all(r["priority_or_plan"] for r in gaps)
+    row = next(r for r in gaps if r["item"] == "kde-2-1-diagnostics-8-weeks")
+    assert row["source"] == "TPG 2.1 Timely Access to Care"
+    assert row["source_url"] == "http://localhost/id/" + row["passage"]
+    assert client.get(row["source_url"].removeprefix("http://localhost")).status_code == 200

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "web/translations/cy/LC_MESSAGES/messages.po"
 MO = PO.with_suffix(".mo")
 KDE = "kde-2-1-ambulance-handover-45-minutes"
+METRIC = "metric-ambulance-handovers-over-45-minutes"
 
 
 def _po():
@@ -170,13 +171,25 @@ def test_a_welsh_name_is_shown_where_the_graph_has_one(client):
 
 
 def test_an_english_name_without_a_welsh_form_is_marked_as_english(client):
+    html = page(client.get(f"/id/{METRIC}?lang=cy"))
+    heading = html.find("h1")
+    assert heading.find("span", lang="en").get_text() == "Ambulance patient handovers taking over 45 minutes"
+    assert heading.find("small", class_="lang-fallback").get_text() == "(yn Saesneg)"
+    # in English nothing is marked
+    assert not page(client.get(f"/id/{METRIC}?lang=en")).find("small", class_="lang-fallback")
+
+
+def test_a_welsh_name_translated_for_the_graph_is_marked_as_awaiting_review(client):
     html = page(client.get(f"/id/{KDE}?lang=cy"))
     heading = html.find("h1")
-    assert heading.find("span", lang="en").get_text() == "No ambulance patient handover waits over 45 minutes"
-    assert heading.find("small", class_="lang-fallback").get_text() == "(yn Saesneg)"
+    assert heading.get_text(" ", strip=True) == ("Dim un claf ambiwlans yn aros dros 45 munud i'w drosglwyddo "
+                                                 "(i'w adolygu)")
+    assert not heading.find("small", class_="lang-fallback")
     assert html.find("a", class_="button").get_text() == "Olrhain i'r ffynonellau"
-    # in English nothing is marked
-    assert not page(client.get(f"/id/{KDE}?lang=en")).find("small", class_="lang-fallback")
+    # a published name is not marked, and in English nothing is
+    statute = page(client.get("/id/qe-act-2020?lang=cy")).find("h1")
+    assert not statute.find("small", class_="awaiting-review")
+    assert not page(client.get(f"/id/{KDE}?lang=en")).find("small", class_="awaiting-review")
 
 
 def test_the_home_page_names_the_priorities_and_statutes_in_welsh(client):
@@ -223,7 +236,8 @@ def test_search_results_give_their_reasons_in_welsh(client):
     assert answer.startswith("Yn dangos beth sy'n berthnasol i Bwrdd Iechyd Prifysgol Hywel Dda")
     reasons = " ".join(p.get_text() for p in html.find_all("p", class_="why"))
     # the library's reasons, in the command line's Welsh
-    assert "mae Bwrdd Iechyd Prifysgol Hywel Dda o'r math bwrdd iechyd, y math o gorff y mae'n ei rwymo" in reasons
+    assert "yn berthnasol i bob corff o'r math bwrdd iechyd, ac mae Bwrdd Iechyd Prifysgol Hywel Dda yn un ohonynt" \
+        in reasons
     assert "binds" not in reasons and "health board" not in reasons
 
 
@@ -278,8 +292,8 @@ def test_json_twins_give_names_in_the_chosen_language_and_say_which(client):
 
 
 def test_a_name_without_welsh_is_marked_as_the_english_fallback_in_json(client):
-    data = client.get(f"/id/{KDE}.json?lang=cy").get_json()
-    assert data["label"] == "No ambulance patient handover waits over 45 minutes"
+    data = client.get(f"/id/{METRIC}.json?lang=cy").get_json()
+    assert data["label"] == "Ambulance patient handovers taking over 45 minutes"
     assert data["label_lang"] == "en" and data["label_fallback"] is True
 
 

@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         GRAPH_PATH=str(layout.build_dir / ARTEFACT_NAME),
         QUERIES_DIR=str(layout.queries_dir),
         SOURCES_DIR=str(layout.sources_dir),
+        EXAMPLES_DIR=str(layout.examples_dir),
         STORE=None,  # "oxigraph" (default), "rdflib", or "sparql" with SPARQL_SERVER_URL
         SPARQL_SERVER_URL=None,
         # where a kept plan is put on that server (Graph Store Protocol); else POLICY_GRAPH_SPARQL_STORE_URL
@@ -75,12 +76,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.i18n import init_app as init_languages
 
     init_languages(app)
+    from web.plain import init_app as init_plain_words
+
+    init_plain_words(app)
     from web.auth import init_app as init_accounts
 
     init_accounts(app)
     from web.vary import init_app as init_vary
 
     init_vary(app)
+    from web.receipt import init_app as init_receipts
+
+    init_receipts(app)
+
+    from web.twins import script_json
+
+    app.jinja_env.globals["script_json"] = script_json
 
     @app.context_processor
     def attribution() -> dict[str, str]:

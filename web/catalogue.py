@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from graph.search.catalogue import Catalogue
 
 #: What :func:`install` provides on ``app.extensions``, computed together on first use.
-LAZY_KEYS = ("policy_catalogue", "policy_labels_cy", "policy_search")
+LAZY_KEYS = ("policy_catalogue", "policy_labels_cy", "policy_welsh_awaiting_review", "policy_search")
 
 
 class _LazyExtensions(dict):
@@ -43,8 +43,9 @@ def install(app: Flask) -> None:
 
 
 def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
-    """Load the catalogue and search index in a background thread, so that the first page that
-    needs them does not wait; a page that needs them meanwhile waits for this one load.
+    """Load the catalogue and search index, and start the SPARQL query workers, in a background
+    thread, so that the first page or query that needs them does not wait; a page that needs
+    them meanwhile waits for this one load.
 
     It starts *delay_s* after the server does, so that the server's first answers (and its
     other workers starting beside it) do not share the processor with it. On rdflib, which
@@ -56,6 +57,9 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
     def load() -> None:
         time.sleep(delay_s)
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
+        from web.endpoint.sparql import start_query_workers
+
+        start_query_workers(app)
         # and what pages import when first used (left out of the start, so the first answer is quick)
         for module in ("networkx", "graph.rules.kept_plans", "graph.rules.analysis"):
             importlib.import_module(module)
@@ -68,7 +72,9 @@ def warm_up(app: Flask, delay_s: float = 1.0) -> threading.Thread:
 def load_if_serial(app: Flask) -> bool:
     """Load the catalogue now if the app's store answers one query at a time (rdflib), where a
     load in the background would hold up every request; whether it did. A server that forks
-    its workers from one loaded app calls this before forking, so the load is done once."""
+    its workers from one loaded app calls this before forking, so the load is done once. The
+    query workers are started by :func:`warm_up` in each web process instead: processes started
+    before a fork would be its parent's, which the forked process cannot wait for at exit."""
     if app.extensions["policy_graph"].store.serial:
         app.extensions["policy_catalogue"]  # noqa: B018 - loads it
         return True
@@ -81,6 +87,7 @@ def _compute(app: Flask) -> dict:
     welsh = {e.id: e.label_cy for e in catalogue.entries.values() if e.label_cy}
     return {"policy_catalogue": catalogue,
             "policy_labels_cy": (welsh, {catalogue.entries[i].label: w for i, w in welsh.items()}),
+            "policy_welsh_awaiting_review": {e.id for e in catalogue.entries.values() if e.welsh_awaiting_review},
             "policy_search": graph.search_index()}
 
 

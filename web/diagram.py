@@ -49,7 +49,7 @@ def trace_graph(tr: Trace) -> tuple[nx.DiGraph, dict[str, DiagramNode]]:
         for n in members:
             graph.add_edge(short(n.via), add(n.iri, n.label, n.kind, group), relation=n.relation)
     for p in tr.item.passages:
-        passage = add(p.iri, f"“{p.exact}”", "passage", "source")
+        passage = add(p.iri, f"“{p.display}”", "passage", "source")
         graph.add_edge(root, passage, relation="stated in")
         previous, relation = passage, "in section"
         for iri, label in p.sections:

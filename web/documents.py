@@ -11,6 +11,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from graph.display import clean
 from web.i18n import gettext, ngettext
 
 #: A blank line, or several; a line of nothing but spaces is blank too.
@@ -90,7 +91,8 @@ def render(text: str, passages: list[dict], headings: list[dict], href: Callable
         seen: set[int] = set()
         for point in [*points, para_end]:
             if point > cursor:
-                chunk = escape(text[cursor:point])
+                # shown as people read it (graph/display.py); offsets stay those of the text
+                chunk = escape(clean(text[cursor:point]))
                 body.append(f"<mark>{chunk}</mark>" if active else chunk)
                 cursor = point
             if point == para_end and point not in points:

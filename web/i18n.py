@@ -132,10 +132,20 @@ def name_text(ident: str | None, english: str) -> tuple[str, bool]:
     return (welsh, False) if welsh else (english, True)
 
 
+def awaiting_review(ident: str | None) -> bool:
+    """Whether the Welsh name of *ident* was written for this graph and awaits review."""
+    return bool(ident) and ident in current_app.extensions["policy_welsh_awaiting_review"]
+
+
 def name(ident: str | None, english: str) -> Markup:
-    """A node's name as HTML: in Welsh where the graph has it, else in English marked as such."""
+    """A node's name as HTML: in Welsh where the graph has it (marked when that Welsh awaits
+    review by a Welsh speaker), else in English marked as such."""
     text, fallback = name_text(ident, english)
     if not fallback:
+        if language() == "cy" and awaiting_review(ident):
+            return Markup('{} <small class="awaiting-review" title="{}">{}</small>').format(
+                text, gettext("Translated for this graph; awaiting review by a Welsh speaker"),
+                gettext("(awaiting review)"))
         return escape(text)
     return Markup('<span lang="en">{}</span> <small class="lang-fallback">{}</small>').format(
         text, gettext("(in English)"))

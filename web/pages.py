@@ -9,7 +9,9 @@ from collections import defaultdict
 
 from flask import current_app
 
+from graph.display import clean, main_quote
 from graph.errors import QueryError
+from graph.namespaces import entity
 from graph.rules.trace import trace
 from web.catalogue import catalogue
 from web.graphdata import run
@@ -17,8 +19,6 @@ from web.i18n import gettext, language, term
 
 #: Context shown around a quoted passage, at most this many characters each side.
 CONTEXT_CHARS = 700
-#: Dates outside any plan period, bounding "everything with a date".
-ALL_DATES = ("1900-01-01", "2100-12-31")
 
 
 class NotFound(LookupError):
@@ -30,8 +30,9 @@ class NotFound(LookupError):
 
 
 def home() -> dict:
-    today = dt.date.today().isoformat()
-    due = [r for r in deadlines_rows() if r["date"] >= today][:10]
+    due = [{"date": d.date, "date_kind": d.date_kind, "date_text": d.date_text, "id": d.id, "label": d.label,
+            "item": d.item, "item_label": d.item_label}
+           for d in current_app.extensions["policy_graph"].deadlines(start=dt.date.today(), details=False)[:10]]
     return {
         "priorities": run("priorities"),
         "plans": run("of-kind", kind="nwp:EnablingPlan"),
@@ -64,10 +65,11 @@ def passage_in_context(passage: str) -> dict | None:
         hi = doc.text.find("\n\n", end, ceiling)
         hi = min(ceiling if hi < 0 else hi, end + CONTEXT_CHARS)
         before, after = doc.text[lo:start].lstrip("\n"), doc.text[end:hi]
-    return {"id": passage, "exact": row["exact"], "start": start, "end": end, "document": row["document"],
+    return {"id": passage, "exact": row["exact"], "display": clean(row["exact"]), "start": start, "end": end,
+            "document": row["document"],
             "document_label": row["documentLabel"], "attribution": row.get("attribution", ""),
             "sections": [{"id": s["section"], "label": s["label"]} for s in headings],
-            "before": before, "after": after, "anchor": f"p-{start}-{end}"}
+            "before": clean(before), "after": clean(after), "anchor": f"p-{start}-{end}", "lead_in": False}
 
 
 def _explain(row: dict) -> str:
@@ -125,7 +127,12 @@ def _item(ident: str) -> dict:
     label = str(found[0]["label"])
     kinds = run("kinds", node=ident)
     values: dict[str, list] = defaultdict(list)
+    date_assumed = False
     for row in run("literals", node=ident):
+        if row["property"] == "nwp:dateAssumed":
+            # shown beside the dates it qualifies, not as a value of its own
+            date_assumed = date_assumed or row["value"] is True
+            continue
         values[row.get("propertyLabel") or _words(row["property"])].append(row["value"])
     groups = relations(ident)
     passage_ids = [link["id"] for g in groups if g["relation"] == "nwp:hasSourcePassage" and g["direction"] == "out"
@@ -134,21 +141,31 @@ def _item(ident: str) -> dict:
         passage_ids = [ident]
     passages = [p for p in (passage_in_context(p) for p in passage_ids) if p]
     passages.sort(key=lambda p: (p["document"], p["start"]))
+    chosen = main_quote([p["exact"] for p in passages])
+    for index in chosen.lead_ins if chosen and not ident.startswith("passage/") else ():
+        passages[index] = {**passages[index], "lead_in": True}
     entry = catalogue().entries.get(ident)
+    kinds_found = [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
+                    "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),
+                                   narrower=term(k["fromLabel"])) if k.get("fromLabel") else ""}
+                   for k in kinds]
+    identifiers, same_as = _identifiers(ident)
     return {
         "id": ident, "label": label,
         "reading": _reading(ident),
         "kind": " / ".join(sorted({str(r["kind"]) for r in found if r.get("kind")})),
-        "kinds": [{"id": k["class"], "label": k["classLabel"], "inferred": bool(k["inferred"]),
-                   "why": gettext("%(kind)s includes every %(narrower)s", kind=term(k["classLabel"]),
-                                  narrower=term(k["fromLabel"])) if k.get("fromLabel") else ""}
-                  for k in kinds],
+        "kinds": kinds_found,
         "values": dict(values),
+        "date_assumed": date_assumed,
+        "identifiers": identifiers,
+        "same_as": same_as,
+        "json_ld": _json_ld(ident, label, {k["id"] for k in kinds_found}, identifiers, same_as),
         "passages": passages,
         "relations": [g for g in groups if (g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out")
                       and g["relation"] != "nwp:modalityCue"],
         "facets": entry.facets() if entry and entry.obligation else {},
         "due": entry.due if entry else "",
+        "due_assumed": entry.due_assumed if entry else False,
         "document": ident if ident in catalogue().documents else "",
         "section_anchor": _section_anchor(ident),
     }
@@ -163,6 +180,44 @@ def _reading(ident: str) -> dict | None:
     return {"cue": row.get("cue") or "", "passage": row.get("cuePassage") or "",
             "rule": row.get("rule") or "", "rule_label": row.get("ruleLabel") or "",
             "justification": row.get("justification") or ""}
+
+
+def _identifiers(ident: str) -> tuple[list[dict], list[str]]:
+    """The node's identifiers in other schemes (each with the source it was taken from) and the
+    addresses elsewhere of the same thing."""
+    identifiers, same_as = [], []
+    for row in run("identifiers", node=ident):
+        if row.get("sameAs"):
+            same_as.append(row["sameAs"])
+        elif row.get("identifier"):
+            identifiers.append({"id": row["identifier"], "notation": row["notation"], "scheme": row["scheme"],
+                                "scheme_label": row.get("schemeLabel", row["scheme"]),
+                                "source": row.get("source", ""), "source_label": row.get("sourceLabel", ""),
+                                "source_page": row.get("sourcePage", "")})
+    return identifiers, same_as
+
+
+#: schema.org types for the graph's kinds, most specific first.
+_SCHEMA_TYPES = (("nwp:Legislation", "Legislation"), ("nwp:PublicBody", "GovernmentOrganization"),
+                 ("org:Organization", "Organization"))
+#: How schema.org names an identifier's scheme (its PropertyValue's propertyID).
+_SCHEMES = {"nwp:ODSCode": "ODS", "nwp:LegislationGovUkId": "legislation.gov.uk"}
+
+
+def _json_ld(ident: str, label: str, kinds: set[str], identifiers: list[dict], same_as: list[str]) -> dict:
+    """The node in schema.org terms, for the JSON-LD an item page embeds."""
+    data: dict = {"@context": "https://schema.org", "@id": entity(ident), "name": label,
+                  "@type": next((t for kind, t in _SCHEMA_TYPES if kind in kinds), "Thing")}
+    if same_as:
+        data["sameAs"] = same_as
+    values = [{"@type": "PropertyValue", "propertyID": _SCHEMES.get(i["scheme"], i["scheme"]), "value": i["notation"]}
+              for i in identifiers]
+    if values:
+        data["identifier"] = values
+    legislation = [i["notation"] for i in identifiers if i["scheme"] == "nwp:LegislationGovUkId"]
+    if data["@type"] == "Legislation" and legislation:
+        data["legislationIdentifier"] = legislation[0]
+    return data
 
 
 def _section_anchor(ident: str) -> dict | None:
@@ -192,24 +247,6 @@ def item_trace(ident: str):
             raise NotFound(ident) from None
 
     return catalogue().cached(("trace", _checked(ident)), compute)
-
-
-def deadlines_rows() -> list[dict]:
-    """Everything with a date, with the obligation it belongs to and that obligation's facets."""
-
-    def compute() -> list[dict]:
-        entries = catalogue().entries
-        rows = []
-        for row in run("due-between", start=ALL_DATES[0], end=ALL_DATES[1]):
-            owner = row.get("item") or row["node"]
-            entry = entries.get(owner)
-            rows.append({"date": row["date"], "date_kind": row["dateKind"], "date_text": row.get("dateText", ""),
-                         "id": row["node"], "label": row["label"], "item": row.get("item", ""),
-                         "item_label": row.get("itemLabel", ""),
-                         "priority": entry.priorities if entry else [], "bearer": entry.bearers if entry else []})
-        return rows
-
-    return catalogue().cached("deadlines", compute)
 
 
 def document(doc: str) -> dict:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from graph.api import PolicyGraph
 from graph.rules.applicability import Explanation
+from graph.search.ask import order
 from graph.search.catalogue import Catalogue, Entry
 
 FACETS = ("priority", "kind", "modality", "bearer", "topic")
@@ -21,12 +22,17 @@ class Row:
     entry: Entry
     why: list[str] = field(default_factory=list)
     answer: Explanation | None = None  # the library's answer, when the row says what applies
+    score: float = 0.0  # how well the question's words match it
+
+    @property
+    def due(self) -> str:
+        return (self.answer.due_by if self.answer and self.answer.due_by else "") or self.entry.due
 
     def as_dict(self) -> dict:
         e, a = self.entry, self.answer
         row = {"id": e.id, "label": e.label, "kind": e.kind, "modality": e.modality,
                "priority": e.priorities, "bearer": e.bearers, "topic": e.topics, "due": e.due,
-               "why": self.why, "quote": e.quotes[0] if e.quotes else ""}
+               "why": self.why, "quote": e.quote, "score": round(self.score, 3)}
         if a is not None:
             row.update({"applies": a.applies, "in_force": a.in_force, "summary": a.summary,
                         "effective_from": a.effective_from,
@@ -38,28 +44,29 @@ class Row:
 def applies_to(graph: PolicyGraph, catalogue: Catalogue, subject: Entry, on: dt.date | None = None,
                lang: str = "en") -> list[Row]:
     """What applies to *subject* on the day *on* (any day when None), as the library answers it,
-    one row per item with every reason (in *lang*); in order of priority, kind and name."""
+    one row per item with every reason (in *lang*); must before should, then by due date and name."""
 
-    def order(row: Row):
-        entry = row.entry
-        return (entry.priorities[0] if entry.priorities else "~", entry.kind, entry.label.lower())
-
-    def answer():
-        return graph.what_applies(subject.id, on, lang=lang)
-
-    # kept per subject for any day (a finite set); an answer for a given day (about 20 ms for a
-    # health board) is worked out each time, so that no address can make the cache grow
-    found = answer() if on is not None else graph.derived(("applies", subject.id, lang), answer)
+    found = graph.applies_on(subject.id, on, lang)
     rows = [Row(catalogue.entries[e.item], list(e.reasons), e) for e in found if e.item in catalogue.entries]
-    return sorted(rows, key=order)
+    return sorted(rows, key=order("relevance"))
 
 
-def facet_counts(rows: list[Row]) -> dict[str, list[tuple[str, int]]]:
+def facet_counts(rows: list[Row], chosen: dict[str, list[str]] | None = None) -> dict[str, list[tuple[str, int]]]:
+    """How many rows each value of each facet would leave, given the values *chosen* of the
+    other facets (so that no count leads to nothing); most first."""
+    chosen = chosen or {}
     counts: dict[str, dict[str, int]] = {f: defaultdict(int) for f in FACETS}
     for row in rows:
-        for facet, values in row.entry.facets().items():
-            for value in values:
+        facets = row.entry.facets()
+        for facet in FACETS:
+            others = {f: v for f, v in chosen.items() if f != facet}
+            if any(values and not set(values) & set(facets[f]) for f, values in others.items()):
+                continue
+            for value in facets[facet]:
                 counts[facet][value] += 1
+    for facet, values in chosen.items():
+        for value in values:  # a chosen value stays on the list, to be taken off
+            counts[facet].setdefault(value, 0)
     return {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for f, c in counts.items()}
 
 

@@ -47,7 +47,8 @@ def serve_command(args: argparse.Namespace) -> int:
     def make_app():
         app = create_app({"GRAPH_PATH": str(artefact), "QUERIES_DIR": str(layout.queries_dir),
                           "ACCOUNTS_PATH": str(layout.accounts_file),
-                          "SOURCES_DIR": str(layout.sources_dir)})
+                          "SOURCES_DIR": str(layout.sources_dir),
+                          "EXAMPLES_DIR": str(layout.examples_dir)})
         load_if_serial(app)
         return app
 

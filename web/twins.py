@@ -7,10 +7,12 @@ import io
 import json
 
 from flask import Response, jsonify, request
+from markupsafe import Markup
 
 from graph.csvcells import writer as csv_writer
 from graph.namespaces import short
 from web.i18n import attribution_text, gettext, language, name_text, term
+from web.receipt import answer_receipt
 from web.terms import N_
 from web.vary import by_accept
 
@@ -21,7 +23,7 @@ COLUMNS = {c: c for c in (
     N_("why"), N_("quote"), N_("direction"), N_("relation"), N_("inferred"), N_("depth"), N_("via"), N_("part"),
     N_("date"), N_("date_kind"), N_("date_text"), N_("item"), N_("item_label"), N_("direct"), N_("total"),
     N_("anchor"), N_("applies"), N_("in_force"), N_("effective_from"), N_("due_by"), N_("plan"), N_("section"),
-    N_("passage"))}
+    N_("passage"), N_("date_assumed"))}
 
 
 def split_suffix(path: str) -> tuple[str, str]:
@@ -125,8 +127,21 @@ def _localised(value):
 
 def json_response(data) -> Response:
     """*data* as JSON, with its names in the reader's language; the answer says which that is
-    (``lang``), and in Welsh each name says which language it is in (``label_lang``)."""
+    (``lang``), and in Welsh each name says which language it is in (``label_lang``); and what
+    it was made from (``receipt``, :mod:`web.receipt`)."""
     body = localised(data)
     if isinstance(body, dict):
         body = {"lang": language(), **body}
+        body.setdefault("receipt", answer_receipt())
     return jsonify(body)
+
+
+#: Characters that could end a <script> element or an HTML comment, or break a script's line,
+#: written as JSON escapes: the JSON means the same, and no data can close the element.
+_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                ord("\u2028"): "\\u2028", ord("\u2029"): "\\u2029"}
+
+
+def script_json(data) -> Markup:
+    """*data* as JSON that is safe inside ``<script type="application/ld+json">``."""
+    return Markup(json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_SAFE))

@@ -49,7 +49,7 @@ EXTERNAL_PROPERTIES: dict[str, str] = {
     "skos:broader": "ref", "skos:narrower": "ref", "skos:related": "ref", "skos:inScheme": "ref",
     "skos:prefLabel": "text", "skos:notation": "plain", "skos:scopeNote": "text",
     "dcterms:title": "text", "dcterms:alternative": "text", "dcterms:publisher": "plain",
-    "foaf:page": "url", "rdfs:seeAlso": "url", "org:subOrganizationOf": "ref",
+    "foaf:page": "url", "rdfs:seeAlso": "url", "schema:sameAs": "url", "org:subOrganizationOf": "ref",
     "org:hasSubOrganization": "ref",
 }
 
@@ -332,6 +332,9 @@ class _Reader:
                 if not re.fullmatch(r"\d{4}", str(value)):
                     raise ValueError
                 return Literal(str(value), datatype=XSD.gYear)
+            if not str(datatype).startswith(str(XSD)):
+                # a code of an external scheme (an ODS code): the datatype names the scheme
+                return Literal(str(value), datatype=datatype)
             return Literal(str(value))
         except (ValueError, InvalidOperation):
             expected = {XSD.date: "a date YYYY-MM-DD", XSD.decimal: "a number", XSD.integer: "a whole number",
@@ -364,7 +367,8 @@ def load_data(data_dir: Path, ontology: Graph, known_external: set[str],
     reader = _Reader(vocab, known_external, root or data_dir.parent.parent)
     reader._ontology_terms = ontology
     structure: list[tuple[str, Located]] = []
-    files = sorted(data_dir.rglob("*.yaml"))
+    # the Welsh translations (graph/build/welsh.py) are read after the items they translate
+    files = sorted(p for p in data_dir.rglob("*.yaml") if p.relative_to(data_dir).parts[0] != "cy")
     if not files:
         raise BuildError("reading data", [Problem(f"no data files (*.yaml) under {data_dir}")])
     for path in files:

@@ -29,6 +29,8 @@ from graph.build.infer import REASONERS, infer
 from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
 from graph.build.modality import RULES_FILE, load_rules, read_modalities
+from graph.build.welsh import FOLDER as WELSH_FOLDER
+from graph.build.welsh import add_welsh
 from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
 from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
 from graph.build.provenance import add_provenance, locate_sections
@@ -150,6 +152,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     shapes = stage("reading shapes", parse_turtle, layout.shapes_file, layout.root)
     data: LoadedData = stage("reading data", load_data, layout.data_dir, ontology,
                              set(sources.external), set(sources.documents), layout.root)
+    stage("reading Welsh", add_welsh, data.graph, layout.data_dir / WELSH_FOLDER, data.locations, layout.root)
     spans = stage("locating sections", locate_sections, sources, data.structure_files)
     asserted = data.graph
     passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external)

@@ -16,6 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
 from graph.errors import BuildError, Problem
 from graph.build.load import QuoteRef
+from graph.display import clean, main_quote
 from graph.namespaces import NWP, OA, entity
 from graph.sources import Sources
 from graph.yamlfile import Located
@@ -167,6 +168,7 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
         if doc.title_cy:
             graph.add((subject, RDFS.label, Literal(doc.title_cy, lang="cy")))
             graph.add((subject, DCTERMS.title, Literal(doc.title_cy, lang="cy")))
+            graph.add((subject, NWP.welshStatus, NWP.WelshPublished))  # the document's published title
         if doc.alternative:
             graph.add((subject, DCTERMS.alternative, Literal(doc.alternative, lang="en")))
         graph.add((subject, DCTERMS.publisher, Literal(doc.publisher)))
@@ -208,6 +210,7 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
 
     problems: list[Problem] = []
     passages: set[URIRef] = set()
+    stated: dict[str, dict[URIRef, tuple[str, int, str]]] = {}
     for ref in quotes:
         doc = sources.documents.get(ref.document)
         if doc is None:
@@ -230,11 +233,14 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
         passage = passage_iri(doc.id, q_start, q_end)
         for item in ref.items:
             graph.add((URIRef(entity(item)), NWP.hasSourcePassage, passage))
+            stated.setdefault(item, {})[passage] = (doc.id, q_start, doc.text[q_start:q_end])
         if passage in passages:
             continue
         passages.add(passage)
         _describe_passage(graph, passage, doc.id, doc.text, q_start, q_end,
                           by_document.get(doc.id, []))
+    for item, found in stated.items():
+        _mark_lead_ins(graph, URIRef(entity(item)), found)
     for item, ext_ids in external.items():
         for ext in ext_ids:
             graph.add((URIRef(entity(item)), NWP.hasExternalSource, URIRef(entity(ext))))
@@ -244,11 +250,20 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
     return len(passages)
 
 
+def _mark_lead_ins(graph: Graph, item: URIRef, found: dict[URIRef, tuple[str, int, str]]) -> None:
+    """Mark the passages that only lead in to *item*'s main quote (graph/display.py decides)."""
+    ordered = sorted(found, key=lambda p: found[p][:2])
+    chosen = main_quote([found[p][2] for p in ordered])
+    for index in chosen.lead_ins if chosen else ():
+        graph.add((item, NWP.leadInPassage, ordered[index]))
+
+
 def _describe_passage(graph: Graph, passage: URIRef, doc_id: str, text: str, start: int, end: int,
                       doc_spans: list[SectionSpan]) -> None:
     exact = text[start:end]
     line, _ = line_and_column(text, start)
-    short = exact if len(exact) <= 60 else exact[:57].rstrip() + "..."
+    shown = " ".join(clean(exact).split())
+    short = shown if len(shown) <= 60 else shown[:57].rstrip() + "..."
     graph.add((passage, RDF.type, NWP.Passage))
     graph.add((passage, RDFS.label, Literal(f"“{short}” ({doc_id}, line {line})", lang="en")))
     graph.add((passage, OA.hasSource, URIRef(entity(doc_id))))
@@ -258,6 +273,7 @@ def _describe_passage(graph: Graph, passage: URIRef, doc_id: str, text: str, sta
     graph.add((passage, OA.hasSelector, position_sel))
     graph.add((quote_sel, RDF.type, OA.TextQuoteSelector))
     graph.add((quote_sel, OA.exact, Literal(exact)))
+    graph.add((passage, NWP.displayText, Literal(clean(exact))))
     graph.add((quote_sel, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS):start])))
     graph.add((quote_sel, OA.suffix, Literal(text[end:end + CONTEXT_CHARS])))
     graph.add((position_sel, RDF.type, OA.TextPositionSelector))

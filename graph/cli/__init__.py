@@ -15,6 +15,7 @@ from graph.cli.access import register as register_access
 from graph.cli.building import DEFAULT_REASONER, cmd_build, cmd_stats, cmd_validate
 from graph.cli.commands import (
     cmd_applies,
+    cmd_ask,
     cmd_check_plan,
     cmd_check_targets,
     cmd_coverage,
@@ -83,6 +84,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", help=_("built graph to use (default: build/policy-graph.nq)"))
     p.set_defaults(func=cmd_trace)
 
+    p = sub.add_parser("ask", help=_("the obligations that answer a question typed as a planner would say it, in "
+                                     "English or Welsh, and how it was read"))
+    p.add_argument("words", nargs="+", help=_("the question, e.g. Hywel Dda mental health by March 2027"))
+    p.add_argument("--sort", choices=["relevance", "due", "modality", "label"], default="relevance",
+                   help=_("the order of the obligations: relevance (then must before should, then due "
+                          "date), due date, modality or name (default: relevance)"))
+    p.add_argument("--limit", type=int, default=20, help=_("the most obligations to list (default: 20)"))
+    p.add_argument("--format", "-f", choices=["text", "json"], default="text", help=_(FORMAT_HELP))
+    p.add_argument("--graph", help=_("built graph to use (default: build/policy-graph.nq)"))
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("search", help=_("find nodes by their names or words, typos tolerated (as the browser's "
                                         "search does)"))
     p.add_argument("words", nargs="+", help=_("the words, e.g. ambulance handover"))
@@ -129,7 +141,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", nargs="?", help=_("plan file: .csv, .yaml, .json or .ttl"))
     p.add_argument("--loaded", metavar="ID", help=_("check a loaded plan (see 'policy-graph plan list') instead "
                                                     "of a file"))
-    p.add_argument("--org", help=_("organisation id, e.g. swansea-bay-uhb (default for a loaded plan: its own)"))
+    p.add_argument("--org", help=_("organisation id, e.g. swansea-bay-uhb (default: the one the plan names; "
+                                   "a plan naming another is refused)"))
     p.add_argument("--format", "-f", choices=["text", "json", "csv", "html"], default="text",
                    help=_(FORMAT_HELP))
     p.add_argument("--out", "-o", help=_("write the report to this file instead of the screen"))

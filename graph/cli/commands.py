@@ -11,7 +11,7 @@ from pathlib import Path
 
 from graph.api import PlanExistsError, PolicyGraph
 from graph.cli.language import _, ngettext
-from graph.cli.output import print_result, shown_path
+from graph.cli.output import json_text, print_result, shown_path
 from graph.csvcells import writer as csv_writer
 from graph.errors import PolicyGraphError
 from graph.namespaces import short
@@ -59,7 +59,8 @@ def cmd_query(args: argparse.Namespace) -> int:
             for p in query.parameters:
                 print(f"      {p.name}: {p.description_in(lang)}")
         return 0
-    print_result(open_graph(args).query(args.name, _params(args.param)), args.format)
+    graph = open_graph(args)
+    print_result(graph.query(args.name, _params(args.param)), args.format, receipt=graph.receipt())
     return 0
 
 
@@ -76,9 +77,58 @@ def cmd_trace(args: argparse.Namespace) -> int:
             for passage in node.passages:
                 passage.attribution = sources.attribution_in(passage.attribution, lang)
     if args.format == "json":
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(result.as_dict(), graph.receipt()))
     else:
         print(format_trace(result, graph.wording(lang)))
+    return 0
+
+
+def relaxation_text(r) -> str:
+    """What taking one part of a question away would give, in words."""
+    what = {"subject-as-words": _("“%(words)s” as words, not a name") % {"words": r.label},
+            "due_by": _("due by %(day)s") % {"day": r.label}, "due_from": _("due from %(day)s") % {"day": r.label},
+            "on": _("on %(day)s") % {"day": r.label}}.get(r.constraint, r.label)
+    if r.constraint == "subject-as-words":
+        return ngettext("with %(what)s: %(num)d obligation", "with %(what)s: %(num)d obligations",
+                        r.count) % {"what": what, "num": r.count}
+    return ngettext("without %(what)s: %(num)d obligation", "without %(what)s: %(num)d obligations",
+                    r.count) % {"what": what, "num": r.count}
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """The obligations that answer a question typed as a planner would say it, and how it was read."""
+    graph = open_graph(args)
+    text = " ".join(args.words)
+    answer = graph.ask(text, sort=args.sort)
+    if args.format == "json":
+        print(json.dumps(answer.as_dict(args.limit), indent=2, ensure_ascii=False))
+        return 0
+    reading = answer.reading
+    read = []
+    if answer.applies_to:
+        read.append(_("applies to: %(label)s") % {"label": answer.applies_to.label})
+    read += [_("%(role)s: %(label)s") % {"role": _(n.role), "label": n.label} for n in answer.narrowed_by]
+    if reading.on:
+        read.append(_("on: %(day)s") % {"day": reading.on.isoformat()})
+    if reading.due_from:
+        read.append(_("due from: %(day)s") % {"day": reading.due_from.isoformat()})
+    if reading.due_by:
+        read.append(_("due by: %(day)s") % {"day": reading.due_by.isoformat()})
+    if reading.modalities:
+        read.append(_("modality: %(names)s") % {"names": " / ".join(reading.modalities)})
+    if reading.kinds:
+        read.append(_("kind: %(names)s") % {"names": ", ".join(reading.kinds)})
+    if reading.words:
+        read.append(_("words: %(words)s") % {"words": " ".join(reading.words)})
+    print(_("Read as: %(reading)s") % {"reading": " · ".join(read) if read else _("(nothing recognised)")})
+    for f in answer.found[:args.limit]:
+        due = f" ({_('due %(day)s') % {'day': f.due}})" if f.due else ""
+        print(f"{f.entry.id:58} {f.entry.label[:60]}  [{f.entry.modality or f.entry.kind}]{due}")
+    print(ngettext("(%(num)d obligation)", "(%(num)d obligations)", len(answer.found)) % {"num": len(answer.found)})
+    if not answer.found and answer.relaxations:
+        print(_("Nothing matches all of it. Without one part:"))
+        for r in answer.relaxations:
+            print("  " + relaxation_text(r))
     return 0
 
 
@@ -89,10 +139,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = graph.search(text, args.limit)
     subjects = graph.subjects(text)
     if args.format == "json":
-        print(json.dumps({"query": text, "subjects": [e.id for e in subjects],
-                          "hits": [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind,
-                                    "role": h.entry.role, "matched": h.matched_in} for h in hits]},
-                         indent=2, ensure_ascii=False))
+        print(json_text({"query": text, "subjects": [e.id for e in subjects],
+                         "hits": [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind,
+                                   "role": h.entry.role, "matched": h.matched_in} for h in hits]}, graph.receipt()))
         return 0
     for h in hits:
         print(f"{h.entry.id:58} {h.entry.label[:60]}  ({h.entry.kind or h.entry.role})")
@@ -104,9 +153,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Items sourced to each heading of both documents; headings with none are listed last."""
-    result = open_graph(args).query("coverage")
+    graph = open_graph(args)
+    result = graph.query("coverage")
     if args.format != "table":
-        print_result(result, args.format)
+        print_result(result, args.format, receipt=graph.receipt())
         return 0
     empty = []
     document = None
@@ -175,7 +225,8 @@ def cmd_applies(args: argparse.Namespace) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The published list of metric identifiers and units a trajectory may use."""
-    print_result(open_graph(args).query("metrics"), args.format)
+    graph = open_graph(args)
+    print_result(graph.query("metrics"), args.format, receipt=graph.receipt())
     return 0
 
 
@@ -189,7 +240,7 @@ def cmd_check_targets(args: argparse.Namespace) -> int:
     lang = report_language(args)
     report = graph.check_targets(args.org, figures, lang)
     if args.format == "json":
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(report.as_dict(), graph.receipt()))
     elif args.format == "csv":
         sys.stdout.write(report_csv(report))
     else:
@@ -210,13 +261,11 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
         kept = graph.plan(args.loaded)
         commitments, organisation = commitments_from_graph(kept), args.org or plan_info(kept).organisation
     else:
-        if not args.org:
-            raise PolicyGraphError(_("--org is required with a plan file"))
         commitments, organisation = read_plan(Path(args.plan)), args.org
     lang = report_language(args)
     report = graph.check_plan(commitments, organisation, lang)
     if args.format == "json":
-        text = json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(report.as_dict(), graph.receipt()) + "\n"
     elif args.format == "csv":
         text = report_csv(report)
     elif args.format == "html":
@@ -240,7 +289,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
     graph = open_graph(args)
     result = graph.impact(args.item, commitments)
     if args.format == "json":
-        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(result.as_dict(), graph.receipt()))
     else:
         print(format_impact(result, graph.wording(report_language(args))))
     return 0

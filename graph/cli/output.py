@@ -56,18 +56,26 @@ def _json_cell(term):
     return str(term)
 
 
-def print_result(result: QueryResult, fmt: str, out=None) -> None:
+def json_text(data, receipt: dict | None = None) -> str:
+    """*data* as JSON for programs; an answer (a JSON object) with the *receipt* of the build
+    that gave it (:meth:`graph.api.PolicyGraph.receipt`)."""
+    if isinstance(data, dict) and receipt is not None:
+        data = {**data, "receipt": receipt}
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def print_result(result: QueryResult, fmt: str, out=None, receipt: dict | None = None) -> None:
     out = out or sys.stdout
     if result.kind == "ask":
-        print(json.dumps({"boolean": result.boolean}) if fmt == "json" else str(result.boolean).lower(), file=out)
+        print(json_text({"boolean": result.boolean}, receipt) if fmt == "json" else str(result.boolean).lower(),
+              file=out)
         return
     if result.kind == "graph":
         print(result.graph.serialize(format="turtle"), file=out)
         return
     if fmt == "json":
         rows = [{v: _json_cell(row.get(v)) for v in result.variables} for row in result.rows]
-        json.dump({"variables": result.variables, "rows": rows}, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        print(json_text({"variables": result.variables, "rows": rows}, receipt), file=out)
         return
     table = [[_cell(row.get(v)) for v in result.variables] for row in result.rows]
     if fmt == "csv":

@@ -28,5 +28,6 @@ def format_explanation(ex: Explanation, w: Wording = ENGLISH) -> str:
     for rule in dict.fromkeys(ex.rules):
         lines.append("    " + w._("rule: %(rule)s") % {"rule": rule})
     if ex.due_by:
-        lines.append("    " + w._("due by %(date)s") % {"date": ex.due_by})
+        due = w._("due by %(date)s (year assumed)") if ex.due_assumed else w._("due by %(date)s")
+        lines.append("    " + due % {"date": ex.due_by})
     return "\n".join(lines)

@@ -37,7 +37,7 @@ def report_text(report: TargetReport, w: Wording = ENGLISH) -> str:
         lines.append(f"    {v.reason}")
         if v.passage:
             quote = " ".join(v.quote.split())
-            quote = quote if len(quote) <= 100 else v.quote[:97].rstrip() + "..."
+            quote = quote if len(quote) <= 100 else quote[:97].rstrip() + "..."
             lines.append("    " + w._("source: %(quote)s — %(section)s [%(passage)s]")
                          % {"quote": f"“{quote}”", "section": v.section, "passage": v.passage})
     if report.unused_metrics:

@@ -15,8 +15,10 @@ def _source_lines(node: TraceNode, indent: str, full: bool, w: Wording) -> list[
     for p in node.passages:
         # quotes and section headings stay in the language they were published in
         where = " › ".join(label for _iri, label in reversed(p.sections)) or w._("(no section)")
-        quote = p.exact if full or len(p.exact) <= 100 else p.exact[:97].rstrip() + "..."
-        lines.append(f"{indent}“{quote}”")
+        shown = " ".join(p.display.split())
+        quote = shown if full or len(shown) <= 100 else shown[:97].rstrip() + "..."
+        # a lead-in is the context of the main quote that follows it
+        lines.append(f"{indent}“{quote}” …" if p.iri in node.lead_ins else f"{indent}“{quote}”")
         lines.append(f"{indent}  — {w.name(p.document, p.document_label)}, {where} [{short(p.iri)}]")
     for iri, label in node.external:
         lines.append(indent + w._("cited from %(source)s [%(id)s] (external source, not quote-checked)")

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from rdflib import URIRef
 from rdflib.namespace import ORG
 
+from graph.display import main_quote, with_lead_in
 from graph.errors import QueryError
 from graph.language import N_
 from graph.namespaces import NWP, short
@@ -38,12 +39,20 @@ RULE_SUBPROPERTY = N_("OWL 2 RL prp-spo1: a bearer of an obligation is one it ap
                       "(bearer is a sub-property of appliesTo)")
 RULE_BINDS_KIND = N_("an obligation that binds a kind of body applies to every body of that kind")
 RULE_NOT_IN_FORCE = N_("an obligation does not apply before the day it takes effect")
-#: Why an item concerns a subject other than a body (the reasons the named queries ``concerning``
-#: and ``underpinned_by`` give, and those of a kind of body).
-REASONS = (N_("tagged with this topic"), N_("tagged with a narrower topic"), N_("set for this priority"),
-           N_("part of something set for this priority"), N_("set for this enabling plan"),
-           N_("part of something set for this enabling plan"), N_("directly underpinned by it"),
-           N_("underpinned through a chain (by something it underpins)"))
+#: Why an item concerns a subject other than a body, in plain words that name the subject
+#: (``%(subject)s``) and what the item comes through (``%(via)s``): keyed by the reason the named
+#: query ``concerning`` gives.
+REASONS = {
+    "tagged with this topic": N_("on the topic %(subject)s"),
+    "tagged with a narrower topic": N_("on the topic %(via)s, which is part of %(subject)s"),
+    "set for this priority": N_("set for the priority %(subject)s"),
+    "part of something set for this priority": N_("part of %(via)s, which is set for %(subject)s"),
+    "set for this enabling plan": N_("set for the enabling plan %(subject)s"),
+    "part of something set for this enabling plan": N_("part of %(via)s, which is set for %(subject)s"),
+}
+#: Why an item concerns a duty, statute or principle: it rests on it directly, or through a chain.
+BASIS_REASONS = (N_("rests directly on %(subject)s"),
+                 N_("rests on %(subject)s through another item that rests on it"))
 #: The roles a subject of "what applies" can play (named query ``subject``).
 ROLES = (N_("body"), N_("kind of body"), N_("topic"), N_("priority"), N_("enabling plan"), N_("basis"))
 #: Where each fact of an explanation comes from (the data keeps these words; reports translate them).
@@ -72,6 +81,7 @@ class Obligation:
     effective_from: dt.date | None = None
     due_by: dt.date | None = None
     date_text: str = ""
+    assumed_dates: set[dt.date] = field(default_factory=set)  # due dates whose year the text leaves out
     priorities: list[tuple[str, str]] = field(default_factory=list)  # (iri, label), by label
     plans: list[tuple[str, str]] = field(default_factory=list)
     passage: str = ""
@@ -79,6 +89,8 @@ class Obligation:
     section: str = ""
     section_number: str = ""
     section_label: str = ""
+    modality_order: int | None = None  # the modality's strength, 1 the strongest (must)
+    heading: str = ""  # its section as a reader cites it: "TPG 2.1 Timely Access to Care"
 
     @property
     def id(self) -> str:
@@ -125,6 +137,7 @@ class Explanation:
     priority: str = ""  # every priority it serves, "; " between them, in order of their names
     plan: str = ""  # every enabling plan it serves, likewise
     reasons: list[str] = field(default_factory=list)  # every way it concerns the subject
+    due_assumed: bool = False  # the text leaves out the year of due_by
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -153,13 +166,40 @@ def _offset(passage: str) -> int:
 
 
 def item_sources(store: Store, queries: dict[str, NamedQuery]) -> dict[str, tuple[str, str, str, str]]:
-    """For each item stated in a passage, its first passage in the document: (passage IRI,
-    exact words, section IRI, section title)."""
-    out: dict[str, tuple[str, str, str, str]] = {}
+    """For each item stated in a passage, its main passage (graph/display.py: not a lead-in) and
+    the words shown for it: (passage IRI, its clean words after any lead-in, section IRI,
+    section title)."""
+    found: dict[str, dict[str, tuple[str, str, str]]] = {}
     for row in run_named(store, queries["item_sources"]).rows:
-        item, passage = str(row["item"]), str(row["passage"])
-        if item not in out or _offset(passage) < _offset(out[item][0]):
-            out[item] = (passage, str(row["exact"]), str(row["section"]), str(row["sectionLabel"]))
+        found.setdefault(str(row["item"]), {})[str(row["passage"])] = (
+            str(row["exact"]), str(row["section"]), str(row["sectionLabel"]))
+    out: dict[str, tuple[str, str, str, str]] = {}
+    for item, passages in found.items():
+        ordered = sorted(passages, key=lambda p: (p.rsplit("/", 2)[-2:-1], _offset(p)))
+        chosen = main_quote([passages[p][0] for p in ordered])
+        passage = ordered[chosen.main]
+        _exact, section, section_label = passages[passage]
+        out[item] = (passage, with_lead_in([passages[p][0] for p in ordered]), section, section_label)
+    return out
+
+
+def section_headings(store: Store, queries: dict[str, NamedQuery]) -> dict[str, str]:
+    """Each section as a reader cites it: its document's short name, then its nearest numbered
+    section when it has no number of its own ("TPG 2.1 Timely Access to Care › Planned Care and
+    Cancer"), then its heading."""
+    found: dict[str, tuple[str, str, str, str]] = {}  # section: (document, heading, number, numbered ancestor)
+    for row in run_named(store, queries["section_headings"]).rows:
+        section = str(row["section"])
+        document, label = short(str(row["document"])).upper(), str(row["label"])
+        ancestor, number = str(row.get("ancestorLabel", "")), str(row.get("ancestorNumber", ""))
+        known = found.get(section)
+        # the nearest numbered ancestor has the longest number (2.1 within 2)
+        if known is None or len(number) > len(known[2]):
+            found[section] = (document, label, number, ancestor)
+    out = {}
+    for section, (document, label, _number, ancestor) in found.items():
+        numbered = ancestor and not label[:1].isdigit()
+        out[section] = f"{document} {ancestor} › {label}" if numbered else f"{document} {label}"
     return out
 
 
@@ -194,10 +234,14 @@ class Applicability:
                     iri, str(row["label"]), str(row["kind"]), str(row.get("modality", "")),
                     effective_from=_date(row.get("effectiveFrom")), due_by=_date(row.get("dueBy")),
                     date_text=str(row.get("dateText", "")))
+                if "modalityOrder" in row:
+                    ob.modality_order = int(row["modalityOrder"].toPython())
             # the earliest deadline, of its own or of a target measuring it
             due = _date(row.get("dueBy"))
             if due is not None and (ob.due_by is None or due < ob.due_by):
                 ob.due_by = due
+            if due is not None and row.get("dueAssumed") is not None and row["dueAssumed"].toPython() is True:
+                ob.assumed_dates.add(due)
             bound = str(row["bound"])
             if bound not in labels:
                 labels[bound] = self.class_labels.get(bound) or self._label(bound)
@@ -211,9 +255,11 @@ class Applicability:
             ob.priorities.sort(key=lambda pair: (pair[1], pair[0]))
             ob.plans.sort(key=lambda pair: (pair[1], pair[0]))
         self.sources = item_sources(self.store, self.queries)
+        self.headings = section_headings(self.store, self.queries)
         for iri, ob in found.items():
             if iri in self.sources:
                 ob.passage, ob.quote, ob.section, ob.section_label = self.sources[iri]
+                ob.heading = self.headings.get(ob.section, ob.section_label)
         return found
 
     def _label(self, iri: str) -> str:
@@ -294,7 +340,7 @@ class Applicability:
             facts.append(Fact(w._("%(item)s names %(body)s as a bearer (%(where)s)")
                               % {"item": item, "body": org, "where": where}, "stated", short(ob.passage)))
             rules.append(w._(RULE_SUBPROPERTY))
-            summary = w._("applies: %(body)s is named as a bearer") % {"body": org}
+            summary = w._("applies to %(body)s, which it names") % {"body": org}
         else:
             for kind, kind_label in ob.kinds:
                 path = self.kind_path(body, kind)
@@ -317,8 +363,14 @@ class Applicability:
                 facts.append(Fact(w._("%(item)s binds every %(kind)s (%(where)s)") % {
                     "item": item, "kind": w.name(kind, kind_label), "where": where}, "stated", short(ob.passage)))
                 rules.append(w._(RULE_BINDS_KIND))
-                summary = w._("applies: %(body)s is %(kind)s, the kind of body it binds") % {
-                    "body": org, "kind": self._a(kind_label, kind)}
+                if len(path) == 1:
+                    summary = w._("applies to every %(kind)s, and %(body)s is one") % {
+                        "kind": w.name(kind, kind_label), "body": org}
+                else:
+                    summary = w._("applies to every %(kind)s, which includes every %(stated_kind)s, such as "
+                                  "%(body)s") % {
+                        "kind": w.name(kind, kind_label), "body": org,
+                        "stated_kind": w.name(first, self.label_of_class(first))}
                 break
         if not applies:
             kinds = [w.name(iri, label) for iri, label in ob.kinds]
@@ -353,7 +405,8 @@ class Applicability:
             body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
             ob.effective_from.isoformat() if ob.effective_from else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
-            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary])
+            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary],
+            due_assumed=ob.due_by in ob.assumed_dates)
 
     def subject(self, name: str) -> tuple[str, str, str]:
         """The node *name* (an id, CURIE or IRI) as a subject of "what applies": its IRI, English
@@ -384,23 +437,21 @@ class Applicability:
                     path = self._class_path(iri, kind)
                     if path is None:
                         continue
-                    why = (w._("binds every %(kind)s") % {"kind": w.name(kind, kind_label)} if len(path) == 1 else
-                           w._("binds every %(broader)s; every %(kind)s is %(one)s") % {
-                               "broader": w.name(kind, kind_label), "kind": w.name(iri, label),
-                               "one": self._a(kind_label, kind)})
+                    why = (w._("applies to every %(kind)s") % {"kind": w.name(kind, kind_label)} if len(path) == 1
+                           else w._("applies to every %(broader)s, which includes every %(kind)s") % {
+                               "broader": w.name(kind, kind_label), "kind": w.name(iri, label)})
                     reasons.setdefault(ob.iri, []).append(why)
                     items[ob.iri] = (ob.label, ob.kind)
         elif role == "basis":
             for row in run_named(self.store, self.queries["underpinned_by"], {"basis": iri}).rows:
                 direct = row.get("direct") is not None and row["direct"].toPython()
-                why = w._(REASONS[6] if direct else REASONS[7])
+                why = w._(BASIS_REASONS[0 if direct else 1]) % {"subject": w.name(iri, label)}
                 reasons.setdefault(str(row["item"]), []).append(why)
                 items[str(row["item"])] = (str(row["label"]), str(row.get("kind", "")))
         elif role in ("topic", "priority", "enabling plan"):
             for row in run_named(self.store, self.queries["concerning"], {"subject": iri}).rows:
-                why = w._(str(row["why"]))
-                if str(row.get("via", iri)) != iri and "viaLabel" in row:
-                    why += ": " + w.name(str(row["via"]), str(row["viaLabel"]))
+                via = w.name(str(row["via"]), str(row["viaLabel"])) if "viaLabel" in row else short(str(row["via"]))
+                why = w._(REASONS[str(row["why"])]) % {"subject": w.name(iri, label), "via": via}
                 listed = reasons.setdefault(str(row["item"]), [])
                 if why not in listed:
                     listed.append(why)
@@ -427,7 +478,7 @@ class Applicability:
                 ob.effective_from.isoformat() if ob.effective_from else "",
                 ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
                 "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                list(reasons[item])))
+                list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates))
         return out
 
     def _class_path(self, cls: str, kind: str) -> list[str] | None:

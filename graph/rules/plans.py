@@ -9,9 +9,16 @@ justify"), a ``due`` date and ``metrics``. The check
 - suggests, for a commitment without references, the obligations its text is most like (TF-IDF
   cosine similarity over each obligation's label and quote), marked as suggestions with a score;
 - lists every obligation that binds the organisation and that no commitment adopts or justifies,
-  grouped by priority and enabling plan; committing to an item covers the items that are part
-  of it and the targets that measure it;
+  grouped by priority and enabling plan, the strongest first (must, is required to, is expected
+  to, should), then the soonest due; committing to an item covers the items that are part of it
+  and the targets that measure it;
+- gives the share of the obligations covered (adopted or justified), overall, by priority and by
+  enabling plan;
 - lists the commitments that trace to nothing.
+
+The organisation is the one the plan's commitments name, unless the one checking chooses one;
+a choice the file contradicts is one error naming both, as a plan checked against another body's
+obligations would report the wrong gaps.
 
 Reading a plan never touches the graph; a plan with any bad line is refused whole.
 
@@ -32,11 +39,11 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from graph.errors import InputFileError, PolicyGraphError, Problem
+from graph.errors import InputFileError, PolicyGraphError, Problem, QueryError
 from graph.language import N_
 from graph.namespaces import ID, NWP, short
 from graph.queries import NamedQuery, bind_parameters, run_named
-from graph.rules.applicability import Applicability, Explanation, Obligation
+from graph.rules.applicability import Applicability, Body, Explanation, Obligation
 from graph.rules.documents import DocumentError, csv_rows, load_json, load_yaml, named_twice
 from graph.rules.limits import DEFAULT_LIMITS, Limits, bounded, shown, text_problem, too_many
 from graph.store import Store
@@ -52,6 +59,8 @@ MIN_SCORE = 0.35
 SUGGESTIONS = 3
 #: The heading of the obligations that serve no priority or enabling plan (PlanReport.groups()).
 NO_GROUP = N_("(no priority or enabling plan)")
+#: What an obligation serving no priority or enabling plan has in their place: where it is stated.
+STATED_IN = N_("no priority or enabling plan; stated in %(section)s")
 #: The words of a commitment's status and of a link's kind, as the data gives them; reports translate them.
 STATUS_WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"))
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -67,6 +76,21 @@ class PlanError(InputFileError):
     """A plan cannot be read or checked; carries every problem, each with its location."""
 
     what = "the plan"
+
+
+class OrganisationMismatchError(PlanError):
+    """The organisation chosen for a check is not the one the plan's commitments name.
+
+    ``chosen`` is (id, name) of the chosen body; ``named`` holds (id, name, lines, every
+    commitment names it) for each other body the commitments name, so a surface can word the
+    problem in its own language; ``others`` are the plan's other problems."""
+
+    def __init__(self, mismatches: list[Problem], others: list[Problem], chosen: tuple[str, str],
+                 named: list[tuple[str, str, list[int], bool]]):
+        super().__init__(mismatches + others)
+        self.others = others
+        self.chosen = chosen
+        self.named = named
 
 
 @dataclass
@@ -346,6 +370,7 @@ class Link:
     passage: str
     section: str
     applies: bool = True
+    source: str = ""  # the section as a reader cites it, "TPG 2.1 Timely Access to Care"
 
 
 @dataclass
@@ -356,6 +381,7 @@ class TracedCommitment:
     links: list[Link]
     notes: list[str]
     line: int | None
+    due: str = ""
 
 
 @dataclass
@@ -371,6 +397,30 @@ class Gap:
     section: str
     justification: str = ""
     by: list[str] = field(default_factory=list)
+    due: str = ""  # its earliest deadline (or that of a target measuring it), ISO day
+    source: str = ""  # the section as a reader cites it, "TPG 2.1 Timely Access to Care"
+    serves: str = ""  # its priorities, else its enabling plans, else where it is stated (STATED_IN)
+
+
+@dataclass
+class Share:
+    """How many of the obligations under one heading are covered (adopted or justified)."""
+
+    name: str  # the priority or enabling plan ("" for the obligations serving none)
+    covered: int
+    applicable: int
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.covered / self.applicable, 1) if self.applicable else 0.0
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "covered": self.covered, "applicable": self.applicable, "percent": self.percent}
+
+
+def _shares(tally: dict[str, list[int]]) -> list[Share]:
+    """The shares by name, the obligations serving none last."""
+    return [Share(name, c, a) for name, (c, a) in sorted(tally.items(), key=lambda kv: (not kv[0], kv[0]))]
 
 
 @dataclass
@@ -381,6 +431,13 @@ class PlanReport:
     gaps: list[Gap]
     applicable: int
     adopted: int
+    by_priority: list[Share] = field(default_factory=list)
+    by_plan: list[Share] = field(default_factory=list)
+
+    def coverage(self) -> Share:
+        """The obligations that apply and how many the plan covers (adopts or justifies)."""
+        justified = sum(g.status == "justified" for g in self.gaps)
+        return Share("", self.adopted + justified, self.applicable)
 
     def counts(self) -> dict[str, int]:
         statuses = Counter(c.status for c in self.commitments)
@@ -401,6 +458,9 @@ class PlanReport:
     def as_dict(self) -> dict:
         return {"organisation": self.organisation, "organisation_label": self.organisation_label,
                 "counts": self.counts(), "commitments": [asdict(c) for c in self.commitments],
+                "coverage": {"overall": self.coverage().as_dict(),
+                             "by_priority": [s.as_dict() for s in self.by_priority],
+                             "by_plan": [s.as_dict() for s in self.by_plan]},
                 "gaps": [asdict(g) for g in self.gaps if g.status == "uncovered"],
                 "justified": [asdict(g) for g in self.gaps if g.status == "justified"]}
 
@@ -447,26 +507,104 @@ def _covered_by(graph: nx.DiGraph, item: str) -> set[str]:
     return covered
 
 
-def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[Commitment], organisation: str,
-               applicability: Applicability | None = None, graph: nx.DiGraph | None = None) -> PlanReport:
-    """Trace *commitments* for *organisation* and find the obligations nothing answers.
+def _lines(commitments: list[Commitment]) -> str:
+    return ", ".join(str(c.line) for c in commitments if c.line is not None)
+
+
+@dataclass
+class _Mismatch:
+    """The commitments that name other organisations than the one chosen, and the problems saying so."""
+
+    problems: list[Problem]
+    chosen: tuple[str, str]
+    named: list[tuple[str, str, list[int], bool]]
+
+
+def plan_body(rules: Applicability, commitments: list[Commitment],
+              organisation: str | None = None) -> tuple[Body, list[Problem], _Mismatch | None]:
+    """The body whose plan *commitments* are (*organisation* when chosen, else the one they
+    name), the problems with the organisations they name, and whether they name others than the
+    one chosen (one problem for each other body, naming both).
+
+    :raise QueryError: when the chosen organisation is not in the graph; PlanError when nothing
+        is chosen and they name none, several, or one the graph lacks.
+    """
+    w = rules.w
+    named: dict[str, list[Commitment]] = {}
+    for c in commitments:
+        named.setdefault(c.organisation, []).append(c)
+    bodies: dict[str, Body] = {}
+    problems: list[Problem] = []
+    for name, those in named.items():
+        try:
+            bodies[name] = rules.body(name)
+        except QueryError:
+            problems.append(Problem(w._("names the organisation '%(org)s', which is not in the graph (lines %(lines)s)")
+                                    % {"org": name, "lines": _lines(those)}, those[0].file, those[0].line,
+                                    "organisation", those[0].id))
+    if not organisation:
+        if problems:
+            raise PlanError(problems)
+        distinct = {b.id: b for b in bodies.values()}
+        if len(distinct) == 1:
+            return next(iter(distinct.values())), [], None
+        if not distinct:
+            raise PlanError([Problem(w._("the plan names no organisation: choose one"), field="organisation")])
+        raise PlanError([Problem(w._("the plan names %(count)d organisations (%(orgs)s); a plan is one "
+                                     "organisation's: choose the one to check it for")
+                                 % {"count": len(distinct), "orgs": "; ".join(
+                                     w.name(b.iri, b.label) for b in sorted(distinct.values(), key=lambda b: b.id))},
+                                 field="organisation")])
+    body = rules.body(organisation)
+    others: dict[str, tuple[Body, list[Commitment]]] = {}
+    for name, those in named.items():
+        if name in bodies and bodies[name].id != body.id:
+            other = others.setdefault(bodies[name].id, (bodies[name], []))
+            other[1].extend(those)
+    chosen = w.name(body.iri, body.label)
+    mismatches: list[Problem] = []
+    for other, those in others.values():
+        named_by = w.name(other.iri, other.label)
+        if len(those) == len(commitments):
+            message = w._("every commitment of the plan names %(named)s, but %(chosen)s was chosen: choose "
+                          "%(named)s, or leave the organisation for the file to name") % {"named": named_by,
+                                                                                         "chosen": chosen}
+        else:
+            message = w.ngettext("%(count)d commitment (line %(lines)s) names %(named)s, not %(chosen)s, the "
+                                 "organisation chosen",
+                                 "%(count)d commitments (lines %(lines)s) name %(named)s, not %(chosen)s, the "
+                                 "organisation chosen", len(those)) % {
+                "count": len(those), "lines": _lines(those), "named": named_by, "chosen": chosen}
+        mismatches.append(Problem(message, those[0].file, those[0].line, "organisation"))
+    mismatch = _Mismatch(mismatches, (body.id, body.label),
+                         [(o.id, o.label, [c.line for c in those if c.line is not None], len(those) == len(commitments))
+                          for o, those in others.values()]) if others else None
+    return body, problems, mismatch
+
+
+def _gap_order(ob: Obligation, label: str) -> tuple:
+    """The strongest modality first (none last), then the soonest due (none last), then by name."""
+    return (ob.modality_order or 99, ob.due_by or dt.date.max, label.casefold(), ob.id)
+
+
+def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[Commitment],
+               organisation: str | None = None, applicability: Applicability | None = None,
+               graph: nx.DiGraph | None = None) -> PlanReport:
+    """Trace *commitments* for *organisation* (by default the one they name) and find the
+    obligations nothing answers.
 
     :raise PlanError: for a reference to an id the graph does not have, or a commitment of
-        another organisation; every such problem is listed.
+        another organisation (OrganisationMismatchError); every such problem is listed.
     """
     rules = applicability or Applicability(store, queries)
-    body = rules.body(organisation)
+    body, problems, mismatch = plan_body(rules, commitments, organisation)
     graph = graph if graph is not None else dependency_graph(store, queries)
     label_query = queries["label"]
-    applying: dict[str, Explanation] = {e.item: e for e in rules.applicable(organisation)}
+    applying: dict[str, Explanation] = {e.item: e for e in rules.applicable(body.iri)}
     obligations: dict[str, Obligation] = {short(o.iri): o for o in rules.obligations.values()}
 
-    problems: list[Problem] = []
     known: dict[str, str] = {}
     for c in commitments:
-        if c.organisation not in (body.id, organisation):
-            problems.append(Problem(f"belongs to '{c.organisation}', not to {body.id}", c.file, c.line,
-                                    "organisation", c.id))
         for ref in c.references:
             if ref in known:
                 continue
@@ -481,6 +619,8 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
                                         "references", c.id))
                 continue
             known[ref] = str(rows[0]["label"])
+    if mismatch is not None:
+        raise OrganisationMismatchError(mismatch.problems, problems, mismatch.chosen, mismatch.named)
     if problems:
         raise PlanError(problems)
 
@@ -502,7 +642,7 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
                     "item": ref, "body": rules.w.name(body.iri, body.label),
                     "why": rules.explain(body.id, ref).summary})
             links.append(Link(short(iri), known[ref], kind, None, short(ob.passage) if ob and ob.passage else "",
-                              ob.where() if ob else "", binds))
+                              ob.where() if ob else "", binds, ob.heading if ob else ""))
             for covered in _covered_by(graph, iri):
                 if kind == "adopted":
                     adopted.setdefault(short(covered), []).append(c.id)
@@ -514,21 +654,32 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
             for ident, score in similarity.rank(c.text):
                 ob = obligations[ident]
                 links.append(Link(ident, ob.label, "suggested", score, short(ob.passage) if ob.passage else "",
-                                  ob.where()))
+                                  ob.where(), source=ob.heading))
             status = "suggested" if links else "untraced"
-        traced.append(TracedCommitment(c.id, c.text, status, links, notes, c.line))
+        traced.append(TracedCommitment(c.id, c.text, status, links, notes, c.line, c.due))
 
     gaps: list[Gap] = []
-    for ident, ex in sorted(applying.items(), key=lambda kv: (kv[1].priority or kv[1].plan, kv[0])):
+    by_priority: dict[str, list[int]] = {}
+    by_plan: dict[str, list[int]] = {}
+    for ident, ex in sorted(applying.items(), key=lambda kv: _gap_order(obligations[kv[0]], kv[1].item_label)):
+        ob = obligations[ident]
+        covered = ident in adopted or ident in justified
+        for tally, served in ((by_priority, ob.priorities), (by_plan, ob.plans)):
+            for name in [rules.w.name(*p) for p in served] or [""]:
+                counts = tally.setdefault(name, [0, 0])
+                counts[0] += covered
+                counts[1] += 1
         if ident in adopted:
             continue
-        ob = obligations[ident]
         status = "justified" if ident in justified else "uncovered"
         reasons = justified.get(ident, [])
+        serves = ex.priority or ex.plan or rules.w._(STATED_IN) % {"section": ob.heading or ob.where()}
         gaps.append(Gap(ident, ob.label, ob.kind, ob.modality, status, ex.priority, ex.plan,
                         short(ob.passage) if ob.passage else "", ob.where(),
-                        "; ".join(dict.fromkeys(r for _c, r in reasons)), [c for c, _r in reasons]))
-    return PlanReport(body.id, body.label, traced, gaps, len(applying), sum(1 for i in applying if i in adopted))
+                        "; ".join(dict.fromkeys(r for _c, r in reasons)), [c for c, _r in reasons],
+                        ex.due_by, ob.heading, serves))
+    return PlanReport(body.id, body.label, traced, gaps, len(applying), sum(1 for i in applying if i in adopted),
+                      _shares(by_priority), _shares(by_plan))
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -549,5 +700,5 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
 
 
 
-__all__ = ["Commitment", "Gap", "Link", "PlanError", "PlanReport", "Similarity", "TracedCommitment",
-           "check_plan", "dependency_graph", "read_plan"]
+__all__ = ["Commitment", "Gap", "Link", "OrganisationMismatchError", "PlanError", "PlanReport", "Share",
+           "Similarity", "TracedCommitment", "check_plan", "dependency_graph", "plan_body", "read_plan"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
+from graph.display import clean, main_quote
 from graph.errors import QueryError
 from graph.language import N_
 from graph.namespaces import NWP, OA, short
@@ -54,6 +55,11 @@ class PassageRef:
     document_label: str
     sections: list[tuple[str, str]]  # innermost first: (iri, label)
     attribution: str = ""
+    #: the words as people read them (graph/display.py), beside the verbatim ``exact``
+    display: str = ""
+
+    def __post_init__(self) -> None:
+        self.display = self.display or clean(self.exact)
 
 
 @dataclass
@@ -66,6 +72,12 @@ class TraceNode:
     depth: int
     passages: list[PassageRef] = field(default_factory=list)
     external: list[tuple[str, str]] = field(default_factory=list)
+    #: the passages that only lead in to the node's main quote, shown as its context
+    lead_ins: list[str] = field(default_factory=list)
+
+    def main_passages(self) -> list[PassageRef]:
+        """The passages that state the node, its lead-ins left out."""
+        return [p for p in self.passages if p.iri not in self.lead_ins]
 
 
 @dataclass
@@ -200,6 +212,8 @@ def trace(store: Store, queries: dict[str, NamedQuery], item: str) -> Trace:
                     passages[target] = _passage(store, passage_query, sections, info, target)
                 node.passages.append(passages[target])
         node.passages.sort(key=lambda p: (p.document, p.start))
+        chosen = main_quote([p.exact for p in node.passages])
+        node.lead_ins = [node.passages[i].iri for i in chosen.lead_ins] if chosen else []
     return result
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.display import with_lead_in
 from graph.namespaces import plain
 from graph.queries import NamedQuery, run_named
 from graph.sources import SourceDocument, load_sources
 from graph.store import Store
+from graph.welsh import AWAITING_REVIEW
 
 
 def _rows(store: Store, queries: dict[str, NamedQuery], name: str, **params: str) -> list[dict]:
@@ -27,13 +29,29 @@ class Entry:
     role: str = ""
     alt_labels: list[str] = field(default_factory=list)
     label_cy: str = ""
+    #: the Welsh name awaits review by a Welsh speaker (graph/welsh.py)
+    welsh_awaiting_review: bool = False
     quotes: list[str] = field(default_factory=list)
+    #: the quotes in the order of the text (offset, words), from which the one shown is chosen
+    placed: list[tuple[int, str]] = field(default_factory=list)
     obligation: bool = False
     modality: str = ""
     priorities: list[str] = field(default_factory=list)
     bearers: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     due: str = ""
+    #: the due dates whose year the text leaves out (read, not stated)
+    assumed_dates: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)  # the targets that measure it
+
+    @property
+    def due_assumed(self) -> bool:
+        return self.due in self.assumed_dates
+
+    @property
+    def quote(self) -> str:
+        """The item's main quote as people read it, after its lead-in if it has one."""
+        return with_lead_in([text for _at, text in sorted(self.placed)])
 
     def facets(self) -> dict:
         return {"kind": [self.kind] if self.kind else [], "priority": self.priorities,
@@ -58,6 +76,8 @@ class Catalogue:
                 entry.alt_labels = sorted({*entry.alt_labels, value})
             elif field_name == "quote":
                 entry.quotes = sorted({*entry.quotes, value}, key=len)
+                if (int(row.get("at", 0)), value) not in entry.placed:
+                    entry.placed.append((int(row.get("at", 0)), value))
         for row in _rows(store, queries, "obligation_facets"):
             entry = entries.get(row["item"])
             if entry is None:
@@ -68,12 +88,19 @@ class Catalogue:
             value, facet = str(row.get("value", "")), row.get("facet")
             if facet == "due":
                 entry.due = min(entry.due or value, value)
+            elif facet == "due-assumed":
+                entry.assumed_dates = sorted({*entry.assumed_dates, value})
+            elif facet == "target":
+                entry.targets = sorted({*entry.targets, value})
             elif facet in ("priority", "bearer", "topic"):
                 attribute = {"priority": "priorities", "bearer": "bearers", "topic": "topics"}[facet]
                 setattr(entry, attribute, sorted({*getattr(entry, attribute), value}))
         for row in _rows(store, queries, "labels_in", language="cy"):
             if row["node"] in entries:
                 entries[row["node"]].label_cy = str(row["label"])
+        for row in _rows(store, queries, "welsh_review", status=AWAITING_REVIEW):
+            if row["node"] in entries:
+                entries[row["node"]].welsh_awaiting_review = True
         return cls(entries, load_sources(sources_dir).documents)
 
     def name_kinds_in_welsh(self, gettext) -> None:

@@ -131,7 +131,8 @@ class SearchIndex:
             if entry.kind == "passage":  # a passage repeats the words of the item stated in it
                 score *= 0.5
             hits.append(Hit(entry, score, matched, named[ident] == len(wanted)))
-        hits.sort(key=lambda h: (-h.score, h.entry.label.lower()))
+        # of equal scores, the shorter name first: it is nearer to being the words asked for
+        hits.sort(key=lambda h: (-h.score, len(words(h.entry.label)), h.entry.label.lower()))
         return hits[:limit]
 
     def subjects(self, hits: list[Hit]) -> list[Entry]:

@@ -4,7 +4,7 @@ rdflib terms and Oxigraph terms stand for each other."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from rdflib.term import Identifier, Node
 from graph.binding import Bound, fixed, inline_bindings
 from graph.errors import QueryError, StoreError
 from graph.namespaces import INFERRED_GRAPH
+from graph.store.answers import write_boolean, write_solutions, write_triples
 from graph.store.base import PlanFiles, QueryResult, load_plan
 from graph.store.integrity import verify_artefact
 
@@ -50,14 +51,27 @@ def to_oxigraph(term: Identifier):
 
 @dataclass
 class Answer:
-    """An answer as the SPARQL protocol gives it: a boolean, a stream of triples, or variables and
-    a stream of rows, in rdflib terms."""
+    """An answer as the SPARQL protocol gives it: a boolean, triples or solutions (with their
+    variables), not yet evaluated past what the engine needed to start it; :meth:`write` has
+    the engine write it in a format."""
 
     kind: str  # "boolean", "graph" or "solutions"
     variables: list[str] = field(default_factory=list)
-    rows: Iterator[dict[str, Node]] = iter(())
     boolean: bool | None = None
-    triples: Iterator[tuple[Node, Node, Node]] = iter(())
+    result: object = None
+
+    def write(self, fmt: str, max_rows: int, max_bytes: int) -> tuple[bytes, int | None]:
+        """The answer in *fmt* (a key of :data:`RESULT_WRITERS` or :data:`GRAPH_WRITERS`), written
+        by the engine as it evaluates; the bytes and the number of rows or triples (None for a
+        boolean).
+
+        :raise AnswerTooLargeError: past *max_rows* rows (triples) or *max_bytes* bytes.
+        :raise OSError: when the engine's own I/O fails (a ``SERVICE`` call) as it evaluates."""
+        if self.kind == "boolean":
+            return write_boolean(self.result, fmt), None
+        if self.kind == "graph":
+            return write_triples(self.result, fmt, max_rows, max_bytes)
+        return write_solutions(self.result, fmt, max_rows, max_bytes)
 
 
 class OxigraphStore:
@@ -122,7 +136,7 @@ class OxigraphStore:
                base: str | None = None) -> Answer:
         """The answer to a query as the SPARQL protocol asks it (over the named *default_graphs*,
         else their union, and the *named_graphs*; relative IRIs resolved against *base*), streamed:
-        its rows or triples are read as they are consumed, so a caller can stop at a cap.
+        its rows or triples are evaluated as :meth:`Answer.write` writes them, so that a cap stops the engine.
 
         :raise QueryError: for a malformed query, naming where it is wrong, or a function the
             engine does not know.
@@ -145,14 +159,10 @@ class OxigraphStore:
         except ValueError as exc:
             raise QueryError(f"Query failed: {exc}") from None
         if isinstance(result, ox.QueryBoolean):
-            return Answer("boolean", boolean=bool(result))
+            return Answer("boolean", boolean=bool(result), result=result)
         if isinstance(result, ox.QueryTriples):
-            return Answer("graph", triples=((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))
-                                            for t in result))
-        variables = [v.value for v in result.variables]
-        rows = ({name: to_rdflib(solution[name]) for name in variables if solution[name] is not None}
-                for solution in result)
-        return Answer("solutions", variables, rows)
+            return Answer("graph", result=result)
+        return Answer("solutions", [v.value for v in result.variables], result=result)
 
     def is_inferred(self, subject: Node, predicate: Node, obj: Node) -> bool:
         pattern = (to_oxigraph(subject), to_oxigraph(predicate), to_oxigraph(obj), self._inferred)

@@ -7,6 +7,8 @@ name or a media type) wins over ``Accept``, which is read with its q-values.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -45,6 +47,7 @@ def _offers(kind: str) -> dict[str, str]:
     return offers
 
 
+@lru_cache(maxsize=256)  # clients send a few Accept headers, again and again
 def choose_format(kind: str, accept: str | None, format_param: str | None) -> str | None:
     """The short name of the format to answer *kind* ("solutions", "boolean" or "graph") in,
     or None when nothing the request accepts can be produced."""

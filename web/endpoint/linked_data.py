@@ -5,14 +5,21 @@ Following the Cool URIs conventions (https://www.w3.org/TR/cooluris/), one URL s
 the page for people and the data for machines, chosen by ``Accept`` (or a ``.ttl``, ``.nt``,
 ``.jsonld`` or ``.rdf`` suffix), with ``Vary: Accept`` and a ``Content-Location`` naming the
 variant. Requests for HTML or JSON fall through to the browser's pages.
+
+An organisation's ODS code is an address too: ``/id/7A2`` answers 303 See Other with the
+organisation's own IRI (``/id/hywel-dda-uhb``), for pages and data alike. Item ids are lower
+case and ODS codes are published in upper case, so the two can never name the same path; a
+code is matched exactly as ODS writes it (``/id/7a2`` is an item id that names nothing).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+import re
+
+from flask import Blueprint, Response, current_app, redirect, request
 from rdflib import Graph, URIRef
 
-from graph.namespaces import ID, bind_prefixes
+from graph.namespaces import ID, NWP, bind_prefixes
 from web.auth import viewer
 from web.endpoint.formats import GRAPH_FORMATS
 from web.endpoint.sparql import CORS_HEADERS
@@ -37,6 +44,8 @@ def _fits_an_iri(char: str) -> bool:
 
 
 RDF_TYPES = {mime: key for key, (mime, _) in GRAPH_FORMATS.items()}
+#: An ODS code as ODS publishes it (7A2, RQF, RT4), with any suffix that names a format.
+_ODS_PATH = re.compile(r"^/id/(?P<code>(?=[0-9]*[A-Z])[A-Z0-9]{3,5})(?P<suffix>(?:\.[a-z]+)?)$")
 
 
 def _negotiated(path: str) -> tuple[str, str] | None:
@@ -75,6 +84,9 @@ def rdf_for_machines():
     path = request.path
     if request.method not in ("GET", "HEAD") or not (path.startswith("/id/") or path.startswith("/ontology")):
         return None
+    code = _ODS_PATH.match(path)
+    if code is not None:
+        return _by_code(code["code"], code["suffix"])
     wanted = _negotiated(path)
     if wanted is None:
         return None  # a page: the item pages answer an id that is no item with their own 404 page
@@ -92,6 +104,19 @@ def rdf_for_machines():
     if not result.graph or len(result.graph) == 0:
         return Response(f"No resource {iri} in this graph.\n", status=404, content_type="text/plain; charset=utf-8")
     return _respond(result.graph, key, resource)
+
+
+def _by_code(code: str, suffix: str) -> Response:
+    """303 to the organisation an ODS code identifies (keeping a format suffix), or a 404 naming
+    the code."""
+    rows = current_app.extensions["policy_graph"].query("identified-by", {"code": code}, viewer()).rows
+    nodes = sorted({str(row["node"]) for row in rows if str(row.get("scheme", "")) == str(NWP.ODSCode)})
+    if not nodes:
+        return Response(f"No organisation in this graph has the ODS code {code}.\n", status=404,
+                        content_type="text/plain; charset=utf-8")
+    response = redirect("/id/" + nodes[0][len(str(ID)):] + suffix, code=303)
+    response.headers.update(CORS_HEADERS)
+    return response
 
 
 @bp.get("/ontology")

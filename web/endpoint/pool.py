@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import os
 import queue as queues
+import select
 import signal
 import sys
 import tempfile
@@ -71,6 +72,12 @@ class _Worker:
     log: Path
     #: the log opened here, so that it can be read after its name is gone
     reader: BinaryIO
+    #: waits for the worker's pipe to be readable, made once (the pipe's own poll builds a selector each time)
+    waiter: select.poll
+
+    def readable(self, seconds: float) -> bool:
+        """Whether the worker has said something (or closed its pipe) within *seconds*."""
+        return bool(self.waiter.poll(seconds * 1000))
 
     def forget_log_name(self) -> None:
         """Remove the log's name once the worker has it open: nothing is left behind in the
@@ -176,7 +183,9 @@ class WorkerPool:
             raise
         finally:
             child.close()
-        return _Worker(process, parent, Path(log), reader)
+        waiter = select.poll()
+        waiter.register(parent.fileno(), select.POLLIN)
+        return _Worker(process, parent, Path(log), reader, waiter)
 
     def _ready(self, worker: _Worker) -> str | None:
         """None once *worker* says it is ready; else why it is not (and it is stopped)."""
@@ -260,7 +269,7 @@ class WorkerPool:
             except queues.Empty:
                 continue
             # an idle worker has nothing to say: a readable pipe is one closed by its death
-            if worker.process.is_alive() and not worker.conn.poll(0):
+            if worker.process.is_alive() and not worker.readable(0):
                 return worker
             self._lose(worker)  # died while idle (killed from outside): it is replaced
 
@@ -277,7 +286,7 @@ class WorkerPool:
         lowered = False
         try:
             worker.conn.send(job)
-            while not worker.conn.poll(POLL_SECONDS):
+            while not worker.readable(POLL_SECONDS):
                 wall = time.monotonic() - started
                 now = _cpu_seconds(pid)
                 work = wall if now is None or work_before is None else now - work_before

@@ -64,6 +64,14 @@ def _pool() -> WorkerPool:
         return pool
 
 
+def start_query_workers(app) -> None:
+    """Start *app*'s query workers now, as a web worker starts, rather than on the first query:
+    otherwise each web worker's first queries wait while its workers load the graph, and under
+    a burst of them the endpoint turns most away as full."""
+    with app.app_context():
+        _pool()
+
+
 def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore | None, int]:
     """The places for queries in progress in this process (``SPARQL_QUEUE``, by default one
     more than the workers: those waiting for a worker count), the places to wait briefly for

@@ -13,6 +13,7 @@ a query nested deeper than the engine can take stops only the worker that runs i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _OPAQUE = re.compile(
     r"\\[_~.\-!$&'()*+,;=/?#@%]"  # an escaped character of a prefixed name (ex:a\'b), not a quote
@@ -29,8 +30,10 @@ _BRACKET = re.compile(r"[{}()\[\]]")
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 
+@lru_cache(maxsize=16)
 def blank_opaque(text: str) -> str:
-    """*text* with strings and comments blanked and IRIs emptied to ``< >``."""
+    """*text* with strings and comments blanked and IRIs emptied to ``< >`` (kept for the
+    next few calls: each request's text is read three times)."""
     def blank(match: re.Match) -> str:
         token = match.group(0)
         if token.startswith("\\"):

@@ -7,9 +7,10 @@ row and size caps, and serialises the answer in the negotiated format.
 
 Before it loads anything the worker shuts itself in: the network sandbox
 (:mod:`web.endpoint.sandbox`; without it the worker answers nothing) and a ceiling on its memory.
-Each query runs in a thread of its own, which the pool puts at a lower CPU priority than the web
-process once the query has run longer than a lookup does: pages stay quick however busy the
-endpoint is, while lookups are not made to wait behind them.
+Queries run on a thread apart from the first, which the pool puts at a lower CPU priority than the
+web process once a query has run longer than a lookup does: pages stay quick however busy the
+endpoint is, while lookups are not made to wait behind them. That thread answers one query after
+another until it is lowered; the next query then starts on a new thread, at full priority.
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Variable
-from rdflib.query import Result
-
-from graph.errors import QueryError
+from graph.errors import AnswerTooLargeError, QueryError
 from graph.store import Store, open_store
 from web.endpoint import sandbox
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS, choose_format
@@ -93,7 +91,7 @@ def engine_failure(exc: BaseException) -> Reply:
 
 
 def execute(store: Store, job: Job) -> Reply:
-    """Run one job against *store* and return the HTTP answer."""
+    """Run one job against *store* and return the HTTP answer, written by the engine."""
     try:
         result = store.answer(job.query, job.default_graphs, job.named_graphs, base=job.base)
     except Exception as exc:  # noqa: BLE001 - every engine error becomes an answer that says what happened
@@ -103,78 +101,35 @@ def execute(store: Store, job: Job) -> Reply:
     if key is None:
         offered = ", ".join(m for m, _ in (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS).values())
         return Reply.error(406, f"None of the requested formats can carry this result; available: {offered}")
-    too_many = (f"The answer has more than {job.max_rows} rows, the limit of this endpoint; "
-                f"add a LIMIT (at most {job.max_rows}) or narrow the query.")
+    mime = (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS)[key][0]
     try:
-        if kind == "graph":
-            graph = Graph()
-            for count, triple in enumerate(result.triples, start=1):
-                if count > job.max_rows:
-                    return Reply.error(400, too_many.replace("rows", "triples"))
-                graph.add(triple)
-            mime, rdflib_format = GRAPH_FORMATS[key]
-            body = graph.serialize(format=rdflib_format, encoding="utf-8")
-            rows = len(graph)
-        elif kind == "boolean" and key in ("csv", "tsv"):
+        if kind == "boolean" and key in ("csv", "tsv"):
             # the CSV/TSV results format defines no boolean; this is the common reading of it
             # (a one-column table named _askResult), the same in both
-            mime = RESULT_FORMATS[key][0]
             word = b"true" if result.boolean else b"false"
-            body = (b"_askResult\r\n" + word + b"\r\n") if key == "csv" else (b"?_askResult\n" + word + b"\n")
             rows = None
+            body = (b"_askResult\r\n" + word + b"\r\n") if key == "csv" else (b"?_askResult\n" + word + b"\n")
         else:
-            answer = Result("ASK" if kind == "boolean" else "SELECT")
-            if kind == "boolean":
-                answer.askAnswer = bool(result.boolean)
-                rows = None
-            else:
-                variables = [Variable(v) for v in result.variables]
-                bindings = []
-                for count, solution in enumerate(result.rows, start=1):
-                    if count > job.max_rows:
-                        return Reply.error(400, too_many)
-                    bindings.append({Variable(name): term for name, term in solution.items()})
-                answer.vars, answer.bindings = variables, bindings
-                rows = len(bindings)
-            mime, rdflib_format = RESULT_FORMATS[key]
-            body = tsv(answer) if key == "tsv" else answer.serialize(format=rdflib_format, encoding="utf-8")
+            body, rows = result.write(key, job.max_rows, job.max_bytes)
+    except AnswerTooLargeError as exc:
+        if exc.what == "bytes":
+            return Reply.error(400, f"The answer is larger than {job.max_bytes} bytes, the limit of this endpoint; "
+                                    "narrow the query or add a LIMIT.")
+        return Reply.error(400, f"The answer has more than {job.max_rows} {exc.what}, the limit of this endpoint; "
+                                f"add a LIMIT (at most {job.max_rows}) or narrow the query.")
     except QueryError as exc:
         return Reply.error(400, str(exc))
     except (OSError, MemoryError, RecursionError, RuntimeError) as exc:
-        # raised by the engine as rows are read: evaluation is lazy
+        # raised by the engine as it evaluates: evaluation is lazy
         return engine_failure(exc)
     except ValueError as exc:
         return Reply.error(400, f"The answer could not be written: {exc}")
-    if len(body) > job.max_bytes:
-        return Reply.error(400, f"The answer is larger than {job.max_bytes} bytes, the limit of this endpoint; "
-                                "narrow the query or add a LIMIT.")
-    charset = "; charset=utf-8" if mime.startswith("text/") or "json" in mime or "xml" in mime else ""
-    return Reply(200, mime + charset, body, kind, rows)
+    return Reply(200, mime + _CHARSET.get(mime, ""), body, kind, rows)
 
 
-def tsv(answer: Result) -> bytes:
-    """SPARQL 1.1 Query Results TSV: a header of ``?names``, then terms in Turtle syntax.
-    https://www.w3.org/TR/sparql11-results-csv-tsv/#tsv"""
-    if answer.type == "ASK":
-        return b"?_askResult\n" + (b"true\n" if answer.askAnswer else b"false\n")
-    lines = ["\t".join(f"?{v}" for v in answer.vars)]
-    for row in answer.bindings:
-        lines.append("\t".join(row[v].n3() if v in row else "" for v in answer.vars))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _warm_up() -> None:
-    """Import every serialiser now: the first answer in each format would otherwise spend a
-    second or more of its query's time limit on it."""
-    for _mime, rdflib_format in GRAPH_FORMATS.values():
-        Graph().serialize(format=rdflib_format)
-    ask, select = Result("ASK"), Result("SELECT")
-    ask.askAnswer, select.vars, select.bindings = True, [Variable("x")], []
-    for key, (_mime, rdflib_format) in RESULT_FORMATS.items():
-        if key != "tsv":
-            select.serialize(format=rdflib_format)
-            if key != "csv":
-                ask.serialize(format=rdflib_format)
+#: Every format's media type names its character set but N-Triples' (always UTF-8).
+_CHARSET = {mime: "; charset=utf-8" for mime, _ in [*RESULT_FORMATS.values(), *GRAPH_FORMATS.values()]
+            if mime.startswith("text/") or "json" in mime or "xml" in mime}
 
 
 def _die_with_parent(parent: int | None) -> None:
@@ -215,22 +170,52 @@ def _published_only(store) -> None:
             store.remove_graph(str(plan_graph_iri(plan.id)))
 
 
-def _answer_in_its_own_thread(store: Store, job: Job) -> Reply:
-    """Answer *job* in a new thread, which the pool may put at a lower priority if the query
-    runs long (see :mod:`web.endpoint.pool`); the thread ends with its query, so the next one
-    starts at full priority again."""
-    replies: list[Reply] = []
+def _answer(store: Store, job: Job) -> Reply:
+    try:
+        return execute(store, job)
+    except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
+        return engine_failure(exc)
 
-    def answer() -> None:
+
+def _serve(conn, store: Store, job: Job | None) -> Job | None:
+    """Answer *job* (if any), then each job received, on this thread for as long as it keeps
+    the worker's full priority; a job received once the pool has lowered it (see
+    :mod:`web.endpoint.pool`) is returned for a new thread, which starts at full priority
+    again. None when the worker is told to stop.
+
+    The pool sends a job only once it has the answer to the last, and lowers a thread only
+    before it has that answer, so the priority read on a job's arrival is final for the last."""
+    me, full = threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, os.getpid())
+    while True:
+        if job is not None:
+            conn.send(_answer(store, job))
         try:
-            replies.append(execute(store, job))
-        except Exception as exc:  # noqa: BLE001 - one bad job must not take the worker down
-            replies.append(engine_failure(exc))
+            job = conn.recv()
+        except (EOFError, OSError):
+            return None
+        if job is None:
+            return None
+        if os.getpriority(os.PRIO_PROCESS, me) != full:
+            return job
 
-    thread = threading.Thread(target=answer, name="sparql-query")
-    thread.start()
-    thread.join()
-    return replies[0] if replies else engine_failure(RuntimeError("the query's thread ended without an answer"))
+
+def _serve_into(handed: list, conn, store: Store, job: Job | None) -> None:
+    handed.append(_serve(conn, store, job))
+
+
+def _answer_on_query_threads(conn, store: Store) -> None:
+    """Answer jobs until told to stop, on one thread after another: each serves until the pool
+    lowers it. A thread that ends without handing a job on ends the worker, which the pool
+    replaces."""
+    job: Job | None = None
+    while True:
+        handed: list[Job | None] = []
+        thread = threading.Thread(target=_serve_into, args=(handed, conn, store, job), name="sparql-query")
+        thread.start()
+        thread.join()
+        job = handed[0] if handed else None
+        if job is None:
+            return
 
 
 def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None = None,
@@ -253,14 +238,6 @@ def worker_main(conn, artefact: str, plans: bool = False, memory_mb: int | None 
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which tries again later
         conn.send(("failed", f"a query worker could not load the graph: {exc}"))
         return
-    _warm_up()
     threading.stack_size(QUERY_STACK_BYTES)
     conn.send("ready")
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        conn.send(_answer_in_its_own_thread(store, job))
+    _answer_on_query_threads(conn, store)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from graph.errors import QueryError
 from graph.namespaces import short
 from graph.reports.explanations import APPLIES_COLUMNS
+from graph.search.ask import SORTS, order
+from web import deadlines as deadline_feeds
 from web import pages
 from web.catalogue import catalogue
 from web.diagram import render_svg
@@ -17,7 +20,7 @@ from web.documents import render
 from web.i18n import gettext, language, plain_name, term
 from web.search import FACETS, Row, applies_to, apply_filters, facet_counts
 from web.twins import csv_response, json_response, split_suffix, wanted_format
-from web.views import rules
+from web.views import impact, rules
 
 bp = Blueprint("browse", __name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -25,6 +28,9 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PAGE_ROWS = 100
 #: Commitments of kept plans an item or trace page lists before a link to them all.
 COMMITMENT_ROWS = 20
+#: Links of one relation an item page lists before a link to them all (a kind of body is bound
+#: by hundreds of obligations).
+LINK_ROWS = 50
 
 
 def item_href(ident: str) -> str:
@@ -64,22 +70,26 @@ def node(rest: str):
     if ident.endswith("/trace"):
         return _trace(ident.removesuffix("/trace"), fmt)
     if ident.endswith("/impact"):
-        return rules.impact_page(ident.removesuffix("/impact"), fmt)
+        return impact.impact_page(ident.removesuffix("/impact"), fmt)
     # commitments of loaded plans change while the app runs, so they are not part of the kept page
     data = {**pages.item(ident), **_commitments(fmt, ident)}
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
-    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"))
+    # a long group of links shows its first LINK_ROWS unless all are asked for; the twins hold all
+    return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"),
+                    link_rows=None if request.args.get("all") else LINK_ROWS)
 
 
 def _trace(ident: str, fmt: str):
     tr = pages.item_trace(ident)
+    labels = {short(n.iri): n.label for n in tr.nodes()}
+    # what a step comes through is named by its label on the page; its id stays in the twins
     steps = [{"depth": n.depth, "relation": n.relation, "id": short(n.iri), "label": n.label, "kind": n.kind,
-              "via": short(n.via) if n.via else "", "part": part}
+              "via": short(n.via) if n.via else "", "via_label": labels.get(short(n.via), "") if n.via else "",
+              "part": part}
              for part, nodes in (("chain", tr.chain), ("basis", tr.basis)) for n in nodes]
     # commitments of kept plans that answer the item or anything it traces through (read per
     # request: plans are kept and removed while the app runs)
-    labels = {short(n.iri): n.label for n in tr.nodes()}
     found = _commitments(fmt, *labels)
     found["commitments"] = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in found["commitments"]]
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
@@ -106,9 +116,23 @@ def _search_args() -> dict:
     chosen = {f: [v for v in request.args.getlist(f) if v] for f in FACETS}
     due_from, due_to = (request.args.get(k, "").strip() for k in ("due_from", "due_to"))
     on = request.args.get("on", "").strip()
+    sort = request.args.get("sort", "").strip()
+    if sort and sort not in SORTS:
+        raise QueryError(gettext("sort must be one of %(sorts)s, not “%(sort)s”", sorts=", ".join(SORTS), sort=sort))
+    page = request.args.get("page", "1").strip()
+    if not page.isdigit() or int(page) < 1:
+        raise QueryError(gettext("page must be a whole number from 1, not “%(page)s”", page=page))
+    without = []
+    for part in request.args.getlist("without"):
+        constraint, _sep, value = part.partition(":")
+        if not value:
+            raise QueryError(gettext("without must be a part of the reading such as subject:topic-mental-health, "
+                                     "not “%(part)s”", part=part))
+        without.append((constraint, value))
     return {"q": request.args.get("q", "").strip()[:200], "subject": request.args.get("subject", "").strip(),
             "chosen": chosen, "due_from": due_from if DATE.match(due_from) else "",
-            "due_to": due_to if DATE.match(due_to) else "", "on": _day(on)}
+            "due_to": due_to if DATE.match(due_to) else "", "on": _day(on), "sort": sort,
+            "page": int(page), "without": without}
 
 
 def _day(text: str) -> str:
@@ -119,31 +143,65 @@ def _day(text: str) -> str:
         return ""
 
 
+def _chips(answer) -> list[dict]:
+    """How the question was read, one removable part at a time (and its words, kept)."""
+    reading, chips = answer.reading, []
+    labels = {n.id: n for n in [*([answer.applies_to] if answer.applies_to else []), *answer.narrowed_by]}
+    for constraint, value in reading.parts():
+        if constraint == "subject":
+            named = labels[value]
+            text = (gettext("applies to: %(name)s", name=plain_name(named.id, named.label))
+                    if named is answer.applies_to else
+                    gettext("%(role)s: %(name)s", role=term(named.role), name=plain_name(named.id, named.label)))
+        elif constraint in ("on", "due_from", "due_by"):
+            text = {"on": gettext("as on: %(day)s"), "due_from": gettext("due from: %(day)s"),
+                    "due_by": gettext("due by: %(day)s")}[constraint] % {"day": value}
+        elif constraint == "modality":
+            text = gettext("modality: %(names)s", names=" / ".join(term(m) for m in reading.modalities))
+        else:
+            text = gettext("kind: %(name)s", name=term(value))
+        chips.append({"constraint": constraint, "value": value, "text": text})
+    return chips
+
+
 def search_data(args: dict, lang: str = "en") -> dict:
-    """What applies to the subject a query names, or else ranked matches, filtered by facets."""
-    index, cat = current_app.extensions["policy_search"], catalogue()
+    """What applies to the subject a question names, narrowed and ranked as the library reads the
+    question (PolicyGraph.ask), or else ranked matches of its words; filtered by facets."""
+    graph, index, cat = current_app.extensions["policy_graph"], current_app.extensions["policy_search"], catalogue()
     hits = index.search(args["q"]) if args["q"] else []
     candidates = index.subjects(hits)
-    subject = cat.entries.get(args["subject"]) if args["subject"] else (candidates[0] if candidates else None)
+    sort = args["sort"] or "relevance"
+    answer, subject, chips, relaxations = None, None, [], []
+    if args["subject"]:
+        subject = cat.entries.get(args["subject"])
     if subject is not None and subject.role:
         on = dt.date.fromisoformat(args["on"]) if args["on"] else None
-        rows = applies_to(current_app.extensions["policy_graph"], cat, subject, on, lang)
+        rows = applies_to(graph, cat, subject, on, lang)
         mode = "applies"
+    elif args["q"]:
+        answer = graph.ask(args["q"], dt.date.today(), sort, without=args["without"], lang=lang)
+        matched = gettext("matches the words of the question")
+        rows = [Row(cat.entries[f.entry.id], [f.answer.summary] if f.answer else [matched], f.answer, f.score)
+                for f in answer.found if f.entry.id in cat.entries]
+        subject = cat.entries.get(answer.applies_to.id) if answer.applies_to else None
+        mode = "applies" if subject else "text"
+        chips = _chips(answer)
+        relaxations = [{**vars(r), "href": _search_url(args, {}, without=(r.constraint, r.value))}
+                       for r in answer.relaxations]
     else:
-        subject = None
-        matched = {"name": gettext("matches the name"), "label": gettext("matches the label"),
-                   "quote": gettext("matches the quote"), "words": gettext("matches every word")}
-        rows = [Row(h.entry, [matched[h.matched_in]]) for h in hits]
-        mode = "text"
-    facets = facet_counts(rows)
+        rows, mode = [], "text"
+    rows.sort(key=order(sort))
+    facets = facet_counts(rows, args["chosen"])
     shown = apply_filters(rows, args["chosen"], args["due_from"], args["due_to"])
     others = [{"id": e.id, "label": e.label, "kind": e.kind, "role": e.role}
               for e in candidates if subject is None or e.id != subject.id][:6]
     text_matches = [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind}
-                    for h in hits[:10] if h.entry.kind != "passage"] if mode == "applies" else []
+                    for h in hits[:10] if h.entry.kind != "passage" and not h.entry.obligation]
     return {"q": args["q"], "mode": mode,
             "subject": {"id": subject.id, "label": subject.label, "kind": subject.kind, "role": subject.role}
             if subject else None,
+            "reading": {**answer.reading.as_dict(), "chips": chips} if answer else None,
+            "relaxations": relaxations, "sort": sort,
             "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]}, "on": args["on"],
             "total": len(rows), "count": len(shown), "results": [r.as_dict() for r in shown],
             "facets": {f: [{"value": v, "count": c} for v, c in counts] for f, counts in facets.items()},
@@ -167,20 +225,33 @@ def search(suffix: str):
     if fmt == "csv":
         columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
         return csv_response(data["results"], "search", columns)
-    if fmt == "html" and not request.args.get("all") and len(data["results"]) > PAGE_ROWS:
-        # a page stays quick to load and read; the rest is one link (or the CSV) away
-        data = {**data, "results": data["results"][:PAGE_ROWS], "truncated": True}
-    return _respond(fmt, "browse/search.html", data, facet_names=FACETS,
+    if fmt == "html" and not request.args.get("all"):
+        # a page stays quick to load and read; the others are a link (or the CSV) away
+        pages_count = max(1, -(-len(data["results"]) // PAGE_ROWS))
+        page = min(args["page"], pages_count)
+        first = (page - 1) * PAGE_ROWS
+        data = {**data, "results": data["results"][first:first + PAGE_ROWS], "truncated": pages_count > 1,
+                "page": page, "pages": pages_count, "first": first + 1 if data["results"] else 0}
+    return _respond(fmt, "browse/search.html", data, facet_names=FACETS, sorts=SORTS,
                     toggle=lambda **change: _search_url(args, data, **change))
 
 
-def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear: bool = False, **facet: str) -> str:
+def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear: bool = False,
+                without: tuple[str, str] | None = None, sort: str = "", page: int = 0, **facet: str) -> str:
     """This search's URL with one facet value switched on or off, another subject, no filters,
-    or another format; so every filtered answer has a stable, shareable address."""
+    a part of the reading taken away, another order or page, or another format; so every
+    filtered answer has a stable, shareable address."""
     params: dict[str, list[str] | str] = {"q": args["q"]}
     chosen_subject = subject or args["subject"]
     if chosen_subject:
         params["subject"] = chosen_subject
+    taken = [*args.get("without", []), *([without] if without else [])]
+    if taken and not subject:
+        params["without"] = [f"{c}:{v}" for c, v in taken]
+    if sort or args.get("sort"):
+        params["sort"] = sort or args["sort"]
+    if page > 1:
+        params["page"] = str(page)
     if not clear:
         for name in FACETS:
             values = list(args["chosen"][name])
@@ -196,29 +267,36 @@ def _search_url(args: dict, data: dict, fmt: str = "", subject: str = "", clear:
 
 
 @bp.get("/deadlines", defaults={"suffix": ""})
-@bp.get("/deadlines.<any(json, csv):suffix>")
+@bp.get("/deadlines.<any(json, csv, ics, atom):suffix>")
 def deadlines(suffix: str):
-    """Everything with a date, filterable by body, priority and date range."""
-    rows = pages.deadlines_rows()
-    priority, body = request.args.get("priority", ""), request.args.get("body", "")
-    start, end = request.args.get("from", ""), request.args.get("to", "")
-    shown = [r for r in rows if (not priority or priority in r["priority"])
-             and (not DATE.match(start) or r["date"] >= start) and (not DATE.match(end) or r["date"] <= end)]
-    cat = catalogue()
-    if body in cat.entries and cat.entries[body].role in ("body", "kind of body"):
-        applying = {r.entry.id for r in applies_to(current_app.extensions["policy_graph"], cat, cat.entries[body])}
-        shown = [r for r in shown if (r["item"] or r["id"]) in applying]
-    else:
-        body = ""
-    bodies = sorted((e for e in cat.entries.values() if e.role in ("body", "kind of body")),
-                    key=lambda e: (e.role != "kind of body", e.label.lower()))
-    data = {"filters": {"priority": priority, "body": body, "from": start, "to": end}, "count": len(shown),
-            "deadlines": shown, "priorities": sorted({p for r in rows for p in r["priority"]}),
-            "bodies": [{"id": e.id, "label": e.label, "role": e.role} for e in bodies]}
+    """Everything with a date, filterable by body, topic, priority or plan and date range; as a
+    page, JSON, CSV, and iCalendar and Atom feeds (web/deadlines.py)."""
+    chosen = deadline_feeds.filters()
+    found = deadline_feeds.answer(chosen)
+    if suffix in ("ics", "atom"):
+        if suffix == "ics":
+            response = Response(deadline_feeds.ics(chosen, found), mimetype="text/calendar")
+            response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+        else:
+            response = Response(deadline_feeds.atom(chosen, found), mimetype="application/atom+xml")
+        # a calendar or reader that polls gets "not modified" until another build changes the feed
+        response.add_etag()
+        return response.make_conditional(request)
     fmt = wanted_format(suffix)
     if fmt == "csv":
-        return csv_response(shown, "deadlines")
-    return _respond(fmt, "browse/deadlines.html", data)
+        return csv_response([deadline_feeds.row(d) for d in found], "deadlines", deadline_feeds.CSV_COLUMNS)
+    return _respond(fmt, "browse/deadlines.html", deadline_feeds.page_data(chosen, found))
+
+
+@bp.get("/welsh-review", defaults={"suffix": ""})
+@bp.get("/welsh-review.<any(json, csv):suffix>")
+def welsh_review(suffix: str):
+    """The Welsh names written for this graph that await review by a Welsh speaker, by kind."""
+    review = current_app.extensions["policy_graph"].welsh_review()
+    fmt = wanted_format(suffix)
+    if fmt == "csv":
+        return csv_response([vars(n) for n in review.awaiting], "welsh-review")
+    return _respond(fmt, "browse/welsh_review.html", review.as_dict())
 
 
 @bp.get("/documents/<doc>")

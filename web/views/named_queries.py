@@ -23,6 +23,7 @@ from graph.queries import NamedQuery, example_text, example_value, find_query, t
 from web.auth import viewer
 from web.graphdata import plain
 from web.i18n import gettext, language, ngettext, node_url
+from web.receipt import answer_receipt
 from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
 
@@ -207,4 +208,5 @@ def _twin(fmt: str, query: dict, answer: dict, used: dict[str, str]):
             "rows": rows}
     if answer["kind"] == "ask":
         body["boolean"] = answer["boolean"]
+    body["receipt"] = answer_receipt()
     return jsonify(body)

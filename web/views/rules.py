@@ -16,7 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 
@@ -24,16 +34,18 @@ from graph.access import Viewer
 from graph.api import ForbiddenError, PlanExistsError, PlanLimitError, PolicyGraph
 from graph.errors import InputFileError, Problem, QueryError, StoreError
 from graph.rules.limits import Limits
-from web import pages
 from web.auth import require_signed_in, viewer
 from web.graphdata import run
 from web.i18n import gettext
 from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
+from web.views.reports import csv_download, download_json, mismatch_problems, passage_url, plan_report
 
 bp = Blueprint("rules", __name__)
 T = TypeVar("T")
 PLAN_SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".ttl")
+#: The illustrative files the check pages offer for download (examples/README.md says what they are).
+EXAMPLE_PLAN, EXAMPLE_TRAJECTORY = "illustrative-plan.csv", "illustrative-trajectory.csv"
 #: The words of the reports, as the library writes them, marked for the catalogue.
 WORDS = (N_("traced"), N_("justified"), N_("suggested"), N_("untraced"), N_("adopted"), N_("uncovered"),
          N_("met"), N_("not met"), N_("not assessable"), N_("answers"), N_("justifies not adopting"))
@@ -53,18 +65,6 @@ def _limits() -> Limits:
 def organisations() -> list[dict]:
     """The bodies a check can be made for, by label."""
     return sorted(({"id": r["body"], "label": r["label"]} for r in run("organisations")), key=lambda o: o["label"])
-
-
-def _csv(text: str, filename: str) -> Response:
-    response = Response(text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def _download_json(data: dict, filename: str) -> Response:
-    response = json_response(data)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.json"'
-    return response
 
 
 def _posted_format() -> str:
@@ -140,19 +140,27 @@ def too_large(_error):
     return render_template("error.html", status=413, title=title, message=message, suggestions=[], ident=""), 413
 
 
+@bp.get("/examples/<name>")
+def example(name: str):
+    """An illustrative plan or trajectory, to download and try the checks with."""
+    if name not in (EXAMPLE_PLAN, EXAMPLE_TRAJECTORY):
+        abort(404)
+    return send_from_directory(current_app.config["EXAMPLES_DIR"], name, mimetype="text/csv", as_attachment=True)
+
+
 # --- checking a plan --------------------------------------------------------------------------
 
 @bp.get("/plans/check")
 def plan_form():
-    return render_template("rules/plan_form.html", organisations=organisations(),
-                           chosen=request.args.get("org", "") or viewer().organisation)
+    return render_template("rules/plan_form.html", organisations=organisations(), chosen=request.args.get("org", ""),
+                           examples=url_for("rules.example", name=EXAMPLE_PLAN))
 
 
 @bp.post("/plans/check")
 def plan_upload():
     from graph.reports.plans import report_csv as plan_csv
     from graph.rules.plan_graph import plan_id_from
-    from graph.rules.plans import PlanError, read_plan
+    from graph.rules.plans import OrganisationMismatchError, PlanError, read_plan
 
     keep = request.form.get("keep") == "yes"
     keeper = require_signed_in() if keep else None  # before any work: checking needs no account, keeping does
@@ -161,9 +169,6 @@ def plan_upload():
     if isinstance(got, list):
         return _problems_page(gettext("The plan cannot be checked"), got)
     name, text = got
-    if not organisation:
-        return _problems_page(gettext("The plan cannot be checked"),
-                              [Problem(gettext("choose the organisation whose plan it is"), field="org")])
     plan_id = request.form.get("name", "").strip() or plan_id_from(name)
     graph = _graph()
     try:
@@ -171,12 +176,13 @@ def plan_upload():
             path = Path(folder) / name
             path.write_text(text, encoding="utf-8")
             commitments = read_plan(path, _limits())
-        report = graph.check_plan(commitments, organisation)
+        report = graph.check_plan(commitments, organisation or None)
         kept = ""
         if keep:
             try:
-                graph.keep_plan(plan_id, organisation, commitments, None, request.form.get("title", "").strip(), name,
-                                viewer=keeper, published=request.form.get("publish") == "yes",
+                graph.keep_plan(plan_id, report.organisation, commitments, None,
+                                request.form.get("title", "").strip(), name, viewer=keeper,
+                                published=request.form.get("publish") == "yes",
                                 max_per_organisation=current_app.config["MAX_PLANS_PER_ORGANISATION"])
             except PlanExistsError:
                 raise PlanError([Problem(gettext("a plan named “%(id)s” is already kept; choose another name",
@@ -188,8 +194,10 @@ def plan_upload():
             except PlanLimitError as exc:
                 return _problems_page(gettext("The plan cannot be kept"), [Problem(
                     gettext("%(org)s keeps %(count)d plans already, as many as it may; remove one first",
-                            org=organisation, count=exc.count), field="keep")], 409)
+                            org=report.organisation, count=exc.count), field="keep")], 409)
             kept = plan_id
+    except OrganisationMismatchError as exc:
+        return _problems_page(gettext("The plan cannot be checked"), mismatch_problems(exc))
     except InputFileError as exc:
         return _problems_page(gettext("The plan cannot be checked"), exc.problems)
     except QueryError as exc:
@@ -197,31 +205,8 @@ def plan_upload():
     except StoreError as exc:
         return _problems_page(gettext("The plan cannot be kept"), [Problem(str(exc), field="keep")], 503)
     data_out = {"file": name, "kept_as": kept, **report.as_dict()}
-    return _plan_report(data_out, plan_csv(report), _posted_format(),
-                        repost=_repost("plan", name, text, organisation))
-
-
-def _grouped(gaps: list[dict], key: str) -> dict[str, list[dict]]:
-    """The gaps by the priority or by the enabling plan they serve ("" for none)."""
-    groups: dict[str, list[dict]] = {}
-    for gap in gaps:
-        groups.setdefault(gap[key] or "", []).append(gap)
-    return dict(sorted(groups.items(), key=lambda kv: (not kv[0], kv[0])))
-
-
-def _plan_report(data: dict, csv_text: str, fmt: str, repost: dict | None = None, plan: str = ""):
-    """The report page, or its JSON or CSV: a kept plan's check has addresses of its own; an
-    uploaded plan's report posts its text again (*repost*) for them."""
-    filename = f"plan-check-{data['organisation']}"
-    if fmt == "json":
-        return _download_json(data, filename) if repost else json_response(data)
-    if fmt == "csv":
-        return _csv(csv_text, filename)
-    links = {} if repost else {"json": url_for("rules.plan_page", rest=f"{plan}/check.json"),
-                               "csv": url_for("rules.plan_page", rest=f"{plan}/check.csv")}
-    return render_template("rules/plan_report.html", r=data, by_priority=_grouped(data["gaps"], "priority"),
-                           by_plan=_grouped(data["gaps"], "plan"), links=links, repost=repost, plan=plan,
-                           action=url_for("rules.plan_upload"))
+    return plan_report(data_out, plan_csv(report, passage_url), _posted_format(),
+                       repost=_repost("plan", name, text, organisation))
 
 
 # --- checking a trajectory --------------------------------------------------------------------
@@ -229,7 +214,8 @@ def _plan_report(data: dict, csv_text: str, fmt: str, repost: dict | None = None
 @bp.get("/targets/check")
 def targets_form():
     return render_template("rules/targets_form.html", organisations=organisations(),
-                           chosen=request.args.get("org", ""))
+                           chosen=request.args.get("org", ""),
+                           examples=url_for("rules.example", name=EXAMPLE_TRAJECTORY))
 
 
 @bp.post("/targets/check")
@@ -254,9 +240,9 @@ def targets_upload():
     data_out = {"file": name, **report.as_dict()}
     fmt, filename = _posted_format(), f"targets-check-{data_out['organisation']}"
     if fmt == "json":
-        return _download_json(data_out, filename)
+        return download_json(data_out, filename)
     if fmt == "csv":
-        return _csv(targets_csv(report), filename)
+        return csv_download(targets_csv(report), filename)
     return render_template("rules/targets_report.html", r=data_out,
                            repost=_repost("trajectory", name, text, organisation),
                            action=url_for("rules.targets_upload"))
@@ -309,7 +295,8 @@ def plan_page(rest: str):
     commitments = commitments_from_graph(graph)
     if check:
         report = _graph().check_plan(commitments, info.organisation)
-        return _plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report), fmt, plan=plan_id)
+        return plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report, passage_url), fmt,
+                           plan=plan_id)
     rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,
              "due": c.due, "metrics": c.metrics, "line": c.line,
              "link": "" if not c.references else ("justifies not adopting" if c.justification else "answers")}
@@ -369,24 +356,7 @@ def publish_plan(plan_id: str):
     return redirect(url_for("rules.plan_page", rest=plan_id), 303)
 
 
-# --- impact -----------------------------------------------------------------------------------
-
-def impact_page(ident: str, fmt: str):
-    """Everything downstream of an item, and the commitments of loaded plans resting on it."""
-    try:
-        result = _graph().impact(ident, viewer=viewer())
-        data = {"id": result.item, "label": result.label, "dependants": [d.__dict__ for d in result.dependants],
-                "commitments": [c.as_dict() for c in result.loaded]}
-    except QueryError:
-        # an item no link depends on: nothing is downstream, but commitments may answer it
-        item = pages.item(ident)  # raises NotFound for an id the graph does not hold
-        data = {"id": item["id"], "label": item["label"], "dependants": [], "commitments": commitments_for(ident)}
-    if fmt == "json":
-        return json_response(data)
-    if fmt == "csv":
-        return csv_response(data["dependants"], f"{ident.replace('/', '-')}-impact")
-    return render_template("rules/impact.html", **data)
-
+# --- commitments of kept plans on an item's pages (the impact page is web/views/impact.py) ----------
 
 def commitments_for(*idents: str, limit: int | None = None) -> list[dict]:
     """The commitments of loaded plans that answer any of the items or justify not adopting it

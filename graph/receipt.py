@@ -1,0 +1,33 @@
+"""A receipt for an answer: which build of the graph gave it (the built graph's SHA-256, when it
+was built and from which inputs), the SHA-256 of each source text it quotes, the project's
+version, and the day the answer holds for. Every JSON answer, of the command line and of the
+service, carries one; so a figure copied into a plan can be traced to the graph it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from graph import __version__
+
+#: How many hex digits of the built graph's SHA-256 name a build: enough to tell builds apart
+#: by eye, as a short commit id is.
+BUILD_ID_DIGITS = 12
+
+
+def receipt(report: dict, as_of: dt.date) -> dict:
+    """The receipt of an answer from the build described by *report* (its build report; empty
+    when there is none to read) for the day *as_of*."""
+    built = str((report.get("checksum") or {}).get("sha256") or "")
+    return {
+        "build": built[:BUILD_ID_DIGITS] or None,
+        "built_at": report.get("built_at") or None,
+        "graph_sha256": built or None,
+        "inputs_sha256": (report.get("inputs") or {}).get("sha256") or None,
+        "version": __version__,
+        "as_of": as_of.isoformat(),
+        "sources": [{"id": s.get("id"), "file": s.get("file"), "sha256": s.get("sha256")}
+                    for s in report.get("sources") or []],
+    }
+
+
+__all__ = ["BUILD_ID_DIGITS", "receipt"]

@@ -1,0 +1,195 @@
+"""A planner's question, typed as they would say it (English or Welsh), read and answered by the
+library (PolicyGraph.ask), and the same answer through the command line; the question set in
+tests/questions/planners.yaml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graph.api import PolicyGraph
+from graph.cli import main
+
+QUESTIONS = yaml.safe_load((Path(__file__).parent / "questions" / "planners.yaml").read_text(encoding="utf-8"))
+TODAY = dt.date(2026, 12, 4)
+FIRST = 20
+
+
+@pytest.fixture(scope="module")
+def policy_graph(built) -> PolicyGraph:
+    return PolicyGraph.open(built.artefact, kind="oxigraph")
+
+
+@pytest.mark.parametrize("case", QUESTIONS, ids=[q["question"] for q in QUESTIONS])
+def test_question_is_read_and_answered(policy_graph, case):
+    today = dt.date.fromisoformat(str(case.get("today", TODAY)))
+    answer = policy_graph.ask(case["question"], today)
+    read, reading = case["read"], answer.reading
+    assert (answer.applies_to.id if answer.applies_to else None) == read.get("applies_to")
+    assert [n.id for n in answer.narrowed_by] == read.get("narrowed_by", [])
+    for when in ("due_by", "due_from", "on"):
+        wanted = read.get(when)
+        assert getattr(reading, when) == (dt.date.fromisoformat(str(wanted)) if wanted else None), when
+    assert reading.modalities == read.get("modalities", [])
+    assert reading.kinds == read.get("kinds", [])
+    assert answer.found, "a question from the guidance gets an answer"
+    first = [f.entry.id for f in answer.found[:FIRST]]
+    missing = [i for i in case["shows"] if i not in first]
+    assert not missing, f"not among the first {FIRST}: {missing}"
+
+
+def test_a_subject_alone_gives_what_applies_to_it(policy_graph):
+    """The rows for a body named alone are the one engine's: PolicyGraph.what_applies."""
+    for question, subject in (("Hywel Dda University Health Board", "hywel-dda-uhb"),
+                              ("Bwrdd Iechyd Prifysgol Hywel Dda", "hywel-dda-uhb"),
+                              ("health boards", "nwp:HealthBoard"), ("mental health", "topic-mental-health")):
+        answer = policy_graph.ask(question, TODAY)
+        assert answer.applies_to.id == subject
+        assert {f.entry.id for f in answer.found} == {e.item for e in policy_graph.what_applies(subject)}
+
+
+def test_the_topic_takes_in_its_narrower_topics(policy_graph):
+    answer = policy_graph.ask("Hywel Dda mental health", TODAY)
+    on_topic = {e.item for e in policy_graph.what_applies("topic-mental-health")}
+    for_board = {e.item for e in policy_graph.what_applies("hywel-dda-uhb")}
+    assert {f.entry.id for f in answer.found} == on_topic & for_board
+
+
+def test_the_day_a_question_names_is_the_day_asked(policy_graph):
+    answer = policy_graph.ask("what applies to health boards from April 2026", TODAY)
+    assert answer.reading.on == dt.date(2026, 4, 1)
+    assert {f.entry.id for f in answer.found} == {
+        e.item for e in policy_graph.what_applies("nwp:HealthBoard", dt.date(2026, 4, 1))}
+
+
+def test_an_unknown_word_never_empties_the_answer(policy_graph):
+    plain = policy_graph.ask("Hywel Dda mental health", TODAY)
+    odd = policy_graph.ask("Hywel Dda mental health qwertyuiop", TODAY)
+    assert {f.entry.id for f in odd.found} == {f.entry.id for f in plain.found}
+    worded = policy_graph.ask("handover escalation zzyzx", TODAY)
+    assert worded.found and "handover" in worded.found[0].entry.label.lower()
+
+
+def test_words_rank_must_before_should_then_by_due_date(policy_graph):
+    answer = policy_graph.ask("health boards escalation", TODAY)
+    scores = [f.score for f in answer.found]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] > 0 and scores[-1] == 0
+    by_due = policy_graph.ask("health boards", TODAY, sort="due").found
+    dues = [f.due for f in by_due if f.due]
+    assert dues == sorted(dues) and not by_due[-1].due
+
+
+def test_nothing_matching_all_offers_what_to_drop(policy_graph):
+    answer = policy_graph.ask("What must Hywel Dda do on mental health by March 2027?", TODAY)
+    assert answer.found == []
+    offered = {(r.constraint, r.value): r.count for r in answer.relaxations}
+    assert offered, "never a dead end"
+    assert all(count > 0 for count in offered.values())
+    assert offered[("due_by", "2027-03-31")] == len(policy_graph.ask("What must Hywel Dda do on mental health?",
+                                                                     TODAY).found)
+    assert ("modality", "must / is required to") in offered
+
+
+def test_a_body_that_nothing_binds_is_looked_for_in_the_words(policy_graph):
+    """Public services boards bear no obligation, but the guidance speaks of them."""
+    answer = policy_graph.ask("What do PSBs do?", TODAY)
+    assert answer.found == []
+    as_words = [r for r in answer.relaxations if r.constraint == "subject-as-words"]
+    assert as_words and as_words[0].value == "public-services-boards" and as_words[0].count > 0
+
+
+def test_welsh_mutations_and_plurals(policy_graph):
+    for question, subject in (("fwrdd iechyd", "nwp:HealthBoard"), ("byrddau iechyd", "nwp:HealthBoard"),
+                              ("ymddiriedolaethau GIG", "nwp:NHSTrust")):
+        assert policy_graph.ask(question, TODAY).applies_to.id == subject
+
+
+def test_the_command_line_gives_the_same_answer(policy_graph, built, capsys):
+    question = "Hywel Dda mental health by March 2027"
+    assert main(["ask", question, "--format", "json", "--limit", "500", "--graph", str(built.artefact)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    answer = policy_graph.ask(question, dt.date.today())
+    assert [r["id"] for r in out["results"]] == [f.entry.id for f in answer.found]
+    assert out["applies_to"]["id"] == "hywel-dda-uhb"
+    assert out["reading"]["due_by"] == "2027-03-31"
+    assert main(["ask", question, "--graph", str(built.artefact)]) == 0
+    text = capsys.readouterr().out
+    assert "Hywel Dda University Health Board" in text and "2027-03-31" in text
+
+
+# --- the same in the browser's search box --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(built):
+    from web import create_app
+
+    return create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)}).test_client()
+
+
+def _soup(response):
+    from bs4 import BeautifulSoup
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_the_page_says_how_it_read_the_question_and_each_part_can_be_taken_away(client):
+    page = _soup(client.get("/search", query_string={"q": "Hywel Dda mental health by March 2027"}))
+    chips = [li.get_text(" ", strip=True) for li in page.select("#reading li.chip")]
+    assert any("applies to: Hywel Dda University Health Board" in c for c in chips)
+    assert any("topic: Mental health" in c for c in chips) and any("2027-03-31" in c for c in chips)
+    remove = page.select_one("#reading li.chip a.chip-remove[href*='due_by']")
+    wider = client.get(remove["href"].replace("/search?", "/search.json?")).get_json()
+    assert wider["reading"]["due_by"] is None and wider["count"] == len(
+        client.get("/search.json", query_string={"q": "Hywel Dda mental health"}).get_json()["results"])
+
+
+def test_nothing_matching_all_offers_links_with_counts(client):
+    page = _soup(client.get("/search", query_string={"q": "What must Hywel Dda do on mental health by March 2027?"}))
+    links = page.select("section.relax li a")
+    assert links, "never a dead end"
+    followed = client.get(links[0]["href"].replace("/search?", "/search.json?")).get_json()
+    count = int(page.select("section.relax li .count")[0].get_text().split()[0])
+    assert followed["count"] == count > 0
+
+
+def test_count_paging_and_order_at_the_top(client):
+    page = _soup(client.get("/search", query_string={"q": "health boards"}))
+    pager = page.select_one("nav.pager")
+    assert pager is not None and "Showing 1–100 of" in pager.get_text()
+    assert pager.find_previous("ol", class_="results") is None  # above the results
+    second = _soup(client.get("/search", query_string={"q": "health boards", "page": "2"}))
+    assert "Showing 101–200 of" in second.select_one("nav.pager").get_text()
+    by_due = client.get("/search.json", query_string={"q": "health boards", "sort": "due"}).get_json()["results"]
+    dues = [r["due"] for r in by_due if r["due"]]
+    assert dues == sorted(dues) and by_due[0]["due"]
+
+
+def test_facet_counts_follow_the_other_filters(client):
+    base = {"q": "health boards", "kind": "enabling action"}
+    data = client.get("/search.json", query_string=base).get_json()
+    for value in data["facets"]["modality"]:
+        narrowed = client.get("/search.json", query_string={**base, "modality": value["value"]}).get_json()
+        assert narrowed["count"] == value["count"] > 0
+
+
+def test_every_topic_is_offered(client):
+    page = _soup(client.get("/search", query_string={"q": "health boards"}))
+    data = client.get("/search.json", query_string={"q": "health boards"}).get_json()
+    topics = data["facets"]["topic"]
+    assert len(topics) > 12
+    more = page.select("nav.facets details.more")
+    assert more and sum(len(d.select("li")) for d in more) >= len(topics) - 12
+
+
+@pytest.mark.parametrize("args, named", [({"sort": "sideways"}, "sort"), ({"page": "0"}, "page"),
+                                         ({"without": "nonsense"}, "without"),
+                                         ({"without": "subject:no-such-thing"}, "subject")])
+def test_bad_search_parameters_are_named(client, args, named):
+    response = client.get("/search.json", query_string={"q": "Hywel Dda mental health", **args})
+    assert response.status_code == 400 and named in response.get_json()["message"]

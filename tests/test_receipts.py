@@ -1,0 +1,136 @@
+"""Every answer says what it was made from: a receipt (the build, the SHA-256 of each source
+text, the project's version, the day the answer holds for) on every JSON answer of the service
+and of the command line, in the headers of CSV downloads, and the build behind them at /build,
+/build.json and /report.json."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+
+from graph import __version__
+from graph.cli import main
+from graph.paths import REPORT_NAME
+from graph.sources import load_sources
+from tests.conftest import REAL
+from web import create_app
+
+KDE = "kde-2-1-ambulance-handover-45-minutes"
+#: One JSON answer of each kind of page: home, an item, its trace and impact, what applies, a
+#: text search, deadlines, a document, the named queries and one answer, plans, metrics, the
+#: build, and an error.
+JSON_ANSWERS = ["/index.json", f"/id/{KDE}.json", f"/id/{KDE}/trace.json", f"/id/{KDE}/impact.json",
+                "/search.json?subject=hywel-dda-uhb", "/search.json?q=cancer", "/deadlines.json?body=wast",
+                "/documents/ncf.json", "/queries.json", "/queries/label.json?node=wast", "/plans.json",
+                "/metrics.json", "/build.json", "/id/no-such-item.json", "/deadlines.json?topic=nope"]
+CSV_ANSWERS = ["/deadlines.csv", "/search.csv?subject=wast", "/search.csv?q=cancer", f"/id/{KDE}.csv",
+               "/queries/label.csv?node=wast", "/metrics.csv", "/documents/tpg.csv"]
+
+
+@pytest.fixture(scope="module")
+def app(built):
+    return create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()  # one a test, so that no test's language cookie reaches another
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def expected_receipt(built, as_of: dt.date | None = None) -> dict:
+    """The receipt worked out from the build's own files, not from the code that writes it."""
+    report = json.loads((built.artefact.resolve().parent / REPORT_NAME).read_text(encoding="utf-8"))
+    sources = load_sources(REAL.sources_dir)
+    return {"build": sha256(built.artefact)[:12], "built_at": report["built_at"],
+            "graph_sha256": sha256(built.artefact), "inputs_sha256": report["inputs"]["sha256"],
+            "version": __version__, "as_of": (as_of or dt.date.today()).isoformat(),
+            "sources": [{"id": d.id, "file": d.file, "sha256": sha256(REAL.sources_dir / d.file)}
+                        for d in sources.documents.values()]}
+
+
+@pytest.mark.parametrize("path", JSON_ANSWERS)
+def test_every_json_answer_carries_its_receipt(client, built, path):
+    response = client.get(path)
+    assert response.mimetype == "application/json"
+    receipt = response.get_json()["receipt"]
+    assert receipt.pop("report") == "http://localhost/build.json"
+    assert receipt == expected_receipt(built)
+
+
+def test_the_receipt_holds_for_the_day_asked_about(client, built):
+    answer = client.get("/search.json?subject=hywel-dda-uhb&on=2026-03-31").get_json()
+    assert answer["receipt"]["as_of"] == "2026-03-31"
+    response = client.get("/search.csv?subject=hywel-dda-uhb&on=2026-03-31")
+    assert response.headers["Policy-Graph-As-Of"] == "2026-03-31"
+
+
+def test_a_plan_check_and_a_named_query_in_welsh_carry_it_too(client, built):
+    plan = (REAL.root / "examples" / "illustrative-plan.csv").read_bytes()
+    checked = client.post("/plans/check", data={"org": "swansea-bay-uhb", "format": "json",
+                                                "plan": (io.BytesIO(plan), "illustrative-plan.csv")})
+    assert checked.status_code == 200 and checked.get_json()["receipt"]["build"] == expected_receipt(built)["build"]
+    welsh = client.get("/queries/label.json?node=wast&lang=cy").get_json()
+    assert welsh["lang"] == "cy" and welsh["receipt"]["sources"] == expected_receipt(built)["sources"]
+
+
+@pytest.mark.parametrize("path", CSV_ANSWERS)
+def test_a_csv_download_carries_its_receipt_in_headers_and_stays_plain_csv(client, built, path):
+    response = client.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    expected = expected_receipt(built)
+    assert response.headers["Policy-Graph-Build"] == expected["build"]
+    assert response.headers["Policy-Graph-Built-At"] == expected["built_at"]
+    assert response.headers["Policy-Graph-Version"] == __version__
+    assert response.headers["Policy-Graph-As-Of"] == expected["as_of"]
+    assert response.headers["Policy-Graph-Sources"] == ", ".join(f"{s['id']}={s['sha256']}"
+                                                                 for s in expected["sources"])
+    assert '</build.json>; rel="describedby"' in response.headers["Link"]
+    # the file itself is the table alone: its first line is the heading row, no comment before it
+    first = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert first and not first[0].startswith("#")
+
+
+def test_the_feeds_carry_it_in_headers(client, built):
+    for path in ("/deadlines.ics", "/deadlines.atom"):
+        assert client.get(path).headers["Policy-Graph-Build"] == expected_receipt(built)["build"]
+
+
+def test_the_build_page_shows_the_build_and_its_sources(client, built):
+    expected = expected_receipt(built)
+    page = BeautifulSoup(client.get("/build").get_data(as_text=True), "html.parser")
+    text = page.get_text(" ")
+    assert expected["build"] in text and expected["graph_sha256"] in text and expected["inputs_sha256"] in text
+    for source in expected["sources"]:
+        assert source["sha256"] in text and source["file"] in text
+    assert page.find("a", href="/report.json")
+    data = client.get("/build.json").get_json()
+    assert data["quotes_verified"] == built.report["quotes_verified"]
+    assert {f["file"]: f["sha256"] for f in data["inputs"]} == built.report["inputs"]["files"]
+    # every page names the build that answered it
+    home = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    assert home.find("footer").find("a", href="/build").get_text() == f"build {expected['build']}"
+    welsh = BeautifulSoup(client.get("/build?lang=cy").get_data(as_text=True), "html.parser")
+    assert welsh.find("h1").get_text() == "Yr adeiladiad"
+
+
+def test_report_json_is_the_report_the_build_wrote(client, built):
+    written = json.loads((built.artefact.resolve().parent / REPORT_NAME).read_text(encoding="utf-8"))
+    assert client.get("/report.json").get_json() == written
+
+
+def test_the_command_lines_json_answers_carry_it(capsys, built):
+    expected = expected_receipt(built)
+    for argv in (["trace", KDE], ["query", "label", "-p", "node=wast"], ["search", "hywel", "dda"],
+                 ["impact", KDE]):
+        assert main([*argv, "-f", "json", "--graph", str(built.artefact)]) == 0
+        assert json.loads(capsys.readouterr().out)["receipt"] == expected
