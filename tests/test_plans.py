@@ -277,10 +277,10 @@ def test_uncovered_obligations_come_strongest_first_then_soonest_due(example, ru
 
 def test_csv_obligation_rows_carry_priority_or_plan_due_date_and_a_readable_linked_source(example):
     rows = [r for r in csv.DictReader(io.StringIO(report_csv(example))) if r["row"] == "obligation"]
-    assert len(rows) == 530
-    # before: 296 rows had no priority, 120 neither priority nor enabling plan
-    assert sum(not r["priority"] for r in rows) == 296
-    assert sum(not r["priority"] and not r["enabling_plan"] for r in rows) == 120
+    assert len(rows) == 510
+    # before: 277 rows had no priority, 106 neither priority nor enabling plan
+    assert sum(not r["priority"] for r in rows) == 277
+    assert sum(not r["priority"] and not r["enabling_plan"] for r in rows) == 106
     assert all(r["priority_or_plan"] for r in rows)
     stated = [r for r in rows if not r["priority"] and not r["enabling_plan"]]
     assert all(r["priority_or_plan"] == f"no priority or enabling plan; stated in {r['source']}" for r in stated)
