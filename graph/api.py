@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from graph.rules.analysis import Impact
+    from graph.rules.consistency import Finding
     from graph.rules.deadlines import Deadline
     from graph.rules.limits import Limits
     from graph.rules.plans import Commitment, PlanReport
@@ -360,6 +361,13 @@ class PolicyGraph(KeptPlans, Asking):
 
         return check_targets(self.store, self.queries, organisation, figures, self.target_rules(),
                              self.applicability(lang), self.wording(lang))
+
+    def consistency(self) -> list[Finding]:
+        """Conflicting targets, contradicting modalities, dates out of order and obligations
+        with no bearer or no passage (:mod:`graph.rules.consistency`)."""
+        from graph.rules.consistency import check_consistency
+
+        return self.lasting("consistency", lambda: check_consistency(self.store, self.queries))
 
 
 __all__ = ["ForbiddenError", "PlanExistsError", "PlanLimitError", "PolicyGraph"]

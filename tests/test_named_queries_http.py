@@ -20,6 +20,9 @@ from web.graphdata import plain
 from web.views.named_queries import PAGE_ROWS, TRIPLE
 
 QUERIES = load_queries(REAL.queries_dir)
+#: The checks whose findings the shipped graph must not have (tests/queries.yaml, `empty: true`):
+#: their example gives no rows, so the comparison is of two empty answers.
+NO_FINDINGS = {"contradicting_modalities", "dates_out_of_order", "unbound_obligations"}
 LANGUAGES = ("en", "cy")
 
 
@@ -94,7 +97,7 @@ def test_every_named_query_answers_its_example_as_the_library_does(client, store
     named = QUERIES[name.replace("-", "_")]
     values = examples(named)
     variables, rows = library_answer(store, named, values)
-    assert rows, f"the example of {name} gives no rows, so the comparison would prove nothing"
+    assert bool(rows) != (named.name in NO_FINDINGS), f"the example of {name} gives no rows"
     args = {**values, "lang": lang}
 
     response = client.get(f"/queries/{name}.json", query_string=args)
@@ -114,6 +117,8 @@ def test_every_named_query_answers_its_example_as_the_library_does(client, store
     if lang == "en":
         assert table[0] == variables
     assert sorted(table[1:]) == sorted([_text(row.get(v)) for v in variables] for row in rows)
+    if not rows:  # a check with no findings: its page has no answer table to compare
+        return
 
     page = soup(client.get(f"/queries/{name}", query_string=args))
     assert page.html["lang"] == lang

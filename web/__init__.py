@@ -111,4 +111,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import named_queries
 
     app.register_blueprint(named_queries.bp)
+    from web.views import checks
+
+    app.register_blueprint(checks.bp)
     return app

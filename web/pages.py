@@ -155,6 +155,7 @@ def _item(ident: str) -> dict:
         "id": ident, "label": label,
         # what it can be asked about: what applies to a body or kind, on a topic, for a priority...
         "role": entry.role if entry else "",
+        "reading": _reading(ident),
         "kind": " / ".join(sorted({str(r["kind"]) for r in found if r.get("kind")})),
         "kinds": kinds_found,
         "values": dict(values),
@@ -163,13 +164,25 @@ def _item(ident: str) -> dict:
         "same_as": same_as,
         "json_ld": _json_ld(ident, label, {k["id"] for k in kinds_found}, identifiers, same_as),
         "passages": passages,
-        "relations": [g for g in groups if g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out"],
+        "relations": [g for g in groups if (g["relation"] != "nwp:hasSourcePassage" or g["direction"] != "out")
+                      and g["relation"] != "nwp:modalityCue"],
         "facets": entry.facets() if entry and entry.obligation else {},
         "due": entry.due if entry else "",
         "due_assumed": entry.due_assumed if entry else False,
         "document": ident if ident in catalogue().documents else "",
         "section_anchor": _section_anchor(ident),
     }
+
+
+def _reading(ident: str) -> dict | None:
+    """The words an obligation's modality rests on and the rule that read them, or why none."""
+    rows = run("modality-readings", item=ident) if not ident.startswith("passage/") else []
+    if not rows:
+        return None
+    row = rows[0]
+    return {"cue": row.get("cue") or "", "passage": row.get("cuePassage") or "",
+            "rule": row.get("rule") or "", "rule_label": row.get("ruleLabel") or "",
+            "justification": row.get("justification") or ""}
 
 
 def _identifiers(ident: str) -> tuple[list[dict], list[str]]:

@@ -38,7 +38,10 @@ TEXT_LANGUAGES = ("cy",)
 TRANSLATED_FIELDS = {f"{name}_{lang}": (predicate, lang) for name, predicate in TEXT_FIELDS.items()
                      for lang in TEXT_LANGUAGES}
 SOURCE_FIELDS = {"quote", "quotes", "occurrence", "section", "document", "externalSource"}
-RESERVED = {"id", "type"} | set(TEXT_FIELDS) | set(TRANSLATED_FIELDS) | SOURCE_FIELDS
+#: The words an obligation's modality rests on, when given rather than derived: checked against
+#: its passages once they are located (graph/build/modality.py), so read apart from the others.
+CUE_FIELD = "modalityCue"
+RESERVED = {"id", "type", CUE_FIELD} | set(TEXT_FIELDS) | set(TRANSLATED_FIELDS) | SOURCE_FIELDS
 
 #: Properties of other vocabularies that data files may use by CURIE, and whether their
 #: values are references ("ref"), web addresses ("url") or text ("text").
@@ -95,6 +98,8 @@ class LoadedData:
     external: dict[str, list[str]]
     locations: dict[str, tuple[str, int]]
     structure_files: list[tuple[str, Located]] = field(default_factory=list)
+    #: item id -> (the recorded modality cue, file, line of the field)
+    cues: dict[str, tuple[str, str, int]] = field(default_factory=dict)
 
 
 class _Reader:
@@ -108,6 +113,7 @@ class _Reader:
         self.locations: dict[str, tuple[str, int]] = {}
         self.references: list[tuple[str, str, int, str, str]] = []
         self.problems: list[Problem] = []
+        self.cues: dict[str, tuple[str, str, int]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def problem(self, message: str, file: str, line: int | None, item: str | None = None,
@@ -202,6 +208,13 @@ class _Reader:
                    "section": raw.get("section", context.get("section")),
                    "quotes": context.get("quotes", [])}
         self._read_sources(raw, file, ident, context)
+        if CUE_FIELD in raw:
+            cue = raw[CUE_FIELD]
+            if not isinstance(cue, str) or not cue.strip():
+                self.problem("must be non-empty text: the words of the quote the modality rests on",
+                             file, raw.line_of(CUE_FIELD), ident, CUE_FIELD)
+            else:
+                self.cues[ident] = (cue, file, raw.line_of(CUE_FIELD))
 
         counters: dict[str, int] = {}
         for name, value in raw.items():
@@ -372,5 +385,5 @@ def load_data(data_dir: Path, ontology: Graph, known_external: set[str],
             reader.problem(f"refers to '{ref}', which no data file defines{hint}", file, line, ident, name)
     if reader.problems:
         raise BuildError("reading data", reader.problems)
-    return LoadedData(reader.graph, reader.quotes, reader.external, reader.locations, structure)
+    return LoadedData(reader.graph, reader.quotes, reader.external, reader.locations, structure, reader.cues)
 

@@ -28,6 +28,7 @@ from graph.errors import BuildError, Problem
 from graph.build.infer import REASONERS, infer
 from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
+from graph.build.modality import RULES_FILE, load_rules, read_modalities
 from graph.build.welsh import FOLDER as WELSH_FOLDER
 from graph.build.welsh import add_welsh
 from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
@@ -155,6 +156,9 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     spans = stage("locating sections", locate_sections, sources, data.structure_files)
     asserted = data.graph
     passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external)
+    rules = load_rules(layout.ontology_dir / RULES_FILE, ontology,
+                       (layout.ontology_dir / RULES_FILE).relative_to(layout.root).as_posix())
+    modalities = stage("reading modalities", read_modalities, asserted, sources, rules, data.cues)
     if reasoner not in REASONERS:
         raise BuildError("inference", [Problem(f"unknown reasoner '{reasoner}'; choose {' or '.join(REASONERS)}")])
     inferred = stage("inference (OWL-RL)", infer, ontology, asserted, reasoner)
@@ -181,6 +185,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         checksum = fingerprint(staging / ARTEFACT_NAME)
         report = make_report(ontology, asserted, inferred, quads, checksum, data, sources, spans, passages, reasoner,
                              validation, timings)
+        report["modalities"] = modalities
         report[INPUTS] = inputs
         write_json(staging / REPORT_NAME, report)
     except OSError as exc:

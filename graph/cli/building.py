@@ -21,6 +21,7 @@ from graph.build.pipeline import build
 from graph.cli.commands import artefact_of, layout_of
 from graph.cli.language import _, ngettext
 from graph.paths import ARTEFACT_NAME, REPORT_NAME
+from graph.rules.consistency import KIND_NAMES, Finding
 from graph.store import build_report, prepare_disk_store, wants_disk_store, when_built
 
 #: The reasoner of ``policy-graph build`` and ``validate``: the targeted rules give the triples
@@ -139,6 +140,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         built = PolicyGraph.open(result.artefact, kind="oxigraph", root=layout_of(args).root)
         dependencies = built.dependencies()
         bound = {o.iri: (o.label, o.kind) for o in built.applicability().obligations.values()}
+        findings = built.consistency()
     count = len(result.report["warnings"])
     print(ngettext("Valid: every quote located, SHACL conforms (%(num)d warning).",
                    "Valid: every quote located, SHACL conforms (%(num)d warnings).", count) % {"num": count})
@@ -153,4 +155,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(_("Most relied-on duties and statutes (items that depend on each):"))
     for ident, label, count in most_relied_on(dependencies, BASIS_KINDS, 5):
         print(f"  {count:5}  {ident}  {label}")
-    return 0
+    return print_consistency(findings)
+
+
+def print_consistency(findings: list[Finding]) -> int:
+    """The consistency check's findings for people; 1 when any is unexplained."""
+    unexplained = [f for f in findings if not f.explained]
+    print(ngettext("Consistency: %(num)d finding, %(open)d unexplained",
+                   "Consistency: %(num)d findings, %(open)d unexplained", len(findings))
+          % {"num": len(findings), "open": len(unexplained)} + (":" if findings else "."))
+    for finding in findings:
+        items = "; ".join(f"{i.id} ({i.label})" for i in finding.items)
+        detail = ", ".join(f"{key}: {value}" for key, value in finding.detail.items() if value)
+        print(f"  - [{_(KIND_NAMES[finding.kind])}] {items}" + (f" — {detail}" if detail else ""))
+        if finding.explanation:
+            print("      " + _("explained: %(note)s") % {"note": finding.explanation})
+    return 1 if unexplained else 0
