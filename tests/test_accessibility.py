@@ -147,6 +147,8 @@ PAGES = [
     ("deadlines", "/deadlines"),
     ("deadlines-filtered", "/deadlines?body=hywel-dda-uhb&topic=topic-mental-health"),
     ("build", "/build"),
+    ("consistency", "/consistency"),
+    ("context-statement", "/id/req-ncf-4-np-diagnostics-transformational-change"),
     ("welsh-review", "/welsh-review"),
     ("assumed-date", "/id/foreword-plan-submissions-march"),
     ("document", "/documents/ncf"),
