@@ -5,6 +5,10 @@ here, so the same question on the same day gets the same answer on every surface
 The graph itself is read-only; what changes while a service runs are the organisations' plans
 kept beside it. :meth:`PolicyGraph.refresh` follows them (a plan kept or removed by any process
 is seen at once), and drops what was derived from the store before.
+
+It is longer than 400 lines because it is the one entrance every surface shares: each engine's
+front door (what applies, questions, plans, traces, named queries) sits here as a short method
+over the module that does the work, and splitting the class would give the surfaces two doors.
 """
 
 from __future__ import annotations

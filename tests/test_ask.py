@@ -109,6 +109,13 @@ def test_welsh_mutations_and_plurals(policy_graph):
         assert policy_graph.ask(question, TODAY).applies_to.id == subject
 
 
+def test_a_misspelt_word_still_names_a_topic(policy_graph):
+    """Each misspelt word is looked for in names by its closest match alone."""
+    answer = policy_graph.ask("Hywel Dda iechyd medwl", TODAY)
+    assert answer.applies_to.id == "hywel-dda-uhb"
+    assert [n.id for n in answer.narrowed_by] == ["topic-mental-health"]
+
+
 def test_the_command_line_gives_the_same_answer(policy_graph, built, capsys):
     question = "Hywel Dda mental health by March 2027"
     assert main(["ask", question, "--format", "json", "--limit", "500", "--graph", str(built.artefact)]) == 0

@@ -132,9 +132,13 @@ class Names:
         for key, found in self.exact.items():
             for word in key.split():
                 owners[word] |= {e.id for e in found}
+        # nor do words of a body's name that are also part of another subject's name ("patient
+        # experience" is the topic "Patient experience and complaints" as much as the programme)
+        others = [(f" {key} ", {e.id for e in found}) for key, found in self.exact.items()]
         self.partial = {k: by_id[next(iter(ids))] for k, ids in partial.items()
                         if len(ids) == 1 and k not in self.exact and k not in everyday
-                        and (" " in k or owners.get(k, set()) <= ids)}
+                        and (" " in k or owners.get(k, set()) <= ids)
+                        and not any(f" {k} " in key and not found <= ids for key, found in others)}
 
     @staticmethod
     def _filler() -> list[str]:
@@ -279,13 +283,16 @@ def read_question(text: str, names: Names, today: dt.date) -> Reading:
     reading = Reading(text=text)
     rest = _read_dates(text.lower(), today, reading)
     plurals = vocabulary()["plurals"]
-    tokens = [plurals.get(t, t) for t in normalise(rest).split()]
+    typed = normalise(rest).split()
+    # a Welsh plural is read as the singular a name uses, unless the name itself is plural
+    # ("byrddau iechyd" is "bwrdd iechyd"; "byrddau partneriaeth rhanbarthol" is a name as it is)
+    tokens = [plurals.get(t, t) for t in typed]
     modal, kinds = _phrases("modality"), _phrases("kind")
     filler = set(Names._filler())
     i = 0
     while i < len(tokens):
-        taken = _take_name(tokens, i, names, reading) or _take_phrase(tokens, i, kinds, reading.kinds) \
-            or _take_phrase(tokens, i, modal, reading.modalities)
+        taken = _take_name(typed, i, names, reading) or _take_name(tokens, i, names, reading) \
+            or _take_phrase(tokens, i, kinds, reading.kinds) or _take_phrase(tokens, i, modal, reading.modalities)
         if taken:
             i += taken
             continue
@@ -331,18 +338,27 @@ def with_words_read(reading: Reading, fulltext: FullText, index: SearchIndex) ->
     graph uses, and words that together make a subject's name in another order or in part
     ("Well-being of Future Generations Act", "ambulance handover") as that subject, as the search
     box has always read them."""
-    known = []
+    known, best = [], []
     for word in reading.words:
-        known += [word] if fulltext.rank([word]) else list(index.expansions(word))[:2]
+        if fulltext.rank([word]):
+            known.append(word)
+            best.append(word)
+            continue
+        expanded = index.expansions(word)
+        known += list(expanded)[:2]
+        # a name is looked for with each misspelt word's closest match alone: a second guess
+        # ("mew" beside "meddwl") would keep "iechyd medwl" from naming the topic
+        best += sorted(expanded, key=lambda w: -expanded[w])[:1]
     reading.words = list(dict.fromkeys(known))
-    content = " ".join([*(s.words for s in reading.subjects), *reading.words])
+    best = list(dict.fromkeys(best))
+    content = " ".join([*(s.words for s in reading.subjects), *best])
     whole = index.subjects(index.search(content)) if content else []
     if whole and [s.id for s in reading.subjects] != [whole[0].id]:
         e = whole[0]
         reading.subjects, reading.words = [Named(e.id, e.label, e.role, content)], []
-    elif len(reading.words) > 1:
+    elif len(best) > 1:
         # the words left over may name what narrows the answer (a body is named by its name)
-        rest = " ".join(reading.words)
+        rest = " ".join(best)
         narrowing = [e for e in index.subjects(index.search(rest)) if e.role not in ("body", "kind of body")]
         if narrowing and narrowing[0].id not in {s.id for s in reading.subjects}:
             e = narrowing[0]
