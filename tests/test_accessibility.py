@@ -127,7 +127,7 @@ PAGES = [
     ("what-applies", "/search?q=Hywel+Dda"),
     ("search", "/search?q=ambulance+handover"),
     ("question", "/search?q=Hywel+Dda+mental+health+by+March+2027"),
-    ("question-relaxations", "/search?q=What+must+Hywel+Dda+do+on+mental+health+by+March+2027"),
+    ("question-relaxations", "/search?q=What+should+Hywel+Dda+do+on+mental+health+by+March+2027"),
     ("search-page-2", "/search?q=health+boards&page=2&sort=due"),
     ("delivery-expectation", "/id/kde-2-1-ambulance-handover-45-minutes"),
     ("requirement", "/id/req-3-enabling-actions-underpin-priorities"),

@@ -57,7 +57,8 @@ def test_allocations_carry_their_recipients_conditions_and_baseline(store):
                        f'nwp:baselinePeriod "the baseline allocation" }}')
     retained = entity("waiting-times-residual-challenge-funding")
     condition = entity("req-3-2-exhaust-opportunities-before-retained-funding")
-    assert _ask(store, f"ASK {{ <{retained}> nwp:hasCondition <{condition}> . <{condition}> a nwp:Requirement }}")
+    # the condition is what the text states; it binds no one (a context statement, not an obligation)
+    assert _ask(store, f"ASK {{ <{retained}> nwp:hasCondition <{condition}> . <{condition}> a nwp:ContextStatement }}")
 
 
 def test_a_node_typed_both_allocation_and_target_fails_validation(built):

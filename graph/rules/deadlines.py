@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from graph.errors import QueryError
-from graph.namespaces import entity, short
+from graph.namespaces import entity, plain, short
 from graph.queries import NamedQuery, run_named
 from graph.rules.applicability import Applicability
 from graph.store import Store
@@ -87,7 +87,7 @@ def dated(store: Store, queries: dict[str, NamedQuery], rules: Applicability | N
         owner = str(row["item"]) if row.get("item") is not None else ""
         deadline = Deadline(str(row["date"]), str(row["dateKind"]), str(row.get("dateText") or ""), short(node),
                             str(row["label"]), short(owner) if owner else "", str(row.get("itemLabel") or ""),
-                            date_assumed=row.get("dateAssumed") is True)
+                            date_assumed=plain(row.get("dateAssumed")) is True)
         if rules is not None:
             _describe(deadline, rules, node, owner)
         out.append(deadline)

@@ -217,11 +217,12 @@ def search(suffix: str):
     # the reasons in the page's language; the JSON and CSV twins are data, in the graph's own words
     data = search_data(args, language() if fmt == "html" else "en")
     if fmt == "csv" and data["mode"] == "applies":
-        # what applies, in the columns and words of 'policy-graph applies --format csv'
+        # what applies, in the columns and words of 'policy-graph applies --format csv', and the
+        # words of the guidance a reader checks each row against
         rows = [{**r, "item": r["id"], "why": r["summary"], "priority": "; ".join(r["priority_names"]),
                  "applies": str(r["applies"]).lower(), "in_force": str(r["in_force"]).lower()}
                 for r in data["results"]]
-        return csv_response(rows, "search", APPLIES_COLUMNS)
+        return csv_response(rows, "search", [*APPLIES_COLUMNS, "quote"])
     if fmt == "csv":
         columns = ["id", "label", "kind", "modality", "priority", "bearer", "topic", "due", "why", "quote"]
         return csv_response(data["results"], "search", columns)
