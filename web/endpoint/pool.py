@@ -50,6 +50,16 @@ def _cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
+def _dying(pid: int | None) -> bool:
+    """Whether process *pid* is a zombie or exiting: a worker killed while it holds a large graph
+    is marked so at once, but takes a moment to let go of its memory and its pipe, during which
+    it still looks alive to its parent (False where /proc cannot be read)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def _lower_priority(pid: int) -> None:
     """Put every thread of worker *pid* but its first at a lower priority: the query's thread,
     while the first, which only waits for it, starts the next query's at full priority."""
@@ -269,7 +279,7 @@ class WorkerPool:
             except queues.Empty:
                 continue
             # an idle worker has nothing to say: a readable pipe is one closed by its death
-            if worker.process.is_alive() and not worker.readable(0):
+            if worker.process.is_alive() and not worker.readable(0) and not _dying(worker.process.pid):
                 return worker
             self._lose(worker)  # died while idle (killed from outside): it is replaced
 
