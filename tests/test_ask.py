@@ -215,3 +215,11 @@ def test_every_body_kind_topic_priority_plan_and_duty_page_leads_to_what_applies
 def test_an_obligation_page_has_no_what_applies_button(client):
     page = _soup(client.get("/id/kde-2-1-ambulance-handover-45-minutes"))
     assert "What applies" not in [a.get_text(strip=True) for a in page.select("p.actions a")]
+
+
+def test_the_command_line_reads_back_in_welsh(built, capsys):
+    assert main(["--lang", "cy", "ask", "Beth ddylai byrddau iechyd ei wneud am iechyd menywod?",
+                 "--graph", str(built.artefact)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("Wedi'i ddarllen fel: yn berthnasol i: bwrdd iechyd · blaenoriaeth: Iechyd Menywod · "
+                     "moddolrwydd: dylai")

@@ -104,10 +104,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.as_dict(args.limit), indent=2, ensure_ascii=False))
         return 0
     reading = answer.reading
+    entries = graph.catalogue().entries
+
+    def name(n) -> str:
+        """A subject's name in the report's language, where the graph has it in Welsh."""
+        entry = entries.get(n.id)
+        return (entry.label_cy or n.label) if entry and report_language(args) == "cy" else n.label
+
     read = []
     if answer.applies_to:
-        read.append(_("applies to: %(label)s") % {"label": answer.applies_to.label})
-    read += [_("%(role)s: %(label)s") % {"role": _(n.role), "label": n.label} for n in answer.narrowed_by]
+        read.append(_("applies to: %(label)s") % {"label": name(answer.applies_to)})
+    read += [_("%(role)s: %(label)s") % {"role": _(n.role), "label": name(n)} for n in answer.narrowed_by]
     if reading.on:
         read.append(_("on: %(day)s") % {"day": reading.on.isoformat()})
     if reading.due_from:
@@ -115,7 +122,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if reading.due_by:
         read.append(_("due by: %(day)s") % {"day": reading.due_by.isoformat()})
     if reading.modalities:
-        read.append(_("modality: %(names)s") % {"names": " / ".join(reading.modalities)})
+        read.append(_("modality: %(names)s") % {"names": " / ".join(_(m) for m in reading.modalities)})
     if reading.kinds:
         read.append(_("kind: %(names)s") % {"names": ", ".join(reading.kinds)})
     if reading.words:
