@@ -84,6 +84,8 @@ def project(built, tmp_path_factory) -> Path:
     for name in ("ontology", "queries", "examples"):
         shutil.copytree(REAL.root / name, root / name)
     shutil.copytree(REAL.sources_dir, root / "graph" / "sources")
+    # validate checks the data's shapes as well as the built graph
+    shutil.copytree(REAL.root / "graph" / "data", root / "graph" / "data")
     (root / "build").mkdir()
     copy_build(built, root / "build" / ARTEFACT_NAME)
     return root
