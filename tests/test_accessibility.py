@@ -17,6 +17,7 @@ import pytest
 
 from graph.paths import ARTEFACT_NAME
 from tests.conftest import REAL, copy_build, local_page
+from tests.test_responsive import in_language, plan_report, problems, targets_report
 from web import create_app
 from web.background import serving
 
@@ -53,36 +54,6 @@ def base_url(built, tmp_path_factory):
         yield url
     if app.extensions.get("sparql_pool"):  # the SPARQL page's answer started its workers
         app.extensions["sparql_pool"].close()
-
-
-def in_language(path: str, lang: str) -> str:
-    return path + ("&" if "?" in path else "?") + f"lang={lang}"
-
-
-def upload(page, lang: str, form: str, field: str, path: Path) -> None:
-    """Send *path* through the check form at *form* for Swansea Bay."""
-    page.goto(in_language(form, lang))
-    page.locator(f"input[type=file][name={field}]").set_input_files(str(path))
-    page.locator("select[name=org]").select_option("swansea-bay-uhb")
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-
-
-def plan_report(page, lang: str, folder: Path) -> None:
-    upload(page, lang, "/plans/check", "plan", EXAMPLES / "illustrative-plan.csv")
-    page.locator("#counts").wait_for()
-
-
-def targets_report(page, lang: str, folder: Path) -> None:
-    upload(page, lang, "/targets/check", "trajectory", EXAMPLES / "illustrative-trajectory.csv")
-    page.locator("#counts").wait_for()
-
-
-def problems(page, lang: str, folder: Path) -> None:
-    bad = folder / "bad.csv"
-    bad.write_text("metric,period,value\nmetric-weekend-discharge,2026-27,24\n", encoding="utf-8")
-    upload(page, lang, "/targets/check", "trajectory", bad)
-    page.locator("table.problems").wait_for()
 
 
 def sparql_editor(page, lang: str, folder: Path) -> None:
