@@ -76,6 +76,7 @@ def _reading_matches(answer, read: dict) -> bool:
         return dt.date.fromisoformat(str(value)) if value else None
 
     return ((answer.applies_to.id if answer.applies_to else None) == read.get("applies_to")
+            and (answer.as_words.id if answer.as_words else None) == read.get("as_words")
             and [n.id for n in answer.narrowed_by] == read.get("narrowed_by", [])
             and all(getattr(reading, k) == day(k) for k in ("due_by", "due_from", "on"))
             and reading.modalities == read.get("modalities", []) and reading.kinds == read.get("kinds", []))

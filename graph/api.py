@@ -266,6 +266,12 @@ class PolicyGraph(KeptPlans, Asking):
             found = [e for e in found if e.item in tagged]
         return found
 
+    def what_involves(self, body: str, on: dt.date | None = None, lang: str = "en") -> list[Explanation]:
+        """What the organisation *body* takes part in without being bound by it (on the day *on*
+        when given): the obligations that name it as a partner and, when nothing binds it, those on
+        its topics; each with why and whom it binds. What binds it is :meth:`what_applies`."""
+        return self.applicability(lang).involving(body, on)
+
     def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
                   plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
                   details: bool = True) -> list[Deadline]:

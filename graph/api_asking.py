@@ -27,6 +27,7 @@ class Asking:
     catalogue: Callable[[], Catalogue]
     search_index: Callable[[], SearchIndex]
     what_applies: Callable[..., list[Explanation]]
+    what_involves: Callable[..., list[Explanation]]
     derived: Callable[..., T]
     lasting: Callable[..., T]
 
@@ -38,7 +39,7 @@ class Asking:
         def make() -> Asker:
             catalogue = self.catalogue()
             fulltext = FullText([e for e in catalogue.entries.values() if e.obligation], vocabulary()["synonyms"])
-            return Asker(catalogue, fulltext, self.applies_on)
+            return Asker(catalogue, fulltext, self.applies_on, self.involves_on)
 
         return self.lasting("asker", make)
 
@@ -49,6 +50,12 @@ class Asking:
         if on is not None:
             return self.what_applies(subject, on, lang=lang)
         return self.derived(("applies", subject, lang), lambda: self.what_applies(subject, lang=lang))
+
+    def involves_on(self, body: str, on: dt.date | None = None, lang: str = "en") -> list[Explanation]:
+        """:meth:`what_involves` the body *body*, kept for any day as :meth:`applies_on` keeps."""
+        if on is not None:
+            return self.what_involves(body, on, lang=lang)
+        return self.derived(("involves", body, lang), lambda: self.what_involves(body, lang=lang))
 
     def question_names(self) -> Names:
         from graph.search.question import Names

@@ -30,6 +30,7 @@ def test_question_is_read_and_answered(policy_graph, case):
     answer = policy_graph.ask(case["question"], today)
     read, reading = case["read"], answer.reading
     assert (answer.applies_to.id if answer.applies_to else None) == read.get("applies_to")
+    assert (answer.as_words.id if answer.as_words else None) == read.get("as_words")
     assert [n.id for n in answer.narrowed_by] == read.get("narrowed_by", [])
     for when in ("due_by", "due_from", "on"):
         wanted = read.get(when)
@@ -96,11 +97,55 @@ def test_nothing_matching_all_offers_what_to_drop(policy_graph):
 
 
 def test_a_body_that_nothing_binds_is_looked_for_in_the_words(policy_graph):
-    """Public services boards bear no obligation, but the guidance speaks of them."""
+    """Public services boards bear no obligation, but the guidance speaks of them: their name is
+    read as words, and what names them as a partner is added."""
+    assert policy_graph.what_applies("public-services-boards") == []
     answer = policy_graph.ask("What do PSBs do?", TODAY)
-    assert answer.found == []
-    as_words = [r for r in answer.relaxations if r.constraint == "subject-as-words"]
-    assert as_words and as_words[0].value == "public-services-boards" and as_words[0].count > 0
+    assert answer.as_words.id == "public-services-boards" and answer.applies_to is None
+    assert "PSBs" in answer.reading.words or "psbs" in [w.lower() for w in answer.reading.words]
+    partners = {e.item for e in policy_graph.what_involves("public-services-boards")}
+    found = {f.entry.id for f in answer.found}
+    assert partners and partners <= found
+    # every other item speaks of PSBs
+    assert all(any(w in (f.entry.label + " " + f.entry.quote).lower() for w in ("psb", "public services board"))
+               for f in answer.found if f.entry.id not in partners)
+    assert answer.as_dict()["as_words"]["id"] == "public-services-boards"
+
+
+def test_what_names_a_body_as_a_partner_is_part_of_its_answer(policy_graph):
+    """WAST is named as a partner of UEC enabling action 2, which binds health boards: it is not
+    what applies to WAST, but it is what WAST takes part in, with the action's outcomes."""
+    applies = {e.item for e in policy_graph.what_applies("wast")}
+    involves = {e.item: e for e in policy_graph.what_involves("wast")}
+    assert "uec-action-2-single-point-of-access" in involves and "uec-action-2-single-point-of-access" not in applies
+    assert "uec-action-2-outcome-1" in involves
+    assert "uec-action-1-falls-response" not in involves  # the falls action does not name WAST
+    assert "as a partner" in involves["uec-action-2-single-point-of-access"].summary
+    assert "health board" in involves["uec-action-2-single-point-of-access"].summary
+    found = {f.entry.id for f in policy_graph.ask("WAST ambulance conveyance", TODAY).found}
+    assert {"uec-action-2-single-point-of-access", "uec-action-2-outcome-1"} <= found
+
+
+def test_an_outcome_binds_whom_its_enabling_action_binds(policy_graph):
+    ex = policy_graph.explain("hywel-dda-uhb", "uec-action-2-outcome-2")
+    assert ex.applies and "as part of UEC enabling action 2" in ex.summary
+    assert any("is part of UEC enabling action 2" in f.text for f in ex.facts)
+    # the binding is stated in the action's passage, the outcome in its own
+    whole = policy_graph.explain("hywel-dda-uhb", "uec-action-2-single-point-of-access")
+    assert ex.facts[-1].source == whole.passage != ex.passage
+    assert "uec-action-2-outcome-2" not in {e.item for e in policy_graph.what_applies("wast")}
+
+
+def test_a_weaker_modality_takes_in_the_stronger_after_it(policy_graph):
+    answer = policy_graph.ask("What should health boards do on falls response?", TODAY)
+    assert answer.reading.modalities == ["should"] and answer.reading.stronger_too
+    modalities = [f.entry.modality for f in answer.found]
+    assert "is expected to" in modalities and "uec-action-1-falls-response" in [f.entry.id for f in answer.found]
+    must = policy_graph.ask("What must health boards do?", TODAY)
+    assert not must.reading.stronger_too and {f.entry.modality for f in must.found} <= {"must", "is required to"}
+    shoulds = policy_graph.ask("What should health boards do?", TODAY).found
+    kinds = [f.entry.modality == "should" for f in shoulds]
+    assert kinds == sorted(kinds, reverse=True), "what is asked for comes first"
 
 
 def test_welsh_mutations_and_plurals(policy_graph):

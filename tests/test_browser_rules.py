@@ -70,8 +70,8 @@ def test_plan_upload_shows_the_example_counts_and_keeps_the_plan(page, tmp_path)
     page.locator("#counts").wait_for()
     counts = {k: number(page, k) for k in ("commitments", "traced", "suggested", "untraced", "applicable",
                                            "adopted", "justified", "uncovered")}
-    assert counts == {"commitments": 12, "traced": 8, "suggested": 3, "untraced": 1, "applicable": 523,
-                      "adopted": 13, "justified": 2, "uncovered": 508}
+    assert counts == {"commitments": 12, "traced": 8, "suggested": 3, "untraced": 1, "applicable": 535,
+                      "adopted": 21, "justified": 5, "uncovered": 509}
     c10 = page.locator('tr[data-commitment="c10"]').first
     assert "suggestion, score 0.53" in c10.inner_text()
     assert page.locator("#kept").is_visible()
@@ -80,12 +80,12 @@ def test_plan_upload_shows_the_example_counts_and_keeps_the_plan(page, tmp_path)
     name, path = download(page, "as CSV", tmp_path)
     assert name == "plan-check-swansea-bay-uhb.csv"
     rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
-    assert sum(r["status"] == "uncovered" for r in rows) == 508
+    assert sum(r["status"] == "uncovered" for r in rows) == 509
     assert {r["status"] for r in rows if r["commitment"] == "c10"} == {"suggested"}
     name, path = download(page, "as JSON", tmp_path)
     assert name == "plan-check-swansea-bay-uhb.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["counts"]["traced"] == 8 and len(data["gaps"]) == 508
+    assert data["counts"]["traced"] == 8 and len(data["gaps"]) == 509
     # an obligation serving a priority and an enabling plan is under each grouping
     both = next(g for g in data["gaps"] if g["priority"] and g["plan"])
     page.get_by_role("link", name="by enabling plan").click()
@@ -137,9 +137,9 @@ def test_the_example_plan_downloaded_from_the_form_is_checked_for_the_organisati
     page.get_by_role("button", name="Check the plan").click()
     page.locator("#coverage").wait_for()
     assert page.locator("h1").inner_text() == "Plan check: Swansea Bay University Health Board"
-    assert page.locator("#coverage-overall").inner_text().startswith("15 of 523 covered, 3%")
+    assert page.locator("#coverage-overall").inner_text().startswith("26 of 535 covered, 5%")
     timely = page.locator('#coverage-by-priority tr[data-group="Timely Access to Care"]')
-    assert "13 of 64 covered, 20%" in timely.inner_text()
+    assert "24 of 76 covered, 32%" in timely.inner_text()
     _name, path = download(page, "as CSV", tmp_path)
     rows = [r for r in csv.DictReader(path.read_text(encoding="utf-8").splitlines()) if r["row"] == "obligation"]
     assert all(r["priority_or_plan"] for r in rows)

@@ -321,8 +321,8 @@ def test_a_plan_check_in_welsh_as_text_and_html(capsys, built, tmp_path):
     assert "  [wedi'i olrhain] c01: " in text and "(awgrym, sgôr 0." in text
     assert ("\nRhwymedigaethau heb ymrwymiad (mabwysiadu neu gyfiawnhau), fesul blaenoriaeth neu gynllun galluogi, "
             "y cryfaf yn gyntaf, yna’r rhai sy’n ddyledus gyntaf:\n") in text
-    assert "  Cwmpas (wedi’u mabwysiadu neu eu cyfiawnhau): 15 o 523 wedi’u cwmpasu, 3%\n" in text
-    assert "\n  Mynediad Amserol at Ofal: 13 o 64 wedi’u cwmpasu, 20%\n" in text
+    assert "  Cwmpas (wedi’u mabwysiadu neu eu cyfiawnhau): 26 o 535 wedi’u cwmpasu, 5%\n" in text
+    assert "\n  Mynediad Amserol at Ofal: 24 o 76 wedi’u cwmpasu, 32%\n" in text
     assert "    [rhaid, erbyn 2027-03-31] " in text
     assert "\n  Mynediad Amserol at Ofal (" in text  # the groups are named by priority, in Welsh
     out = tmp_path / "report.html"

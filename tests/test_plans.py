@@ -39,8 +39,9 @@ def test_example_plan_counts(example):
     counts = example.counts()
     assert counts["commitments"] == 12
     assert (counts["traced"], counts["suggested"], counts["untraced"]) == (8, 3, 1)
-    assert counts["obligations_justified"] == 2 and counts["obligations_adopted"] == 13
-    assert counts["obligations_uncovered"] == counts["obligations_applicable"] - 13 - 2
+    # an adopted or justified enabling action takes its outcomes with it
+    assert counts["obligations_justified"] == 5 and counts["obligations_adopted"] == 21
+    assert counts["obligations_uncovered"] == counts["obligations_applicable"] - 21 - 5
 
 
 def test_explicit_references_are_adopted_and_cover_their_parts(example):
@@ -65,7 +66,7 @@ def test_suggestions_are_marked_and_scored(example):
 
 def test_justified_and_untraced(example):
     justified = {g.item: g for g in example.gaps if g.status == "justified"}
-    assert "uec-action-2-single-point-of-access" in justified and len(justified) == 2
+    assert set(justified) == {"uec-action-2-single-point-of-access", *(f"uec-action-2-outcome-{n}" for n in range(1, 5))}
     assert justified["uec-action-2-single-point-of-access"].by == ["c11"]
     assert "duplicate" in justified["uec-action-2-single-point-of-access"].justification
     c12 = next(c for c in example.commitments if c.id == "c12")
@@ -244,18 +245,18 @@ def test_a_file_naming_several_or_unknown_organisations_needs_a_choice(store, qu
 
 
 def test_coverage_overall_by_priority_and_by_enabling_plan(example):
-    assert example.coverage().as_dict() == {"name": "", "covered": 15, "applicable": 523, "percent": 2.9}
-    assert share_text(example.coverage()) == "15 of 523 covered, 3%"
+    assert example.coverage().as_dict() == {"name": "", "covered": 26, "applicable": 535, "percent": 4.9}
+    assert share_text(example.coverage()) == "26 of 535 covered, 5%"
     for shares in (example.by_priority, example.by_plan):
         names = [s.name for s in shares]
         assert names[-1] == "" and names[:-1] == sorted(names[:-1])  # by name, those serving none last
         assert all(0 <= s.covered <= s.applicable for s in shares)
     timely = next(s for s in example.by_priority if s.name == "Timely Access to Care")
-    assert timely.covered == 13 and timely.applicable > timely.covered
+    assert timely.covered == 24 and timely.applicable > timely.covered
     # every obligation that applies is counted under each priority it serves, or under none
-    assert sum(s.covered for s in example.by_priority) >= 15
+    assert sum(s.covered for s in example.by_priority) >= 26
     data = example.as_dict()["coverage"]
-    assert data["overall"]["covered"] == 15 and data["by_plan"][0]["name"] == "Digital, Technology and Innovation"
+    assert data["overall"]["covered"] == 26 and data["by_plan"][0]["name"] == "Digital, Technology and Innovation"
 
 
 def test_a_share_is_never_shown_as_none_or_all_when_it_is_not(example):
@@ -277,7 +278,7 @@ def test_uncovered_obligations_come_strongest_first_then_soonest_due(example, ru
 
 def test_csv_obligation_rows_carry_priority_or_plan_due_date_and_a_readable_linked_source(example):
     rows = [r for r in csv.DictReader(io.StringIO(report_csv(example))) if r["row"] == "obligation"]
-    assert len(rows) == 510
+    assert len(rows) == 514
     # before: 277 rows had no priority, 106 neither priority nor enabling plan
     assert sum(not r["priority"] for r in rows) == 277
     assert sum(not r["priority"] and not r["enabling_plan"] for r in rows) == 106
@@ -310,18 +311,18 @@ def test_csv_source_links_can_be_the_site_s_and_cells_stay_safe(store, queries, 
 
 def test_text_and_html_reports_give_the_shares(example):
     text = report_text(example)
-    assert "Coverage (adopted or justified): 15 of 523 covered, 3%" in text
-    assert "Coverage by priority:" in text and "  Timely Access to Care: 13 of 64 covered, 20%" in text
-    assert "Coverage by enabling plan:" in text and "no enabling plan: 15 of" in text
+    assert "Coverage (adopted or justified): 26 of 535 covered, 5%" in text
+    assert "Coverage by priority:" in text and "  Timely Access to Care: 24 of 76 covered, 32%" in text
+    assert "Coverage by enabling plan:" in text and "no enabling plan: 26 of" in text
     assert "    [must, due 2027-03-31] " in text
     page = report_html(example)
-    assert "15 of 523 covered, 3%" in page and "<h2>Coverage by enabling plan</h2>" in page
+    assert "26 of 535 covered, 5%" in page and "<h2>Coverage by enabling plan</h2>" in page
 
 
 def test_check_plan_command_takes_the_organisation_from_the_file(built, capsys):
     assert main(["check-plan", str(EXAMPLE_PLAN), "--graph", str(built.artefact), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["organisation"] == "swansea-bay-uhb" and data["coverage"]["overall"]["covered"] == 15
+    assert data["organisation"] == "swansea-bay-uhb" and data["coverage"]["overall"]["covered"] == 26
     assert main(["check-plan", str(EXAMPLE_PLAN), "--org", "cardiff-and-vale-uhb",
                  "--graph", str(built.artefact)]) == 2
     err = capsys.readouterr().err
@@ -332,4 +333,4 @@ def test_check_plan_command_takes_the_organisation_from_the_file(built, capsys):
 def test_check_plan_command_in_welsh_gives_the_shares(built, capsys):
     assert main(["--lang", "cy", "check-plan", str(EXAMPLE_PLAN), "--graph", str(built.artefact)]) == 0
     out = capsys.readouterr().out
-    assert "15 o 523" in out and "3%" in out
+    assert "26 o 535" in out and "5%" in out

@@ -122,12 +122,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if reading.due_by:
         read.append(_("due by: %(day)s") % {"day": reading.due_by.isoformat()})
     if reading.modalities:
-        read.append(_("modality: %(names)s") % {"names": " / ".join(_(m) for m in reading.modalities)})
+        names = " / ".join(_(m) for m in reading.modalities)
+        read.append((_("modality: %(names)s, then stronger") if reading.stronger_too else _("modality: %(names)s"))
+                    % {"names": names})
     if reading.kinds:
         read.append(_("kind: %(names)s") % {"names": ", ".join(reading.kinds)})
     if reading.words:
         read.append(_("words: %(words)s") % {"words": " ".join(reading.words)})
     print(_("Read as: %(reading)s") % {"reading": " · ".join(read) if read else _("(nothing recognised)")})
+    if answer.as_words:
+        print(_("No obligation binds %(body)s itself, so its name is read as words; what names it as a partner "
+                "is shown too.") % {"body": name(answer.as_words)})
     for f in answer.found[:args.limit]:
         due = f" ({_('due %(day)s') % {'day': f.due}})" if f.due else ""
         print(f"{f.entry.id:58} {f.entry.label[:60]}  [{f.entry.modality or f.entry.kind}]{due}")

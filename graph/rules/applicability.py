@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from rdflib import URIRef
 from rdflib.namespace import ORG
@@ -39,6 +39,8 @@ RULE_SUBPROPERTY = N_("OWL 2 RL prp-spo1: a bearer of an obligation is one it ap
                       "(bearer is a sub-property of appliesTo)")
 RULE_BINDS_KIND = N_("an obligation that binds a kind of body applies to every body of that kind")
 RULE_NOT_IN_FORCE = N_("an obligation does not apply before the day it takes effect")
+RULE_PART = N_("a part of an obligation that names no one of its own (an outcome of an enabling action) binds "
+               "whom the whole binds")
 #: Why an item concerns a subject other than a body, in plain words that name the subject
 #: (``%(subject)s``) and what the item comes through (``%(via)s``): keyed by the reason the named
 #: query ``concerning`` gives.
@@ -49,6 +51,11 @@ REASONS = {
     "part of something set for this priority": N_("part of %(via)s, which is set for %(subject)s"),
     "set for this enabling plan": N_("set for the enabling plan %(subject)s"),
     "part of something set for this enabling plan": N_("part of %(via)s, which is set for %(subject)s"),
+}
+#: Why an item involves a body that it does not bind (named query ``involving``).
+INVOLVING_REASONS = {
+    "names this body as a partner": N_("names %(subject)s as a partner"),
+    "part of something that names this body as a partner": N_("part of %(via)s, which names %(subject)s as a partner"),
 }
 #: Why an item concerns a duty, statute or principle: it rests on it directly, or through a chain.
 BASIS_REASONS = (N_("rests directly on %(subject)s"),
@@ -91,6 +98,7 @@ class Obligation:
     section_label: str = ""
     modality_order: int | None = None  # the modality's strength, 1 the strongest (must)
     heading: str = ""  # its section as a reader cites it: "TPG 2.1 Timely Access to Care"
+    through: tuple[str, str] | None = None  # (iri, label) of the whole it takes its binding from
 
     @property
     def id(self) -> str:
@@ -242,6 +250,9 @@ class Applicability:
                 ob.due_by = due
             if due is not None and row.get("dueAssumed") is not None and row["dueAssumed"].toPython() is True:
                 ob.assumed_dates.add(due)
+            if "through" in row:
+                whole = str(row["through"])
+                ob.through = (whole, labels.setdefault(whole, self._label(whole)))
             bound = str(row["bound"])
             if bound not in labels:
                 labels[bound] = self.class_labels.get(bound) or self._label(bound)
@@ -333,6 +344,16 @@ class Applicability:
         item, org = w.name(ob.iri, ob.label), w.name(body.iri, body.label)
         facts: list[Fact] = []
         rules: list[str] = []
+        own, own_where, own_passage = item, where, ob.passage
+        if ob.through is not None:
+            # the binding is the whole's: the facts below name it and its passage
+            item = w.name(*ob.through)
+            facts.append(Fact(w._("%(part)s is part of %(whole)s (%(where)s)") % {
+                "part": own, "whole": item, "where": where}, "stated", short(ob.passage)))
+            rules.append(w._(RULE_PART))
+            whole = self.obligations.get(ob.through[0])
+            if whole is not None and whole.passage:
+                where, ob = whole.where(), replace(ob, passage=whole.passage)
         applies = False
         summary = ""
         if any(iri == body.iri for iri, _ in ob.bearers):
@@ -392,6 +413,10 @@ class Applicability:
                 "body": org, "kinds": stated, "also": also, "nor": nor}, "stated", body.source))
             summary = w._("does not apply: it binds %(bound)s; %(body)s is %(kinds)s") % {
                 "bound": bound, "body": org, "kinds": stated}
+        if ob.through is not None and applies:
+            summary = w._("%(summary)s, as part of %(whole)s") % {"summary": summary, "whole": item}
+        if ob.through is not None:
+            item, where, ob = own, own_where, replace(ob, passage=own_passage)
         in_force = True
         if applies and on is not None and ob.effective_from is not None and ob.effective_from > on:
             in_force = False
@@ -479,6 +504,37 @@ class Applicability:
                 ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
                 "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
                 list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates))
+        return out
+
+    def involving(self, name: str, on: dt.date | None = None) -> list[Explanation]:
+        """What the body *name* takes part in without being bound by it: the obligations that
+        name it as a partner, or are part of one that does; on the day *on* when given, in order
+        of the items' IRIs."""
+        body = self.body(name)
+        w = self.w
+        reasons: dict[str, list[str]] = {}
+        for row in run_named(self.store, self.queries["involving"], {"body": body.iri}).rows:
+            why = str(row["why"])
+            via = w.name(str(row["via"]), str(row["viaLabel"])) if "viaLabel" in row else short(str(row["via"]))
+            text = w._(INVOLVING_REASONS[why]) % {"subject": w.name(body.iri, body.label), "via": via}
+            listed = reasons.setdefault(str(row["item"]), [])
+            if text not in listed:
+                listed.append(text)
+        out = []
+        for item in sorted(reasons):
+            ob = self.obligations.get(item)
+            if ob is None or (on is not None and ob.effective_from is not None and ob.effective_from > on):
+                continue
+            kinds = [w.name(iri, label) for iri, label in ob.kinds] + [w.name(iri, label) for iri, label in ob.bearers]
+            summary = "; ".join(reasons[item]) + (w._(" (it binds %(bound)s)") % {"bound": w._(" and ").join(kinds)}
+                                                  if kinds else "")
+            out.append(Explanation(
+                body.id, w.name(body.iri, body.label), ob.id, w.name(ob.iri, ob.label), False, True,
+                [Fact(why, "stated", short(ob.passage) if ob.passage else "") for why in reasons[item]], [], summary,
+                ob.effective_from.isoformat() if ob.effective_from else "",
+                ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
+                "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
+                [summary], due_assumed=ob.due_by in ob.assumed_dates))
         return out
 
     def _class_path(self, cls: str, kind: str) -> list[str] | None:

@@ -2,7 +2,9 @@
 "what applies" engine (:meth:`graph.api.PolicyGraph.what_applies`), narrowed by the other subjects,
 dates, modalities and kinds it names, and ranked by its other words (:mod:`graph.search.fulltext`).
 
-The first body or kind of body named is what the answer applies to; every other subject narrows
+The first body or kind of body named is what the answer applies to (a body's answer adds what names
+it as a partner; a body that nothing binds has its name read as words instead, with what names it
+as a partner); every other subject narrows
 it to what also concerns that subject (a topic with its narrower topics, a priority, an enabling
 plan, a statute or duty), each as the same engine answers for it. A question that names nothing
 ranks every obligation by its words. When the combination leaves nothing, the answer offers each
@@ -12,7 +14,7 @@ constraint that, taken away, would leave something, with how many.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from graph.rules.applicability import Explanation
@@ -68,6 +70,7 @@ class Answer:
     applies_to: Named | None = None
     narrowed_by: list[Named] = field(default_factory=list)
     relaxations: list[Relaxation] = field(default_factory=list)
+    as_words: Named | None = None  # a body that nothing binds, its name read as words instead
 
     def as_dict(self, limit: int | None = None) -> dict:
         def named(n: Named | None) -> dict | None:
@@ -76,11 +79,12 @@ class Answer:
         return {"question": self.reading.text, "reading": self.reading.as_dict(),
                 "applies_to": named(self.applies_to), "narrowed_by": [named(n) for n in self.narrowed_by],
                 "count": len(self.found), "results": [f.as_dict() for f in self.found[:limit]],
-                "relaxations": [vars(r) for r in self.relaxations]}
+                "relaxations": [vars(r) for r in self.relaxations], "as_words": named(self.as_words)}
 
 
-def order(sort: str) -> Callable[[Found], tuple]:
-    """The sort key of *sort* for anything with an entry, a score and a due date."""
+def order(sort: str, asked: Sequence[str] = ()) -> Callable[[Found], tuple]:
+    """The sort key of *sort* for anything with an entry, a score and a due date. By relevance,
+    the modalities a question *asked* for come before the stronger ones it also takes in."""
     def modality(f: Found) -> int:
         m = f.entry.modality
         return MODALITY_ORDER.index(m) if m in MODALITY_ORDER else len(MODALITY_ORDER)
@@ -91,7 +95,10 @@ def order(sort: str) -> Callable[[Found], tuple]:
     def label(f: Found) -> str:
         return f.entry.label.lower()
 
-    return {"relevance": lambda f: (-round(f.score, 6), modality(f), due(f), label(f)),
+    def stronger(f: Found) -> bool:
+        return bool(asked) and f.entry.modality not in asked
+
+    return {"relevance": lambda f: (stronger(f), -round(f.score, 6), modality(f), due(f), label(f)),
             "due": lambda f: (due(f), modality(f), -f.score, label(f)),
             "modality": lambda f: (modality(f), due(f), -f.score, label(f)),
             "label": lambda f: (label(f), modality(f))}[sort]
@@ -99,38 +106,69 @@ def order(sort: str) -> Callable[[Found], tuple]:
 
 class Asker:
     """Answers questions over one catalogue, asking *applies* (subject id, day, language of the
-    reasons) for what applies."""
+    reasons) for what applies, and *involves* (likewise) for what a body takes part in."""
 
-    def __init__(self, catalogue: Catalogue, fulltext: FullText, applies: Applies):
-        self.catalogue, self.fulltext, self.applies = catalogue, fulltext, applies
+    def __init__(self, catalogue: Catalogue, fulltext: FullText, applies: Applies, involves: Applies):
+        self.catalogue, self.fulltext, self.applies, self.involves = catalogue, fulltext, applies, involves
 
     def answer(self, reading: Reading, sort: str = "relevance", lang: str = "en") -> Answer:
+        unbound = self._unbound_body(reading)
+        if unbound is not None:
+            # a body that nothing binds is spoken of: its name is read as words
+            reading = reading.without("subject-as-words", unbound.id)
         answer = self._combine(reading, lang)
         # the words that named a subject rank what it gives, with the others
         scores = self.fulltext.rank([*reading.words, *(w for s in reading.subjects for w in s.words.split())])
         if reading.words and not answer.applies_to and not answer.narrowed_by:
             # nothing named: the words alone choose (typo-free words; see PolicyGraph.ask)
             answer.found = [f for f in answer.found if f.entry.id in scores]
+        if unbound is not None:
+            answer.as_words = unbound
+            shown = {f.entry.id for f in answer.found}
+            answer.found += [f for f in self._narrow(self._found(self.involves(unbound.id, reading.on, lang)), reading)
+                             if f.entry.id not in shown]
         for f in answer.found:
             f.score = scores.get(f.entry.id, 0.0)
-        answer.found.sort(key=order(sort))
+        answer.found.sort(key=order(sort, reading.modalities))
         if not answer.found:
             answer.relaxations = self._relaxations(reading)
         return answer
+
+    def _unbound_body(self, reading: Reading) -> Named | None:
+        """The body the question is first about when nothing binds it on any day (primary care
+        clusters, public services boards), else None."""
+        subjects = sorted(reading.subjects, key=lambda s: FIRST.index(s.role))
+        if subjects and subjects[0].role == "body" and not self.applies(subjects[0].id, None, "en"):
+            return subjects[0]
+        return None
+
+    def _found(self, answers: list[Explanation]) -> list[Found]:
+        return [Found(self.catalogue.entries[e.item], answer=e) for e in answers if e.item in self.catalogue.entries]
 
     def _combine(self, reading: Reading, lang: str = "en") -> Answer:
         subjects = sorted(reading.subjects, key=lambda s: FIRST.index(s.role))
         first, others = (subjects[0], subjects[1:]) if subjects else (None, [])
         if first is not None:
-            found = [Found(self.catalogue.entries[e.item], answer=e)
-                     for e in self.applies(first.id, reading.on, lang) if e.item in self.catalogue.entries]
+            answers = self.applies(first.id, reading.on, lang)
+            if first.role == "body":
+                # a body asked about has a part, too, in what names it as a partner
+                bound = {e.item for e in answers}
+                answers = answers + [e for e in self.involves(first.id, reading.on, lang) if e.item not in bound]
+            found = self._found(answers)
         else:
             found = [Found(e) for e in self.catalogue.entries.values() if e.obligation]
         for other in others:
             concerned = {e.item for e in self.applies(other.id, reading.on, "en")}
             found = [f for f in found if f.entry.id in concerned]
+        return Answer(reading, self._narrow(found, reading), first, others)
+
+    @staticmethod
+    def _narrow(found: list[Found], reading: Reading) -> list[Found]:
+        """*found* cut to the modalities, kinds and dates *reading* names."""
         if reading.modalities:
-            found = [f for f in found if f.entry.modality in reading.modalities]
+            # what one should do includes what one must: a modality asked for is the weakest wanted
+            weakest = max(MODALITY_ORDER.index(m) for m in reading.modalities if m in MODALITY_ORDER)
+            found = [f for f in found if f.entry.modality in MODALITY_ORDER[:weakest + 1]]
         if reading.kinds:
             # a target is asked for through what it measures: the obligations that have one
             found = [f for f in found if set(f.entry.kind.split(" / ")) & set(reading.kinds)
@@ -139,7 +177,7 @@ class Asker:
             found = [f for f in found if f.due and f.due <= reading.due_by.isoformat()]
         if reading.due_from:
             found = [f for f in found if f.due and f.due >= reading.due_from.isoformat()]
-        return Answer(reading, found, first, others)
+        return found
 
     def _relaxations(self, reading: Reading) -> list[Relaxation]:
         """Each constraint whose removal leaves an answer, with its size, the largest first."""

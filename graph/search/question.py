@@ -57,6 +57,12 @@ class Reading:
     words: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
+    @property
+    def stronger_too(self) -> bool:
+        """Whether the answer takes in modalities stronger than those asked for (what one should
+        do includes what one must), after them: true unless "must" is among them."""
+        return bool(self.modalities) and "must" not in self.modalities
+
     def parts(self) -> list[tuple[str, str]]:
         """Each part of the reading that narrows the answer, as (constraint, value): what
         :meth:`without` takes away."""
@@ -89,7 +95,8 @@ class Reading:
                 "due_from": self.due_from.isoformat() if self.due_from else None,
                 "due_by": self.due_by.isoformat() if self.due_by else None,
                 "on": self.on.isoformat() if self.on else None,
-                "modalities": self.modalities, "kinds": self.kinds, "words": self.words, "dropped": self.dropped}
+                "modalities": self.modalities, "stronger_too": self.stronger_too, "kinds": self.kinds,
+                "words": self.words, "dropped": self.dropped}
 
 
 @cache

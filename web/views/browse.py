@@ -157,7 +157,9 @@ def _chips(answer) -> list[dict]:
             text = {"on": gettext("as on: %(day)s"), "due_from": gettext("due from: %(day)s"),
                     "due_by": gettext("due by: %(day)s")}[constraint] % {"day": value}
         elif constraint == "modality":
-            text = gettext("modality: %(names)s", names=" / ".join(term(m) for m in reading.modalities))
+            names = " / ".join(term(m) for m in reading.modalities)
+            text = (gettext("modality: %(names)s, then stronger", names=names) if reading.stronger_too
+                    else gettext("modality: %(names)s", names=names))
         else:
             text = gettext("kind: %(name)s", name=term(value))
         chips.append({"constraint": constraint, "value": value, "text": text})
@@ -190,7 +192,7 @@ def search_data(args: dict, lang: str = "en") -> dict:
                        for r in answer.relaxations]
     else:
         rows, mode = [], "text"
-    rows.sort(key=order(sort))
+    rows.sort(key=order(sort, answer.reading.modalities if answer else ()))
     facets = facet_counts(rows, args["chosen"])
     shown = apply_filters(rows, args["chosen"], args["due_from"], args["due_to"])
     others = [{"id": e.id, "label": e.label, "kind": e.kind, "role": e.role}
@@ -201,6 +203,8 @@ def search_data(args: dict, lang: str = "en") -> dict:
             "subject": {"id": subject.id, "label": subject.label, "kind": subject.kind, "role": subject.role}
             if subject else None,
             "reading": {**answer.reading.as_dict(), "chips": chips} if answer else None,
+            "as_words": {"id": answer.as_words.id, "label": plain_name(answer.as_words.id, answer.as_words.label)}
+            if answer and answer.as_words else None,
             "relaxations": relaxations, "sort": sort,
             "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]}, "on": args["on"],
             "total": len(rows), "count": len(shown), "results": [r.as_dict() for r in shown],
