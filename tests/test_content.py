@@ -68,7 +68,8 @@ def test_each_health_board_gets_health_board_and_nhs_organisation_obligations(st
     whys = {str(r["item"]).rsplit("/", 1)[-1]: str(r["why"]) for r in rows}
     # the outcomes of an enabling action bind through it
     parts = {i for i, why in whys.items() if why == "part of something that binds this body or kind"}
-    assert {"uec-action-2-outcome-2", "uec-action-4-outcome-3"} <= parts and all(i.startswith("uec-action-") for i in parts)
+    assert {"uec-action-2-outcome-2", "uec-action-4-outcome-3"} <= parts
+    assert all(i.startswith("uec-action-") for i in parts)
     assert all(why.startswith("applies to every body of the kind it is") for i, why in whys.items() if i not in parts)
 
 

@@ -66,7 +66,8 @@ def test_suggestions_are_marked_and_scored(example):
 
 def test_justified_and_untraced(example):
     justified = {g.item: g for g in example.gaps if g.status == "justified"}
-    assert set(justified) == {"uec-action-2-single-point-of-access", *(f"uec-action-2-outcome-{n}" for n in range(1, 5))}
+    outcomes = {f"uec-action-2-outcome-{n}" for n in range(1, 5)}
+    assert set(justified) == {"uec-action-2-single-point-of-access", *outcomes}
     assert justified["uec-action-2-single-point-of-access"].by == ["c11"]
     assert "duplicate" in justified["uec-action-2-single-point-of-access"].justification
     c12 = next(c for c in example.commitments if c.id == "c12")
