@@ -25,7 +25,7 @@ PAGES = [
     ("item", f"/id/{BOLD}", "organisations must continue to optimise vaccination"),
     ("item with links", f"/id/{LINKS}", "Contracts for Innovation Cymru (formerly SBRI Wales)"),
     ("trace", f"/id/{LINKS}/trace", "Contracts for Innovation Cymru"),
-    ("passage", "/id/passage/tpg/23533-23591", "Ensure no ambulance patient handover waits over 45 minutes"),
+    ("passage", "/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee", "Ensure no ambulance patient handover waits over 45 minutes"),
     ("document", "/documents/tpg", "Health Technology Wales"),
     ("document ncf", "/documents/ncf", "A Healthier Wales"),
     ("search rows", "/search?q=vaccination+opportunities", "organisations must continue to optimise vaccination"),
