@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 
 from graph.cli.access import register as register_access
 from graph.cli.building import DEFAULT_REASONER, cmd_build, cmd_stats, cmd_validate
+from graph.cli.editions import register as register_editions
 from graph.cli.commands import (
     cmd_applies,
     cmd_ask,
@@ -180,6 +181,7 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("--graph", help=_("built graph the plans sit beside (default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_plan_remove)
     register_access(sub, plan_sub)
+    register_editions(sub)
 
     p = sub.add_parser("push", help=_("load the built graph into a SPARQL 1.1 server (Graph Store Protocol)"))
     p.add_argument("--query-url", required=True, help=_("the server's SPARQL query address"))
