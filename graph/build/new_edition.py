@@ -21,7 +21,7 @@ from graph.build.editions import EditionDiff, Inputs, compare, describe_items
 from graph.build.load import LoadedData, QuoteRef
 from graph.build.modality import ReadingRule
 from graph.errors import BuildError, Problem
-from graph.sources import Sources
+from graph.sources import EDITIONS_FOLDER, Sources
 from graph.yamlfile import Located, read_yaml
 
 #: Where reviews of suspect links are kept, under the curated data folder.
@@ -132,3 +132,14 @@ def with_editions(inputs: dict, new: NewEditions) -> dict:
         files[f"edition:{document}"] = diff.new_sha256
     overall = hashlib.sha256(json.dumps({"files": files, "versions": inputs.get("versions")}, sort_keys=True).encode())
     return {**inputs, "files": files, "sha256": overall.hexdigest()}
+
+
+def keep_editions(staging: Path, sources: Sources, new: NewEditions) -> None:
+    """Keep each new edition's text beside the graph built from it, so pages that show a passage
+    in its text read the text its offsets count in."""
+    if not new.diffs:
+        return
+    folder = staging / EDITIONS_FOLDER
+    folder.mkdir()
+    for document in new.diffs:
+        (folder / f"{document}.txt").write_bytes(sources.documents[document].text.encode("utf-8"))

@@ -29,7 +29,7 @@ from graph.build.infer import REASONERS, infer
 from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
 from graph.build.modality import RULES_FILE, load_rules, read_modalities
-from graph.build.new_edition import NewEditions, apply_editions, with_editions
+from graph.build.new_edition import NewEditions, apply_editions, keep_editions, with_editions
 from graph.build.welsh import FOLDER as WELSH_FOLDER
 from graph.build.welsh import add_welsh
 from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
@@ -199,6 +199,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         report["modalities"] = modalities
         report[INPUTS] = inputs
         report["editions"] = new.report()
+        keep_editions(staging, sources, new)
         report["suspect"] = new.suspect
         report["reviewed"] = new.reviewed
         write_json(staging / REPORT_NAME, report)

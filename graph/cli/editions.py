@@ -18,12 +18,7 @@ from graph.cli.language import _, ngettext
 from graph.cli.output import FORMAT_HELP, json_text
 from graph.csvcells import writer as csv_writer
 from graph.errors import PolicyGraphError
-
-#: The columns of ``--format csv``: one row per item and quote, and one per added sentence.
-CSV_COLUMNS = ["document", "item", "label", "kind", "changes", "status", "similarity", "old_start", "old_end",
-               "new_start", "new_end", "old_words", "new_words", "old_modality", "new_modality", "quote",
-               "new_text"]
-
+from graph.reports.editions import CSV_COLUMNS, diff_rows
 
 def change_names() -> dict[str, str]:
     return {"removed": _("removed"), "wording": _("wording changed"), "modality": _("modality changed"),
@@ -79,30 +74,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if diff.changed else 0
 
 
-def diff_rows(diff: EditionDiff) -> list[list]:
-    """The rows of the CSV (and of the web page's CSV): per item and quote, then per added sentence."""
-    rows = []
-    for change in diff.items:
-        for a in change.anchors:
-            if a.status == "unchanged":
-                continue
-            old, new = a.old or (None, None), a.new or (None, None)
-            rows.append([diff.document, change.item, change.label, change.kind, " ".join(change.changes), a.status,
-                         a.similarity if a.similarity is not None else "", *(v if v is not None else "" for v in old),
-                         *(v if v is not None else "" for v in new), " | ".join(o for o, _n in a.differences),
-                         " | ".join(n for _o, n in a.differences), a.old_reading or "", a.new_reading or "",
-                         a.quote, a.new_text or ""])
-    for added in diff.added:
-        rows.append([diff.document, "", "", "", "added", "added", "", "", "", added.start, added.end, "", added.cue,
-                     "", added.modality, "", added.text])
-    return rows
-
-
 def diff_csv(diff: EditionDiff) -> str:
     out = io.StringIO()
     writer = csv_writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(diff_rows(diff))
+    writer.writerows(diff_rows(diff.as_dict()))
     return out.getvalue()
 
 
