@@ -44,7 +44,8 @@ def test_entity_iri_gives_rdf_by_suffix(client, suffix, fmt):
 
 
 def test_passage_iri_carries_its_selectors(client):
-    graph = Graph().parse(data=client.get("/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee.ttl").data, format="turtle")
+    graph = Graph().parse(data=client.get("/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee.ttl").data,
+                          format="turtle")
     passage = ID["passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"]
     quote = URIRef(str(passage) + "#quote")
     assert (passage, OA.hasSelector, quote) in graph
@@ -73,7 +74,8 @@ def test_an_old_offset_address_redirects_to_its_passage(client, suffix, accept):
 
 def test_an_offset_address_no_passage_ever_had_is_404(client):
     response = client.get("/id/passage/tpg/1-2")
-    assert response.status_code == 404 and "No passage of this graph was ever at passage/tpg/1-2" in response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "No passage of this graph was ever at passage/tpg/1-2" in response.get_data(as_text=True)
 
 
 def test_unknown_entity_is_404_for_machines(client):

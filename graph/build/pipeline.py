@@ -24,19 +24,19 @@ from rdflib.exceptions import ParserError
 from rdflib.namespace import ORG, RDF, RDFS
 
 from graph import __version__
-from graph.errors import BuildError, Problem
 from graph.build.infer import REASONERS, infer
 from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
 from graph.build.modality import RULES_FILE, load_rules, read_modalities
 from graph.build.new_edition import NewEditions, apply_editions, keep_editions, with_editions
-from graph.build.welsh import FOLDER as WELSH_FOLDER
-from graph.build.welsh import add_welsh
-from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
-from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
 from graph.build.provenance import add_provenance, locate_sections
 from graph.build.publish import discard, publish, staging_folder
+from graph.build.welsh import FOLDER as WELSH_FOLDER
+from graph.build.welsh import add_welsh
+from graph.errors import BuildError, Problem
 from graph.files import disk_error
+from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
+from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
 from graph.sources import Sources, load_sources
 from graph.store import prepare_disk_store, wants_disk_store
 from graph.store.integrity import CHECKSUM, fingerprint

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from graph.errors import BuildError, Problem
 from graph.build.load import QuoteRef
 from graph.display import clean, main_quote
+from graph.errors import BuildError, Problem
 from graph.namespaces import NWP, OA, entity
 from graph.sources import Sources
 from graph.yamlfile import Located
@@ -183,9 +183,6 @@ def offset_iri(document: str, start: int, end: int) -> URIRef:
     """The address a passage had when IRIs carried offsets; kept so old links still lead to it."""
     return URIRef(entity(f"passage/{document}/{start}-{end}"))
 
-
-#: An offset-style passage path (``passage/tpg/23533-23591``).
-OFFSET_PATH = re.compile(r"^passage/(?P<document>[a-z0-9-]+)/(?P<start>[0-9]+)-(?P<end>[0-9]+)$")
 
 
 def _innermost_section(spans: list[SectionSpan], starts: list[int], offset: int) -> SectionSpan | None:

@@ -13,7 +13,6 @@ from importlib.metadata import entry_points
 
 from graph.cli.access import register as register_access
 from graph.cli.building import DEFAULT_REASONER, cmd_build, cmd_stats, cmd_validate
-from graph.cli.editions import register as register_editions
 from graph.cli.commands import (
     cmd_applies,
     cmd_ask,
@@ -30,6 +29,7 @@ from graph.cli.commands import (
     cmd_search,
     cmd_trace,
 )
+from graph.cli.editions import register as register_editions
 from graph.cli.language import _, language_from_environment, speaking, split_language
 from graph.cli.output import FORMAT_HELP, TABLE_FORMAT_HELP
 from graph.errors import BuildError, PolicyGraphError

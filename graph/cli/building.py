@@ -19,8 +19,8 @@ from graph.api import PolicyGraph
 from graph.build.inputs import INPUTS, Freshness, freshness
 from graph.build.new_edition import parse_sources
 from graph.build.pipeline import build
-from graph.cli.editions import print_suspect
 from graph.cli.commands import artefact_of, layout_of
+from graph.cli.editions import print_suspect
 from graph.cli.language import _, ngettext
 from graph.paths import ARTEFACT_NAME, REPORT_NAME
 from graph.rules.consistency import KIND_NAMES, Finding

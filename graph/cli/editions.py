@@ -20,6 +20,7 @@ from graph.csvcells import writer as csv_writer
 from graph.errors import PolicyGraphError
 from graph.reports.editions import CSV_COLUMNS, diff_rows
 
+
 def change_names() -> dict[str, str]:
     return {"removed": _("removed"), "wording": _("wording changed"), "modality": _("modality changed"),
             "date": _("date changed"), "target-value": _("target value changed"), "moved": _("moved"),
