@@ -43,16 +43,16 @@ def test_entity_iri_gives_rdf_by_suffix(client, suffix, fmt):
     assert (ID["duty-of-quality"], NWP.imposedBy, ID["qe-act-2020"]) in graph
 
 
+KDE_PASSAGE = "passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"
+
+
 def test_passage_iri_carries_its_selectors(client):
-    graph = Graph().parse(data=client.get("/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee.ttl").data,
-                          format="turtle")
-    passage = ID["passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"]
+    answer = client.get(f"/id/{KDE_PASSAGE}.ttl")
+    graph = Graph().parse(data=answer.data, format="turtle")
+    passage = ID[KDE_PASSAGE]
     quote = URIRef(str(passage) + "#quote")
     assert (passage, OA.hasSelector, quote) in graph
     assert (quote, OA.exact, Literal("Ensure no ambulance patient handover waits over 45 minutes")) in graph
-
-
-KDE_PASSAGE = "passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"
 
 
 def test_a_passage_iri_holds_words_not_offsets_and_keeps_them_in_its_selector(client):
