@@ -192,6 +192,8 @@ def test_a_build_against_a_new_edition_lists_suspect_links_and_keeps_passage_iri
                                                "target-uec-action-5-outcome-2-midweek"}
     assert [r["item"] for r in report["reviewed"]] == ["target-uec-action-5-outcome-2-midweek"]
     edition = report["editions"]["tpg"]
+    assert report["quotes_verified"] == report["editions"]["tpg"]["diff"]["counts"]["unchanged"] + \
+        report["editions"]["tpg"]["diff"]["counts"]["moved"] + 340  # and the ncf's, all verified
     recorded = {s["id"]: s["sha256"] for s in report["sources"]}
     assert recorded["tpg"] == edition["sha256"] != edition["replaces_sha256"]
     # a passage keeps its IRI, carries the new words, and still answers for its old offsets

@@ -198,6 +198,8 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
                              validation, timings)
         report["modalities"] = modalities
         report[INPUTS] = inputs
+        # a quote placed at words that differ from it was found, not verified
+        report["quotes_verified"] -= sum(d.counts()["changed"] for d in new.diffs.values())
         report["editions"] = new.report()
         keep_editions(staging, sources, new)
         report["suspect"] = new.suspect
