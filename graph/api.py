@@ -26,7 +26,7 @@ from graph.errors import QueryError
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
-from graph.sources import Sources, load_sources
+from graph.sources import Sources, load_sources, with_kept_editions
 from graph.store import QueryResult, Store, open_store
 from graph.wording import ENGLISH, Wording, wording
 
@@ -118,7 +118,7 @@ class PolicyGraph(KeptPlans, Asking):
         from graph.search.catalogue import Catalogue
 
         def load() -> Catalogue:
-            catalogue = Catalogue.load(self.store, self.queries, self.sources_dir)
+            catalogue = Catalogue.load(self.store, self.queries, self.sources_dir, self.sources().documents)
             catalogue.name_kinds_in_welsh(translations("cy").gettext)
             return catalogue
 
@@ -229,6 +229,17 @@ class PolicyGraph(KeptPlans, Asking):
 
         return self.lasting("build report", read)
 
+    def edition_changes(self) -> dict:
+        """What the new editions this graph was built from change, by document (empty when it was
+        built from the recorded texts): each edition's file, SHA-256, the SHA-256 of the text it
+        replaces, and its diff (:mod:`graph.build.editions`), as the build recorded them."""
+        return self.build_report().get("editions") or {}
+
+    def suspect_links(self) -> dict[str, dict]:
+        """The items whose source wording changed in the new edition this graph was built from,
+        awaiting review, by id: the old and new words, the changes and the edition's SHA-256."""
+        return {entry["item"]: entry for entry in self.build_report().get("suspect") or []}
+
     def receipt(self, as_of: dt.date | None = None) -> dict:
         """The receipt of an answer for the day *as_of* (today when not given): the build, the
         SHA-256 of each source text, the project's version (:func:`graph.receipt.receipt`)."""
@@ -245,7 +256,10 @@ class PolicyGraph(KeptPlans, Asking):
         return self.derived(("wording", lang), lambda: wording(self.store, self.queries, lang))
 
     def sources(self) -> Sources:
-        return self.derived("sources", lambda: load_sources(self.sources_dir))
+        """The source texts the graph was built from: the recorded ones, or a new edition the
+        build kept beside the graph (``policy-graph build --source``)."""
+        return self.derived("sources", lambda: with_kept_editions(load_sources(self.sources_dir),
+                                                                  self.build_report(), self._built.parent))
 
     # --- who an obligation binds ----------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graph.errors import BuildError, Problem, SourceChangedError
@@ -90,3 +90,21 @@ def load_sources(sources_dir: Path) -> Sources:
     if problems:
         raise BuildError("checking sources", problems)
     return Sources(documents, external, data.get("attribution", ""), data.get("attribution_cy", ""))
+
+
+#: The folder, beside a built graph, that keeps the new editions it was built from.
+EDITIONS_FOLDER = "editions"
+
+
+def with_kept_editions(sources: Sources, report: dict, built_dir: Path) -> Sources:
+    """*sources* with the text of each new edition the build report names, as the build kept it
+    in *built_dir* (``editions/<document>.txt``), when its SHA-256 is the one recorded; the
+    recorded texts otherwise."""
+    documents = dict(sources.documents)
+    for document, edition in (report.get("editions") or {}).items():
+        path = built_dir / EDITIONS_FOLDER / f"{document}.txt"
+        if document not in documents or not path.is_file() or sha256_of(path) != edition.get("sha256"):
+            continue
+        documents[document] = replace(documents[document], text=path.read_bytes().decode("utf-8"),
+                                      sha256=edition["sha256"])
+    return replace(sources, documents=documents) if documents != sources.documents else sources

@@ -112,7 +112,7 @@ PAGES = [
     ("duty", "/id/duty-of-quality"),
     ("quality-standard", "/id/hcqs-safe"),
     ("section", "/id/tpg-2-1"),
-    ("passage", "/id/passage/tpg/23533-23591"),
+    ("passage", "/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"),
     ("trace", "/id/target-uec-action-1-outcome-1/trace"),
     ("impact", "/id/qe-act-2020/impact"),
     ("deadlines", "/deadlines"),

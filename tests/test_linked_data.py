@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, RDF
 
 from web import create_app
 
@@ -43,12 +43,39 @@ def test_entity_iri_gives_rdf_by_suffix(client, suffix, fmt):
     assert (ID["duty-of-quality"], NWP.imposedBy, ID["qe-act-2020"]) in graph
 
 
+KDE_PASSAGE = "passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"
+
+
 def test_passage_iri_carries_its_selectors(client):
-    graph = Graph().parse(data=client.get("/id/passage/tpg/23533-23591.ttl").data, format="turtle")
-    passage = ID["passage/tpg/23533-23591"]
+    answer = client.get(f"/id/{KDE_PASSAGE}.ttl")
+    graph = Graph().parse(data=answer.data, format="turtle")
+    passage = ID[KDE_PASSAGE]
     quote = URIRef(str(passage) + "#quote")
     assert (passage, OA.hasSelector, quote) in graph
     assert (quote, OA.exact, Literal("Ensure no ambulance patient handover waits over 45 minutes")) in graph
+
+
+def test_a_passage_iri_holds_words_not_offsets_and_keeps_them_in_its_selector(client):
+    graph = Graph().parse(data=client.get(f"/id/{KDE_PASSAGE}.ttl").data, format="turtle")
+    position = URIRef(str(ID[KDE_PASSAGE]) + "#position")
+    assert [int(start) for start in graph.objects(position, OA.start)] == [23533]
+    assert (ID[KDE_PASSAGE], DCTERMS.replaces, ID["passage/tpg/23533-23591"]) in graph
+
+
+@pytest.mark.parametrize("suffix, accept", [("", "text/html"), (".ttl", None), ("", "text/turtle")])
+def test_an_old_offset_address_redirects_to_its_passage(client, suffix, accept):
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/id/passage/tpg/23533-23591" + suffix + "?lang=cy", headers=headers)
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith(f"/id/{KDE_PASSAGE}{suffix}?lang=cy")
+    followed = client.get(response.headers["Location"], headers=headers)
+    assert followed.status_code == 200 and "ambulance patient handover" in followed.get_data(as_text=True)
+
+
+def test_an_offset_address_no_passage_ever_had_is_404(client):
+    response = client.get("/id/passage/tpg/1-2")
+    assert response.status_code == 404
+    assert "No passage of this graph was ever at passage/tpg/1-2" in response.get_data(as_text=True)
 
 
 def test_unknown_entity_is_404_for_machines(client):

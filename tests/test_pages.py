@@ -16,7 +16,7 @@ from graph.rules.trace import trace
 from web import create_app
 
 KDE = "kde-2-1-ambulance-handover-45-minutes"
-KDE_PASSAGE = "passage/tpg/23533-23591"
+KDE_PASSAGE = "passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee"
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ PAGES = [
     ("search", "/search?q=ambulance+handover", False),
     ("item", f"/id/{KDE}", True),
     ("item-kind", "/id/nwp:HealthBoard", False),
-    ("passage", "/id/passage/tpg/23533-23591", False),
+    ("passage", "/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee", False),
     ("duty", "/id/duty-of-quality", False),
     ("trace", f"/id/{WIDE_TRACE}/trace", True),
     ("impact", "/id/qe-act-2020/impact", True),

@@ -114,4 +114,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import checks
 
     app.register_blueprint(checks.bp)
+    from web.views import editions
+
+    app.register_blueprint(editions.bp)
     return app

@@ -368,7 +368,8 @@ def load_data(data_dir: Path, ontology: Graph, known_external: set[str],
     reader._ontology_terms = ontology
     structure: list[tuple[str, Located]] = []
     # the Welsh translations (graph/build/welsh.py) are read after the items they translate
-    files = sorted(p for p in data_dir.rglob("*.yaml") if p.relative_to(data_dir).parts[0] != "cy")
+    # nor are the reviews of links a new edition of a source made suspect (graph/build/new_edition.py)
+    files = sorted(p for p in data_dir.rglob("*.yaml") if p.relative_to(data_dir).parts[0] not in ("cy", "editions"))
     if not files:
         raise BuildError("reading data", [Problem(f"no data files (*.yaml) under {data_dir}")])
     for path in files:

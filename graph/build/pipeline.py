@@ -24,18 +24,19 @@ from rdflib.exceptions import ParserError
 from rdflib.namespace import ORG, RDF, RDFS
 
 from graph import __version__
-from graph.errors import BuildError, Problem
 from graph.build.infer import REASONERS, infer
 from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
 from graph.build.modality import RULES_FILE, load_rules, read_modalities
-from graph.build.welsh import FOLDER as WELSH_FOLDER
-from graph.build.welsh import add_welsh
-from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
-from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
+from graph.build.new_edition import NewEditions, apply_editions, keep_editions, with_editions
 from graph.build.provenance import add_provenance, locate_sections
 from graph.build.publish import discard, publish, staging_folder
+from graph.build.welsh import FOLDER as WELSH_FOLDER
+from graph.build.welsh import add_welsh
+from graph.errors import BuildError, Problem
 from graph.files import disk_error
+from graph.namespaces import ASSERTED_GRAPH, ID, INFERRED_GRAPH, NWP, ONTOLOGY_GRAPH, short
+from graph.paths import ARTEFACT_NAME, REPORT_NAME, Layout, default_layout
 from graph.sources import Sources, load_sources
 from graph.store import prepare_disk_store, wants_disk_store
 from graph.store.integrity import CHECKSUM, fingerprint
@@ -122,13 +123,16 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def build(layout: Layout | None = None, out_dir: Path | None = None,
-          progress: Progress | None = None, reasoner: str = "owlrl", disk_store: bool | None = None) -> BuildResult:
+          progress: Progress | None = None, reasoner: str = "owlrl", disk_store: bool | None = None,
+          editions: dict[str, Path] | None = None) -> BuildResult:
     """Run the whole pipeline and write ``policy-graph.nq`` and ``report.json``.
 
     *reasoner* is ``owlrl`` (the full OWL 2 RL closure, the reference) or ``rules`` (the same
     entailments from targeted rules on Oxigraph, for large graphs). With *disk_store* (by
     default: when the service is set to ``oxigraph-disk`` or such a store was made before) the
-    on-disk store is brought up to date too, so a server on it only opens it.
+    on-disk store is brought up to date too, so a server on it only opens it. *editions* names
+    a new edition's file for a document id, built from in place of the recorded text
+    (:mod:`graph.build.new_edition`).
 
     :raise BuildError: naming every problem of the first stage that fails; nothing is written.
     """
@@ -153,12 +157,19 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     data: LoadedData = stage("reading data", load_data, layout.data_dir, ontology,
                              set(sources.external), set(sources.documents), layout.root)
     stage("reading Welsh", add_welsh, data.graph, layout.data_dir / WELSH_FOLDER, data.locations, layout.root)
-    spans = stage("locating sections", locate_sections, sources, data.structure_files)
-    asserted = data.graph
-    passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external)
     rules = load_rules(layout.ontology_dir / RULES_FILE, ontology,
                        (layout.ontology_dir / RULES_FILE).relative_to(layout.root).as_posix())
-    modalities = stage("reading modalities", read_modalities, asserted, sources, rules, data.cues)
+    new = NewEditions()
+    if editions:
+        sources, new = stage("comparing editions", apply_editions, editions, sources, data, rules,
+                             layout.data_dir, layout.root)
+        inputs = with_editions(inputs, new)
+    spans = stage("locating sections", locate_sections, sources, data.structure_files)
+    asserted = data.graph
+    passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external,
+                     new.reanchor if editions else None, new.earlier)
+    modalities = stage("reading modalities", read_modalities, asserted, sources, rules, data.cues,
+                       new.suspect_items)
     if reasoner not in REASONERS:
         raise BuildError("inference", [Problem(f"unknown reasoner '{reasoner}'; choose {' or '.join(REASONERS)}")])
     inferred = stage("inference (OWL-RL)", infer, ontology, asserted, reasoner)
@@ -187,6 +198,12 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
                              validation, timings)
         report["modalities"] = modalities
         report[INPUTS] = inputs
+        # a quote placed at words that differ from it was found, not verified
+        report["quotes_verified"] -= sum(d.counts()["changed"] for d in new.diffs.values())
+        report["editions"] = new.report()
+        keep_editions(staging, sources, new)
+        report["suspect"] = new.suspect
+        report["reviewed"] = new.reviewed
         write_json(staging / REPORT_NAME, report)
     except OSError as exc:
         discard(staging)

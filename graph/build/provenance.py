@@ -3,20 +3,31 @@
 A passage is an ``oa:SpecificResource`` whose ``oa:hasSource`` is the document, with an
 ``oa:TextQuoteSelector`` (exact, prefix, suffix) and an ``oa:TextPositionSelector`` (start,
 end) counted in Unicode code points: https://www.w3.org/TR/annotation-model/#selectors
+
+A passage's IRI holds no offsets: it is made of its document, the first words of its quote and a
+short hash of the quote's normalised words (``passage/tpg/ensure-no-ambulance-patient-handover-
+waits-1c8e0f4a``), so a new edition that moves the text keeps every link. The same words quoted at
+two places get ``-2``, ``-3`` in the order they occur. The offsets are the position selector's;
+the address the passage had when IRIs carried them (``passage/tpg/23533-23591``) is recorded with
+``dcterms:replaces``, and the linked-data routes redirect it to the passage.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import re
+import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from graph.errors import BuildError, Problem
 from graph.build.load import QuoteRef
 from graph.display import clean, main_quote
+from graph.errors import BuildError, Problem
 from graph.namespaces import NWP, OA, entity
 from graph.sources import Sources
 from graph.yamlfile import Located
@@ -142,8 +153,36 @@ def locate_quote(text: str, quote: str, start: int = 0, end: int | None = None,
             f"nearest text: {near!r}")
 
 
-def passage_iri(document: str, start: int, end: int) -> URIRef:
+#: Words of a quote that go into its passage's IRI, and the most characters they take.
+SLUG_WORDS, SLUG_CHARS = 6, 48
+
+
+def normalised(quote: str) -> str:
+    """A quote's words as its IRI's hash reads them: NFC, whitespace runs as one space."""
+    return " ".join(unicodedata.normalize("NFC", quote).split())
+
+
+def passage_key(quote: str) -> str:
+    """The offset-free last step of a passage's IRI: the quote's first words, then a hash of
+    its normalised words. It always holds a letter, so it never reads as ``START-END``."""
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", clean(quote)).encode("ascii", "ignore")
+                       .decode().lower())
+    slug = "-".join(words[:SLUG_WORDS])[:SLUG_CHARS].strip("-")
+    if not re.search(r"[a-z]", slug):
+        slug = ("q-" + slug).strip("-")
+    digest = hashlib.sha256(normalised(quote).encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+def passage_iri(document: str, quote: str, repeat: int = 1) -> URIRef:
+    """The IRI of the *repeat*-th place (in document order) where *quote* is cited in *document*."""
+    return URIRef(entity(f"passage/{document}/{passage_key(quote)}" + (f"-{repeat}" if repeat > 1 else "")))
+
+
+def offset_iri(document: str, start: int, end: int) -> URIRef:
+    """The address a passage had when IRIs carried offsets; kept so old links still lead to it."""
     return URIRef(entity(f"passage/{document}/{start}-{end}"))
+
 
 
 def _innermost_section(spans: list[SectionSpan], starts: list[int], offset: int) -> SectionSpan | None:
@@ -157,9 +196,34 @@ def _innermost_section(spans: list[SectionSpan], starts: list[int], offset: int)
     return best
 
 
+def name_passages(located: list[tuple[str, int, int, str]]) -> dict[tuple[str, int, int], URIRef]:
+    """The IRI of each located passage (document, start, end, curated quote): by its words, and
+    for the same words at several places, by their order in the document."""
+    iris: dict[tuple[str, int, int], URIRef] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for document, start, end, quote in sorted(set(located)):
+        if (document, start, end) in iris:
+            continue
+        key = (document, normalised(quote))
+        seen[key] = seen.get(key, 0) + 1
+        iris[(document, start, end)] = passage_iri(document, quote, seen[key])
+    return iris
+
+
+#: How a build finds a quote its edition no longer holds verbatim: given the quote, its
+#: document and its section's span, the offsets it now lies at, or None.
+Reanchor = Callable[[QuoteRef], "tuple[int, int] | None"]
+
+
 def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan],
-                   quotes: list[QuoteRef], external: dict[str, list[str]]) -> int:
-    """Add documents, sections, passages and source links to *graph*; return passages added."""
+                   quotes: list[QuoteRef], external: dict[str, list[str]],
+                   reanchor: Reanchor | None = None,
+                   earlier: dict[tuple[str, int, int], tuple[int, int]] | None = None) -> int:
+    """Add documents, sections, passages and source links to *graph*; return passages added.
+
+    *reanchor* places a quote that is not verbatim in the document (a build against a new
+    edition); *earlier* gives, for a passage's place, its place in the edition before, whose
+    offset-style address is recorded as replaced too."""
     for doc in sources.documents.values():
         subject = URIRef(entity(doc.id))
         graph.add((subject, RDF.type, NWP.PolicyDocument))
@@ -211,6 +275,7 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
     problems: list[Problem] = []
     passages: set[URIRef] = set()
     stated: dict[str, dict[URIRef, tuple[str, int, str]]] = {}
+    found: list[tuple[QuoteRef, str, int, int]] = []
     for ref in quotes:
         doc = sources.documents.get(ref.document)
         if doc is None:
@@ -226,19 +291,28 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
                 continue
             start, end = span.start, span.end
         where = locate_quote(doc.text, ref.text, start, end, ref.occurrence)
+        if isinstance(where, str) and reanchor is not None:
+            where = reanchor(ref) or where
         if isinstance(where, str):
             problems.append(Problem(where, ref.file, ref.line, "quote", ref.items[0]))
             continue
-        q_start, q_end = where
-        passage = passage_iri(doc.id, q_start, q_end)
+        found.append((ref, doc.id, *where))
+    iris = name_passages([(d, s, e, r.text) for r, d, s, e in found])
+    for ref, doc_id, q_start, q_end in found:
+        text = sources.documents[doc_id].text
+        passage = iris[(doc_id, q_start, q_end)]
         for item in ref.items:
             graph.add((URIRef(entity(item)), NWP.hasSourcePassage, passage))
-            stated.setdefault(item, {})[passage] = (doc.id, q_start, doc.text[q_start:q_end])
+            stated.setdefault(item, {})[passage] = (doc_id, q_start, text[q_start:q_end])
         if passage in passages:
             continue
         passages.add(passage)
-        _describe_passage(graph, passage, doc.id, doc.text, q_start, q_end,
-                          by_document.get(doc.id, []))
+        _describe_passage(graph, passage, doc_id, text, q_start, q_end,
+                          by_document.get(doc_id, []))
+        graph.add((passage, DCTERMS.replaces, offset_iri(doc_id, q_start, q_end)))
+        before = (earlier or {}).get((doc_id, q_start, q_end))
+        if before is not None and before != (q_start, q_end):
+            graph.add((passage, DCTERMS.replaces, offset_iri(doc_id, *before)))
     for item, found in stated.items():
         _mark_lead_ins(graph, URIRef(entity(item)), found)
     for item, ext_ids in external.items():

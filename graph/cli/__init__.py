@@ -29,6 +29,7 @@ from graph.cli.commands import (
     cmd_search,
     cmd_trace,
 )
+from graph.cli.editions import register as register_editions
 from graph.cli.language import _, language_from_environment, speaking, split_language
 from graph.cli.output import FORMAT_HELP, TABLE_FORMAT_HELP
 from graph.errors import BuildError, PolicyGraphError
@@ -180,6 +181,7 @@ def make_parser() -> argparse.ArgumentParser:
     q.add_argument("--graph", help=_("built graph the plans sit beside (default: build/policy-graph.nq)"))
     q.set_defaults(func=cmd_plan_remove)
     register_access(sub, plan_sub)
+    register_editions(sub)
 
     p = sub.add_parser("push", help=_("load the built graph into a SPARQL 1.1 server (Graph Store Protocol)"))
     p.add_argument("--query-url", required=True, help=_("the server's SPARQL query address"))

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from graph.api import PolicyGraph
 from graph.build.inputs import INPUTS, Freshness, freshness
+from graph.build.new_edition import parse_sources
 from graph.build.pipeline import build
 from graph.cli.commands import artefact_of, layout_of
+from graph.cli.editions import print_suspect
 from graph.cli.language import _, ngettext
 from graph.paths import ARTEFACT_NAME, REPORT_NAME
 from graph.rules.consistency import KIND_NAMES, Finding
@@ -85,7 +87,8 @@ def print_warnings(report: dict, indent: str = "  ") -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     layout = layout_of(args)
     out_dir = Path(args.out) if args.out else layout.build_dir
-    if args.if_changed:
+    editions = parse_sources(getattr(args, "source", None) or [])
+    if args.if_changed and not editions:
         state = freshness(layout, out_dir)
         if state.up_to_date:
             artefact = out_dir / ARTEFACT_NAME
@@ -96,10 +99,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 0
         progress(why_building(state, out_dir))
     started = time.perf_counter()
-    result = build(layout, out_dir, progress=progress, reasoner=args.reasoner)
+    result = build(layout, out_dir, progress=progress, reasoner=args.reasoner, editions=editions or None)
     print(_("Built %(path)s in %(seconds).1f s with the %(reasoner)s reasoner")
           % {"path": shown(result.artefact), "seconds": time.perf_counter() - started, "reasoner": args.reasoner})
     print(summary(result.report))
+    print_suspect(result.report)
     print_warnings(result.report)
     return 0
 

@@ -166,24 +166,20 @@ def _date(term) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _offset(passage: str) -> int:
-    """The start offset a passage IRI carries (…/passage/tpg/START-END)."""
-    tail = passage.rsplit("/", 1)[-1]
-    start = tail.split("-", 1)[0]
-    return int(start) if start.isdigit() else 0
-
-
 def item_sources(store: Store, queries: dict[str, NamedQuery]) -> dict[str, tuple[str, str, str, str]]:
     """For each item stated in a passage, its main passage (graph/display.py: not a lead-in) and
     the words shown for it: (passage IRI, its clean words after any lead-in, section IRI,
     section title)."""
     found: dict[str, dict[str, tuple[str, str, str]]] = {}
+    starts: dict[str, int] = {}
     for row in run_named(store, queries["item_sources"]).rows:
         found.setdefault(str(row["item"]), {})[str(row["passage"])] = (
             str(row["exact"]), str(row["section"]), str(row["sectionLabel"]))
+        starts[str(row["passage"])] = int(row["start"].toPython())
     out: dict[str, tuple[str, str, str, str]] = {}
     for item, passages in found.items():
-        ordered = sorted(passages, key=lambda p: (p.rsplit("/", 2)[-2:-1], _offset(p)))
+        # in the order of the text: a passage's IRI no longer tells where it lies
+        ordered = sorted(passages, key=lambda p: (p.rsplit("/", 2)[-2:-1], starts[p]))
         chosen = main_quote([passages[p][0] for p in ordered])
         passage = ordered[chosen.main]
         _exact, section, section_label = passages[passage]

@@ -65,7 +65,8 @@ class Catalogue:
     cache: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, store: Store, queries: dict, sources_dir: Path) -> Catalogue:
+    def load(cls, store: Store, queries: dict, sources_dir: Path,
+             documents: dict[str, SourceDocument] | None = None) -> Catalogue:
         entries: dict[str, Entry] = {}
         for row in _rows(store, queries, "nodes"):
             entry = entries.setdefault(row["node"], Entry(row["node"], str(row["label"]), "", row.get("role", "")))
@@ -101,7 +102,8 @@ class Catalogue:
         for row in _rows(store, queries, "welsh_review", status=AWAITING_REVIEW):
             if row["node"] in entries:
                 entries[row["node"]].welsh_awaiting_review = True
-        return cls(entries, load_sources(sources_dir).documents)
+        # the texts the graph was built from (a new edition's, when it was built against one)
+        return cls(entries, documents if documents is not None else load_sources(sources_dir).documents)
 
     def name_kinds_in_welsh(self, gettext) -> None:
         """Give the kinds of body (classes of the ontology, whose names the catalogue of words

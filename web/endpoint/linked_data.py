@@ -10,6 +10,11 @@ An organisation's ODS code is an address too: ``/id/7A2`` answers 303 See Other 
 organisation's own IRI (``/id/hywel-dda-uhb``), for pages and data alike. Item ids are lower
 case and ODS codes are published in upper case, so the two can never name the same path; a
 code is matched exactly as ODS writes it (``/id/7a2`` is an item id that names nothing).
+
+A passage's address once carried its offsets (``/id/passage/tpg/23533-23591``); such an address
+answers 308 Permanent Redirect with the passage that replaced it (``dcterms:replaces``, recorded
+by the build for this edition's offsets and, after a build against a new edition, the previous
+edition's), for pages and data alike, so links made before keep leading to the same words.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def _fits_an_iri(char: str) -> bool:
 RDF_TYPES = {mime: key for key, (mime, _) in GRAPH_FORMATS.items()}
 #: An ODS code as ODS publishes it (7A2, RQF, RT4), with any suffix that names a format.
 _ODS_PATH = re.compile(r"^/id/(?P<code>(?=[0-9]*[A-Z])[A-Z0-9]{3,5})(?P<suffix>(?:\.[a-z]+)?)$")
+#: A passage's address as it was when it carried offsets, with any suffix that names a format.
+_OFFSET_PATH = re.compile(r"^/id/(?P<old>passage/[a-z0-9-]+/[0-9]+-[0-9]+)(?P<suffix>(?:\.[a-z]+)?)$")
 
 
 def _negotiated(path: str) -> tuple[str, str] | None:
@@ -88,6 +95,9 @@ def rdf_for_machines():
     code = _ODS_PATH.match(path)
     if code is not None:
         return _by_code(code["code"], code["suffix"])
+    old = _OFFSET_PATH.match(path)
+    if old is not None:
+        return _replaced(old["old"], old["suffix"])
     wanted = _negotiated(path)
     if wanted is None:
         return None  # a page: the item pages answer an id that is no item with their own 404 page
@@ -116,6 +126,21 @@ def _by_code(code: str, suffix: str) -> Response:
         return Response(f"No organisation in this graph has the ODS code {code}.\n", status=404,
                         content_type="text/plain; charset=utf-8")
     response = redirect("/id/" + nodes[0][len(str(ID)):] + suffix, code=303)
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+def _replaced(old: str, suffix: str) -> Response:
+    """308 to the passage that replaced an offset-style address (keeping a format suffix and
+    the query), or a 404 that says no passage of this graph was ever at those offsets."""
+    rows = current_app.extensions["policy_graph"].query("replaced-by", {"old": old}, viewer()).rows
+    passages = sorted({str(row["passage"]) for row in rows})
+    if not passages:
+        return Response(f"No passage of this graph was ever at {old}.\n", status=404,
+                        content_type="text/plain; charset=utf-8")
+    query = request.query_string.decode("utf-8", "replace")
+    location = request.script_root + "/id/" + passages[0][len(str(ID)):] + suffix + (f"?{query}" if query else "")
+    response = redirect(location, code=308)
     response.headers.update(CORS_HEADERS)
     return response
 

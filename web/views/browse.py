@@ -73,6 +73,8 @@ def node(rest: str):
         return impact.impact_page(ident.removesuffix("/impact"), fmt)
     # commitments of loaded plans change while the app runs, so they are not part of the kept page
     data = {**pages.item(ident), **_commitments(fmt, ident)}
+    # its source's wording changed in the new edition the graph was built from, unreviewed
+    data["suspect"] = current_app.extensions["policy_graph"].suspect_links().get(ident)
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
     # a long group of links shows its first LINK_ROWS unless all are asked for; the twins hold all
