@@ -267,4 +267,4 @@ def test_the_command_line_reads_back_in_welsh(built, capsys):
                  "--graph", str(built.artefact)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first == ("Wedi'i ddarllen fel: yn berthnasol i: bwrdd iechyd · blaenoriaeth: Iechyd Menywod · "
-                     "moddolrwydd: dylai")
+                     "moddolrwydd: dylai, yna rhai cryfach")
