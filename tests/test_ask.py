@@ -201,6 +201,20 @@ def test_the_page_says_how_it_read_the_question_and_each_part_can_be_taken_away(
         client.get("/search.json", query_string={"q": "Hywel Dda mental health"}).get_json()["results"])
 
 
+def test_the_page_says_when_a_body_is_read_as_words(client, policy_graph):
+    question = "What do clusters need to do?"
+    page = _soup(client.get("/search", query_string={"q": question}))
+    notice = page.select_one("#reading .as-words")
+    assert "No obligation binds Primary care clusters itself" in notice.get_text()
+    assert notice.find("a")["href"].endswith("/id/primary-care-clusters")
+    data = client.get("/search.json", query_string={"q": question}).get_json()
+    assert data["as_words"]["id"] == "primary-care-clusters"
+    assert [r["id"] for r in data["results"]] == [f.entry.id for f in policy_graph.ask(question).found][:len(data["results"])]
+    welsh = _soup(client.get("/search", query_string={"q": question, "lang": "cy"}))
+    assert "Nid oes rhwymedigaeth yn rhwymo" in welsh.select_one("#reading .as-words").get_text()
+    assert _soup(client.get("/search", query_string={"q": "Hywel Dda mental health"})).select_one(".as-words") is None
+
+
 def test_nothing_matching_all_offers_links_with_counts(client):
     page = _soup(client.get("/search", query_string={"q": "What should Hywel Dda do on mental health by March 2027?"}))
     links = page.select("section.relax li a")
