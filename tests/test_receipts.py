@@ -94,7 +94,7 @@ def test_a_csv_download_carries_its_receipt_in_headers_and_stays_plain_csv(clien
     assert response.headers["Policy-Graph-As-Of"] == expected["as_of"]
     assert response.headers["Policy-Graph-Sources"] == ", ".join(f"{s['id']}={s['sha256']}"
                                                                  for s in expected["sources"])
-    assert '</build.json>; rel="describedby"' in response.headers["Link"]
+    assert '</build.json>; rel="describedby"' in ", ".join(response.headers.getlist("Link"))
     # the file itself is the table alone: its first line is the heading row, no comment before it
     first = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert first and not first[0].startswith("#")
@@ -134,3 +134,62 @@ def test_the_command_lines_json_answers_carry_it(capsys, built):
                  ["impact", KDE]):
         assert main([*argv, "-f", "json", "--graph", str(built.artefact)]) == 0
         assert json.loads(capsys.readouterr().out)["receipt"] == expected
+
+
+def _metadata_link(response) -> str:
+    links = [part for value in response.headers.getlist("Link") for part in value.split(",")
+             if 'rel="describedby"' in part and "application/csvm+json" in part]
+    assert len(links) == 1, response.headers.getlist("Link")
+    return links[0].split(">", 1)[0].strip().lstrip("<")
+
+
+@pytest.mark.parametrize("path", CSV_ANSWERS)
+def test_a_csv_download_names_its_metadata_which_a_csvw_processor_reads(client, built, path, tmp_path):
+    """Beside each CSV is its CSV on the Web metadata: the table's address and columns, and the
+    receipt in Dublin Core, PROV and schema.org terms; the csvw package reads the pair."""
+    import csvw
+
+    response = client.get(path)
+    metadata = client.get(_metadata_link(response))
+    assert metadata.status_code == 200 and metadata.mimetype == "application/csvm+json"
+    data = metadata.get_json()
+    expected = expected_receipt(built)
+    assert data["url"] == "http://localhost" + path
+    assert data["dc:temporal"] == expected["as_of"] and data["dc:created"] == expected["built_at"]
+    assert data["prov:wasGeneratedBy"]["dc:identifier"] == expected["build"]
+    assert data["prov:wasGeneratedBy"]["schema:sha256"] == expected["graph_sha256"]
+    assert [(s["dc:identifier"], s["schema:sha256"]) for s in data["dc:source"]] == [
+        (s["id"], s["sha256"]) for s in expected["sources"]]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert [c["titles"] for c in data["tableSchema"]["columns"]] == rows[0]
+    # the processor reads the table through its metadata (here with the table beside it)
+    (tmp_path / "table.csv").write_bytes(response.get_data())
+    (tmp_path / "table.csv-metadata.json").write_text(json.dumps({**data, "url": "table.csv"}), encoding="utf-8")
+    read = list(csvw.Table.from_file(tmp_path / "table.csv-metadata.json").iterdicts())
+    assert len(read) == len(rows) - 1 > 0
+    assert list(read[0]) == [c["name"] for c in data["tableSchema"]["columns"]]
+    assert ["" if v is None else str(v) for v in read[0].values()] == rows[1]  # an empty cell is null in CSVW
+
+
+def test_the_metadata_holds_the_day_the_table_was_asked_for(client):
+    response = client.get("/deadlines.csv?on=2026-03-31")
+    assert client.get(_metadata_link(response)).get_json()["dc:temporal"] == "2026-03-31"
+
+
+@pytest.mark.parametrize("target, named", [
+    ("", "give the address"), ("http://elsewhere.example/x.csv", "give the address"),
+    ("//elsewhere.example/x.csv", "give the address"), ("/search.json?q=cancer", "give the address"),
+    ("/no-such-table.csv", "it answers 404"), ("/search.csv?q=cancer&sort=nonsense", "it answers 400")])
+def test_metadata_for_anything_but_a_csv_answer_is_refused_naming_the_parameter(client, target, named):
+    response = client.get("/csv-metadata.json", query_string={"for": target})
+    assert response.status_code == 400
+    message = response.get_json()["message"]
+    assert message.startswith("Parameter 'for':") and named in message
+
+
+def test_an_uploaded_plan_s_csv_names_no_metadata(client):
+    plan = (REAL.root / "examples" / "illustrative-plan.csv").read_bytes()
+    response = client.post("/plans/check", data={"format": "csv", "org": "swansea-bay-uhb",
+                                                 "plan": (io.BytesIO(plan), "illustrative-plan.csv")})
+    assert response.mimetype == "text/csv"
+    assert not any("csvm" in value for value in response.headers.getlist("Link"))

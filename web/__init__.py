@@ -88,6 +88,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.receipt import init_app as init_receipts
 
     init_receipts(app)
+    from web.csvw import init_app as init_csvw
+
+    init_csvw(app)
 
     from web.twins import script_json
 
