@@ -48,6 +48,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_MAX_DEPTH=64,
         # Organisations' plans kept as named graphs are hidden from the public endpoint unless this is set.
         SPARQL_EXPOSE_PLANS=False,
+        # SPARQL protocol requests from programs answered in front of Flask, by the same
+        # functions (web/endpoint/lean.py); false sends them through Flask's request handling.
+        SPARQL_LEAN=True,
         # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
         MAX_CONTENT_LENGTH=2_000_000,
         # Who may see and keep organisations' plans (policy-graph account add ...); the key that
@@ -114,4 +117,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import checks
 
     app.register_blueprint(checks.bp)
-    return app
+    from web.endpoint.lean import install as lean_sparql
+
+    return lean_sparql(app)
