@@ -13,6 +13,12 @@ turn, so that a busy machine slows both alike. Measured over HTTP on loopback, S
 - lookups a second under 32 clients (bench/load.py, from its own process), with errors;
 - the service's own item page and search, for reference.
 
+With ``--floor``, the same lookups and load against a WSGI hello served by gunicorn as the service
+is (bench/floor.py): the cost of the Python web server alone. With ``--through-flask``, against a
+second service that sends SPARQL requests through Flask rather than the lean path. ``--service-arg``
+passes options to bench/server.py (``--workers``, ``--threads``, ``--sparql-workers``) to compare
+ways of serving.
+
 Each figure is given with its ratio to the server's (time: ours ÷ theirs; throughput: ours ÷
 theirs), and the goals are checked. Results are appended to WORKDIR/endpoint.jsonl.
 
@@ -95,14 +101,15 @@ def start_reference(artefact: Path) -> tuple[Process, str]:
     return server, base
 
 
-def start_service(artefact: Path, scale: int, start_budget: float) -> tuple[Process, str]:
+def start_service(artefact: Path, scale: int, start_budget: float, extra: list[str] = (), name: str = "service"
+                  ) -> tuple[Process, str]:
     port = free_port()
     cmd = [PYTHON, BENCH / "server.py", "--graph", artefact, "--store", "oxigraph", "--port", str(port),
-           "--expose-plans"]
+           "--expose-plans", *extra]
     if scale > 10:
         # each query worker holds the whole graph with the plans shown: past the default limit at 100x
         cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale)]
-    service = Process(cmd, artefact.parent / "logs" / "endpoint-service.log")
+    service = Process(cmd, artefact.parent / "logs" / f"endpoint-{name}.log")
     base = f"http://127.0.0.1:{port}"
     try:
         started = wait_for(base + "/sparql?query=ASK%7B%7D", start_budget, service.alive)
@@ -151,6 +158,18 @@ def side_by_side(ours: Client, theirs: Client, texts: list[str], accept: str, sa
             "error_count": len(errors), "bytes": sizes}
 
 
+def start_floor(artefact: Path, extra: list[str]) -> tuple[Process, str]:
+    """The WSGI hello under the service's gunicorn configuration (bench/floor.py)."""
+    port = free_port()
+    options = [a for a in extra if a.split("=")[0] in ("--workers", "--threads")]
+    floor = Process([PYTHON, BENCH / "floor.py", "--port", str(port), *options],
+                    artefact.parent / "logs" / "endpoint-floor.log")
+    base = f"http://127.0.0.1:{port}"
+    if wait_for(base + "/sparql", 60, floor.alive) is None:
+        sys.exit(f"the floor did not start: {floor.stop()}")
+    return floor, base
+
+
 def load(base: str, path: str, nodes: list[str], clients: int, seconds: float) -> dict:
     targets = [{"method": "GET", "path": f"{path}?{urllib.parse.urlencode({'query': lookup(ID + n)})}",
                 "headers": {"Accept": JSON}} for n in nodes]
@@ -175,8 +194,14 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
     say(f"[{scale}x] loading the Oxigraph server and starting both ...")
     server, reference = start_reference(artefact)
     service = None
+    others: dict[str, tuple[Process, str]] = {}
     try:
-        service, base = start_service(artefact, scale, args.start_budget)
+        service, base = start_service(artefact, scale, args.start_budget, args.service_arg)
+        if args.through_flask:
+            others["through Flask"] = start_service(artefact, scale, args.start_budget,
+                                                    [*args.service_arg, "--through-flask"], "through-flask")
+        if args.floor:
+            others["floor: WSGI hello"] = start_floor(artefact, args.service_arg)
         ours, theirs = Client(base, "/sparql"), Client(reference, "/query")
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         triples = [json.loads(c.query(count, JSON)[2])["results"]["bindings"][0]["n"]["value"] for c in (ours, theirs)]
@@ -185,17 +210,25 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
         say(f"[{scale}x] lookups ...")
         add(kind="latency", workload="lookup by IRI",
             **side_by_side(ours, theirs, [lookup(ID + n) for n in nodes], JSON, args.lookups))
-        for name, (text, accept) in BULK.items():
+        for name, (_process, url) in others.items():
+            say(f"[{scale}x] lookups, {name} ...")
+            add(kind="latency", workload=f"lookup by IRI, {name}",
+                **side_by_side(Client(url, "/sparql"), theirs, [lookup(ID + n) for n in nodes], JSON, args.lookups))
+        for name, (text, accept) in ({} if args.skip_bulk else BULK).items():
             say(f"[{scale}x] {name} ...")
             add(kind="latency", workload=name, **side_by_side(ours, theirs, [text], accept, args.bulk_samples))
-        for name, path in PAGES.items():
+        for name, path in ({} if args.skip_bulk else PAGES).items():
             timings = [ours.get(path, "text/html")[0] for _ in range(args.page_samples + 1)][1:]
             add(kind="page", workload=name, ours=summary(timings))
-        for name, (url, path) in (("ours", (base, "/sparql")), ("server", (reference, "/query"))):
+        sides = [("ours", (base, "/sparql")), ("server", (reference, "/query")),
+                 *((name, (url, "/sparql")) for name, (_process, url) in others.items())]
+        for name, (url, path) in sides:
             say(f"[{scale}x] {name}: {args.clients} clients for {args.load_seconds:g} s ...")
             add(kind="load", workload=f"lookups, {args.clients} clients", side=name,
                 **load(url, path, nodes, args.clients, args.load_seconds))
     finally:
+        for process, _url in others.values():
+            process.stop()
         if service is not None:
             service.stop()
         server.stop()
@@ -207,7 +240,7 @@ def table(records: list[dict]) -> list[str]:
     lines = ["| workload | ours | Oxigraph server | ratio | goal |", "|---|---|---|---|---|"]
     for r in records:
         if r["kind"] == "latency":
-            goal = LOOKUP_GOAL if r["workload"] == "lookup by IRI" else BULK_GOAL
+            goal = LOOKUP_GOAL if r["workload"].startswith("lookup by IRI") else BULK_GOAL
             ours, theirs = r["ours"], r["server"]
             if not ours.get("n") or not theirs.get("n"):
                 lines.append(f"| {r['workload']} | errors: {r['errors']} | | | |")
@@ -215,7 +248,7 @@ def table(records: list[dict]) -> list[str]:
             ratio = ours["median_ms"] / theirs["median_ms"]
             lines.append(f"| {r['workload']}, median | {ours['median_ms']:.2f} ms | {theirs['median_ms']:.2f} ms | "
                          f"{ratio:.2f} | ≤ {goal} {'met' if ratio <= goal else 'NOT met'} |")
-            if r["workload"] == "lookup by IRI":
+            if r["workload"].startswith("lookup by IRI"):
                 lines.append(f"| {r['workload']}, p95 | {ours['p95_ms']:.2f} ms | {theirs['p95_ms']:.2f} ms | "
                              f"{ours['p95_ms'] / theirs['p95_ms']:.2f} | |")
         elif r["kind"] == "page":
@@ -223,7 +256,12 @@ def table(records: list[dict]) -> list[str]:
         elif r["kind"] == "triples":
             lines.append(f"| triples queried | {r['ours']:,} | {r['server']:,} | | |")
     loads = {r["side"]: r for r in records if r["kind"] == "load"}
-    if len(loads) == 2:
+    for side, other in loads.items():
+        if side not in ("ours", "server") and "server" in loads and loads["server"]["throughput_rps"]:
+            ratio = other["throughput_rps"] / loads["server"]["throughput_rps"]
+            lines.append(f"| lookups a second, {other.get('clients')} clients, {side} (errors) | "
+                         f"{other['throughput_rps']:,.0f} ({other['errors']}) | | {ratio:.2f} | |")
+    if "ours" in loads and "server" in loads:
         ours, theirs = loads["ours"], loads["server"]
         ratio = ours["throughput_rps"] / theirs["throughput_rps"] if theirs["throughput_rps"] else 0
         met = ratio >= THROUGHPUT_GOAL and not ours["errors"]
@@ -245,6 +283,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--load-seconds", type=float, help="seconds of load on each (default 15; quick 2)")
     parser.add_argument("--start-budget", type=float, default=600.0)
+    parser.add_argument("--floor", action="store_true",
+                        help="measure lookups and load on a WSGI hello under the same gunicorn configuration too")
+    parser.add_argument("--through-flask", action="store_true",
+                        help="measure lookups and load on a service that sends SPARQL through Flask too")
+    parser.add_argument("--service-arg", action="append", default=[],
+                        help="an option for bench/server.py, e.g. --service-arg=--workers=2 (repeatable)")
+    parser.add_argument("--skip-bulk", action="store_true", help="lookups and load only (no 10k answers, no pages)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     args = parser.parse_args()

@@ -45,6 +45,8 @@ class LeanSparql:
         self.app = app
         self.flask = flask
         self.graph = app.extensions["policy_graph"]
+        #: requests answered here (the rest went on to Flask)
+        self.answered = 0
         self.session_cookie = app.config["SESSION_COOKIE_NAME"] + "="
         with app.test_request_context():
             # made once: the build report's address, as the receipt's Link names it
@@ -60,6 +62,7 @@ class LeanSparql:
         if answered is None:
             return self.flask(environ, start_response)
         status, headers, body = answered
+        self.answered += 1
         start_response(status, headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
