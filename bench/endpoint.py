@@ -10,7 +10,8 @@ turn, so that a busy machine slows both alike. Measured over HTTP on loopback, S
 - a lookup by IRI (``SELECT ?p ?o WHERE { <iri> ?p ?o }``, SPARQL JSON), median and p95;
 - 10,000 rows of a SELECT in JSON, CSV and XML; a CONSTRUCT of 10,000 triples in Turtle and
   N-Triples (medians);
-- lookups a second under 32 clients (bench/load.py, from its own process), with errors;
+- lookups a second under 32 clients (bench/load.py, from its own process), with errors, in turns
+  (``--load-rounds``) with the server's, so that other work on the machine weighs on both;
 - the service's own item page and search, for reference.
 
 With ``--floor``, the same lookups and load against a WSGI hello served by gunicorn as the service
@@ -181,6 +182,19 @@ def load(base: str, path: str, nodes: list[str], clients: int, seconds: float) -
     return json.loads(done.stdout)
 
 
+def combined(rounds: list[dict]) -> dict:
+    """The load rounds of one side as one: requests and errors summed, throughput over the
+    time of all, latencies the median (and 95th percentile) of the rounds' own."""
+    seconds = sum(r.get("seconds", 0) for r in rounds)
+    served = sum(r.get("requests", 0) - r.get("errors", 0) for r in rounds)
+    middle = sorted(r.get("median_ms", 0) for r in rounds)[len(rounds) // 2]
+    tail = sorted(r.get("p95_ms", 0) for r in rounds)[len(rounds) // 2]
+    return {"clients": rounds[0].get("clients"), "rounds": len(rounds), "seconds": round(seconds, 2),
+            "requests": sum(r.get("requests", 0) for r in rounds), "errors": sum(r.get("errors", 0) for r in rounds),
+            "error_examples": [e for r in rounds for e in r.get("error_examples", [])][:5],
+            "throughput_rps": round(served / seconds, 1) if seconds else 0, "median_ms": middle, "p95_ms": tail}
+
+
 def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) -> list[dict]:
     artefact = artefact_at(scale, args.workdir, args.seed)
     records = []
@@ -222,10 +236,14 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
             add(kind="page", workload=name, ours=summary(timings))
         sides = [("ours", (base, "/sparql")), ("server", (reference, "/query")),
                  *((name, (url, "/sparql")) for name, (_process, url) in others.items())]
-        for name, (url, path) in sides:
-            say(f"[{scale}x] {name}: {args.clients} clients for {args.load_seconds:g} s ...")
-            add(kind="load", workload=f"lookups, {args.clients} clients", side=name,
-                **load(url, path, nodes, args.clients, args.load_seconds))
+        rounds: dict[str, list[dict]] = {name: [] for name, _ in sides}
+        for round_ in range(args.load_rounds):
+            # in turns, so that other work on the machine slows every side alike
+            for name, (url, path) in sides if round_ % 2 == 0 else sides[::-1]:
+                say(f"[{scale}x] {name}: {args.clients} clients for {args.load_seconds / args.load_rounds:g} s ...")
+                rounds[name].append(load(url, path, nodes, args.clients, args.load_seconds / args.load_rounds))
+        for name, _ in sides:
+            add(kind="load", workload=f"lookups, {args.clients} clients", side=name, **combined(rounds[name]))
     finally:
         for process, _url in others.values():
             process.stop()
@@ -282,6 +300,8 @@ def main() -> None:
     parser.add_argument("--page-samples", type=int, default=50)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--load-seconds", type=float, help="seconds of load on each (default 15; quick 2)")
+    parser.add_argument("--load-rounds", type=int, default=4,
+                        help="the load on each side in this many turns, alternating with the others (default 4)")
     parser.add_argument("--start-budget", type=float, default=600.0)
     parser.add_argument("--floor", action="store_true",
                         help="measure lookups and load on a WSGI hello under the same gunicorn configuration too")

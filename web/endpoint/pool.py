@@ -41,23 +41,36 @@ POLL_SECONDS = 0.05
 OUT_OF_MEMORY = ("memory allocation of", "MemoryError", "Cannot allocate memory")
 
 
-def _cpu_seconds(pid: int | None) -> float | None:
-    """The processor time process *pid* has used, or None where it cannot be read."""
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | None) -> tuple[bytes, float] | None:
+    """The state of process *pid* (``R``, ``S``, ``Z`` ...) and the processor time it has used,
+    from one read of its ``/proc`` status; None where it cannot be read. Read for every query,
+    so with plain system calls."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        handle = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+        try:
+            data = os.read(handle, 4096)
+        finally:
+            os.close(handle)
+        fields = data.rsplit(b")", 1)[1].split()
+        return fields[0], (int(fields[11]) + int(fields[12])) / _TICKS
     except (OSError, IndexError, ValueError):
         return None
 
 
-def _dying(pid: int | None) -> bool:
-    """Whether process *pid* is a zombie or exiting: a worker killed while it holds a large graph
-    is marked so at once, but takes a moment to let go of its memory and its pipe, during which
-    it still looks alive to its parent (False where /proc cannot be read)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (OSError, IndexError):
-        return False
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The processor time process *pid* has used, or None where it cannot be read."""
+    found = _stat(pid)
+    return None if found is None else found[1]
+
+
+def _dying(state: bytes | None) -> bool:
+    """Whether a process in *state* is a zombie or exiting: a worker killed while it holds a
+    large graph is marked so at once, but takes a moment to let go of its memory and its pipe,
+    during which it still looks alive to its parent."""
+    return state in (b"Z", b"X")
 
 
 def _lower_priority(pid: int) -> None:
@@ -262,8 +275,9 @@ class WorkerPool:
         self._top_up()
         return words
 
-    def _take(self, timeout: float) -> _Worker | Reply:
-        """An idle, living worker, or the answer to give when there is none within *timeout*."""
+    def _take(self, timeout: float) -> tuple[_Worker, float | None] | Reply:
+        """An idle, living worker and the processor time it has used so far (None where it
+        cannot be read), or the answer to give when there is none within *timeout*."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -279,8 +293,10 @@ class WorkerPool:
             except queues.Empty:
                 continue
             # an idle worker has nothing to say: a readable pipe is one closed by its death
-            if worker.process.is_alive() and not worker.readable(0) and not _dying(worker.process.pid):
-                return worker
+            if worker.process.is_alive() and not worker.readable(0):
+                found = _stat(worker.process.pid)
+                if found is None or not _dying(found[0]):
+                    return worker, None if found is None else found[1]
             self._lose(worker)  # died while idle (killed from outside): it is replaced
 
     def run(self, job: Job, timeout: float) -> Reply:
@@ -288,11 +304,10 @@ class WorkerPool:
         waited for at most *timeout* seconds too."""
         self._top_up()
         taken = self._take(timeout)
-        return taken if isinstance(taken, Reply) else self._answer(taken, job, timeout)
+        return taken if isinstance(taken, Reply) else self._answer(*taken, job, timeout)
 
-    def _answer(self, worker: _Worker, job: Job, timeout: float) -> Reply:
+    def _answer(self, worker: _Worker, work_before: float | None, job: Job, timeout: float) -> Reply:
         started, pid = time.monotonic(), worker.process.pid
-        work_before = _cpu_seconds(pid)
         lowered = False
         try:
             worker.conn.send(job)
