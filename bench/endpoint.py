@@ -62,6 +62,8 @@ PAGES = {"page: item": "/id/kde-2-1-ambulance-handover-45-minutes",
 LOOKUP_GOAL, BULK_GOAL, THROUGHPUT_GOAL = 1.5, 1.5, 0.8
 #: What a query worker's memory limit is raised to, per unit of scale, above 10x.
 WORKER_MEMORY_MB_PER_SCALE = 64
+#: What a query worker's start limit is raised to, in seconds per unit of scale, above 10x.
+WORKER_START_SECONDS_PER_SCALE = 12
 NON_PUBLIC = b"<http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC>"
 PUBLIC = b"<http://publications.europa.eu/resource/authority/access-right/PUBLIC>"
 
@@ -109,7 +111,9 @@ def start_service(artefact: Path, scale: int, start_budget: float, extra: list[s
            "--expose-plans", *extra]
     if scale > 10:
         # each query worker holds the whole graph with the plans shown: past the default limit at 100x
-        cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale)]
+        cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale),
+                # six workers each load the whole graph at once on the machine's cores
+                "--sparql-worker-start-seconds", str(WORKER_START_SECONDS_PER_SCALE * scale)]
     service = Process(cmd, artefact.parent / "logs" / f"endpoint-{name}.log")
     base = f"http://127.0.0.1:{port}"
     try:

@@ -44,6 +44,8 @@ def main() -> None:
                         help="show the published kept plans on the SPARQL endpoint (SPARQL_EXPOSE_PLANS)")
     parser.add_argument("--sparql-worker-memory-mb", type=int,
                         help="each SPARQL query worker's memory limit (SPARQL_WORKER_MEMORY_MB)")
+    parser.add_argument("--sparql-worker-start-seconds", type=float,
+                        help="how long a query worker may take to load the graph (SPARQL_WORKER_START_SECONDS)")
     parser.add_argument("--sparql-workers", type=int, help="query workers per web process (SPARQL_WORKERS)")
     parser.add_argument("--threads", type=int, help="threads per web process (default: as policy-graph serve)")
     parser.add_argument("--through-flask", action="store_true",
@@ -57,6 +59,8 @@ def main() -> None:
                           "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url,
                           "SPARQL_EXPOSE_PLANS": args.expose_plans, "SPARQL_LEAN": not args.through_flask,
                           **({"SPARQL_WORKERS": args.sparql_workers} if args.sparql_workers else {}),
+                          **({"SPARQL_WORKER_START_SECONDS": args.sparql_worker_start_seconds}
+                             if args.sparql_worker_start_seconds else {}),
                           **({"SPARQL_WORKER_MEMORY_MB": args.sparql_worker_memory_mb}
                              if args.sparql_worker_memory_mb else {})})
         app.register_blueprint(bench)

@@ -44,6 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_ADMIT_WAIT=5.0,
         # the memory (address space) each query worker may use; a loaded worker uses about 100 MB
         SPARQL_WORKER_MEMORY_MB=2048,
+        # how long a query worker may take to load the graph before it is started again
+        SPARQL_WORKER_START_SECONDS=60,
         # how deeply a query's brackets may nest: far deeper crashes the engine's parser
         SPARQL_MAX_DEPTH=64,
         # Organisations' plans kept as named graphs are hidden from the public endpoint unless this is set.

@@ -139,13 +139,16 @@ class _Worker:
 class WorkerPool:
     """*size* worker processes, each with its own copy of the graph at *artefact* (and of the
     plans kept beside it when *plans*: they are an organisation's, not public by default),
-    each limited to *memory_mb* megabytes of address space."""
+    each limited to *memory_mb* megabytes of address space and given *start_seconds* to load
+    its graph (a large one, with the plans, takes minutes on a busy machine)."""
 
-    def __init__(self, artefact: Path, size: int = 2, plans: bool = False, *, memory_mb: int | None = None):
+    def __init__(self, artefact: Path, size: int = 2, plans: bool = False, *, memory_mb: int | None = None,
+                 start_seconds: float = STARTUP_SECONDS):
         self.artefact = str(artefact)
         self.size = size
         self.plans = plans
         self.memory_mb = memory_mb
+        self.start_seconds = start_seconds
         self._context = multiprocessing.get_context("spawn")
         # Every worker is started from this one thread, which lives as long as the pool: a
         # worker is killed when the thread that started it ends (see worker._die_with_parent),
@@ -213,8 +216,8 @@ class WorkerPool:
     def _ready(self, worker: _Worker) -> str | None:
         """None once *worker* says it is ready; else why it is not (and it is stopped)."""
         try:
-            if not worker.conn.poll(STARTUP_SECONDS):
-                reason = f"a query worker did not start within {STARTUP_SECONDS} s"
+            if not worker.conn.poll(self.start_seconds):
+                reason = f"a query worker did not start within {self.start_seconds:g} s"
             else:
                 message = worker.conn.recv()
                 worker.forget_log_name()  # whatever it says, it has opened the log by now

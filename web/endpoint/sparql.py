@@ -58,7 +58,8 @@ def _pool(app: Flask) -> WorkerPool:
         if pool is None:
             config = app.config
             pool = WorkerPool(Path(config["GRAPH_PATH"]), config["SPARQL_WORKERS"], expose,
-                              memory_mb=config["SPARQL_WORKER_MEMORY_MB"])
+                              memory_mb=config["SPARQL_WORKER_MEMORY_MB"],
+                              start_seconds=config["SPARQL_WORKER_START_SECONDS"])
             app.extensions["sparql_pool"] = pool
             app.extensions["sparql_pool_generation"] = generation
         return pool
