@@ -11,7 +11,8 @@ turn, so that a busy machine slows both alike. Measured over HTTP on loopback, S
 - 10,000 rows of a SELECT in JSON, CSV and XML; a CONSTRUCT of 10,000 triples in Turtle and
   N-Triples (medians);
 - lookups a second under 32 clients (bench/load.py, from its own process), with errors, in turns
-  (``--load-rounds``) with the server's, so that other work on the machine weighs on both;
+  (``--load-rounds``) with the server's, so that other work on the machine weighs on both, and the
+  processor time each side spent per lookup (the query workers' apart);
 - the service's own item page and search, for reference.
 
 With ``--floor``, the same lookups and load against a WSGI hello served by gunicorn as the service
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -39,7 +41,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from measure import ROOT, free_port, run_facts, summary, wait_for
+from measure import ROOT, descendants, free_port, run_facts, summary, wait_for
 from run import PYTHON, Process, lookup_nodes, oxigraph_binary, say
 
 BENCH = Path(__file__).resolve().parent
@@ -186,6 +188,21 @@ def load(base: str, path: str, nodes: list[str], clients: int, seconds: float) -
     return json.loads(done.stdout)
 
 
+def processor_seconds(root: int) -> dict[str, float]:
+    """The processor time used so far by process *root* and its descendants, the query workers
+    (started by the multiprocessing module) apart from the rest."""
+    used = {"query workers": 0.0, "web": 0.0}
+    for pid in [root, *descendants(root)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        used["query workers" if b"multiprocessing" in command else "web"] += \
+            (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
 def combined(rounds: list[dict]) -> dict:
     """The load rounds of one side as one: requests and errors summed, throughput over the
     time of all, latencies the median (and 95th percentile) of the rounds' own."""
@@ -196,7 +213,10 @@ def combined(rounds: list[dict]) -> dict:
     return {"clients": rounds[0].get("clients"), "rounds": len(rounds), "seconds": round(seconds, 2),
             "requests": sum(r.get("requests", 0) for r in rounds), "errors": sum(r.get("errors", 0) for r in rounds),
             "error_examples": [e for r in rounds for e in r.get("error_examples", [])][:5],
-            "throughput_rps": round(served / seconds, 1) if seconds else 0, "median_ms": middle, "p95_ms": tail}
+            "throughput_rps": round(served / seconds, 1) if seconds else 0, "median_ms": middle, "p95_ms": tail,
+            # what each answered lookup cost in processor time, on each side of the query workers
+            "cpu_us_per_lookup": {part: round(sum(r["cpu_s"][part] for r in rounds) / served * 1e6)
+                                  for part in rounds[0]["cpu_s"]} if served else {}}
 
 
 def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) -> list[dict]:
@@ -246,12 +266,17 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
             add(kind="page", workload=name, ours=summary(timings))
         sides = [("ours", (base, "/sparql")), ("server", (reference, "/query")),
                  *((name, (url, "/sparql")) for name, (_process, url) in others.items())]
+        pids = {"ours": service.popen.pid, "server": server.popen.pid,
+                **{name: process.popen.pid for name, (process, _url) in others.items()}}
         rounds: dict[str, list[dict]] = {name: [] for name, _ in sides}
         for round_ in range(args.load_rounds):
             # in turns, so that other work on the machine slows every side alike
             for name, (url, path) in sides if round_ % 2 == 0 else sides[::-1]:
                 say(f"[{scale}x] {name}: {args.clients} clients for {args.load_seconds / args.load_rounds:g} s ...")
-                rounds[name].append(load(url, path, nodes, args.clients, args.load_seconds / args.load_rounds))
+                before = processor_seconds(pids[name])
+                measured = load(url, path, nodes, args.clients, args.load_seconds / args.load_rounds)
+                after = processor_seconds(pids[name])
+                rounds[name].append({**measured, "cpu_s": {k: after[k] - before[k] for k in after}})
         for name, _ in sides:
             add(kind="load", workload=f"lookups, {args.clients} clients", side=name, **combined(rounds[name]))
     finally:
@@ -298,6 +323,12 @@ def table(records: list[dict]) -> list[str]:
                      f"≥ {THROUGHPUT_GOAL}, no errors {'met' if met else 'NOT met'} |")
         lines.append(f"| under load, median / p95 | {ours.get('median_ms', 0):.1f} / {ours.get('p95_ms', 0):.1f} ms "
                      f"| {theirs.get('median_ms', 0):.1f} / {theirs.get('p95_ms', 0):.1f} ms | | |")
+    for side, measured in loads.items():
+        cpu = measured.get("cpu_us_per_lookup")
+        if cpu:
+            parts = [f"{part} {us}" for part, us in cpu.items() if us]
+            apart = f" ({', '.join(parts)})" if len(parts) > 1 else ""
+            lines.append(f"| processor time per lookup, {side} | {sum(cpu.values())} µs{apart} | | | |")
     return lines
 
 
