@@ -10,8 +10,16 @@ turn, so that a busy machine slows both alike. Measured over HTTP on loopback, S
 - a lookup by IRI (``SELECT ?p ?o WHERE { <iri> ?p ?o }``, SPARQL JSON), median and p95;
 - 10,000 rows of a SELECT in JSON, CSV and XML; a CONSTRUCT of 10,000 triples in Turtle and
   N-Triples (medians);
-- lookups a second under 32 clients (bench/load.py, from its own process), with errors;
+- lookups a second under 32 clients (bench/load.py, from its own process), with errors, in turns
+  (``--load-rounds``) with the server's, so that other work on the machine weighs on both, and the
+  processor time each side spent per lookup (the query workers' apart);
 - the service's own item page and search, for reference.
+
+With ``--floor``, the same lookups and load against a WSGI hello served by gunicorn as the service
+is (bench/floor.py): the cost of the Python web server alone. With ``--through-flask``, against a
+second service that sends SPARQL requests through Flask rather than the lean path. ``--service-arg``
+passes options to bench/server.py (``--workers``, ``--threads``, ``--sparql-workers``) to compare
+ways of serving.
 
 Each figure is given with its ratio to the server's (time: ours ÷ theirs; throughput: ours ÷
 theirs), and the goals are checked. Results are appended to WORKDIR/endpoint.jsonl.
@@ -25,6 +33,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +41,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from measure import ROOT, free_port, run_facts, summary, wait_for
+from measure import ROOT, descendants, free_port, run_facts, summary, wait_for
 from run import PYTHON, Process, lookup_nodes, oxigraph_binary, say
 
 BENCH = Path(__file__).resolve().parent
@@ -55,6 +64,8 @@ PAGES = {"page: item": "/id/kde-2-1-ambulance-handover-45-minutes",
 LOOKUP_GOAL, BULK_GOAL, THROUGHPUT_GOAL = 1.5, 1.5, 0.8
 #: What a query worker's memory limit is raised to, per unit of scale, above 10x.
 WORKER_MEMORY_MB_PER_SCALE = 64
+#: What a query worker's start limit is raised to, in seconds per unit of scale, above 10x.
+WORKER_START_SECONDS_PER_SCALE = 12
 NON_PUBLIC = b"<http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC>"
 PUBLIC = b"<http://publications.europa.eu/resource/authority/access-right/PUBLIC>"
 
@@ -95,14 +106,17 @@ def start_reference(artefact: Path) -> tuple[Process, str]:
     return server, base
 
 
-def start_service(artefact: Path, scale: int, start_budget: float) -> tuple[Process, str]:
+def start_service(artefact: Path, scale: int, start_budget: float, extra: list[str] = (), name: str = "service"
+                  ) -> tuple[Process, str]:
     port = free_port()
     cmd = [PYTHON, BENCH / "server.py", "--graph", artefact, "--store", "oxigraph", "--port", str(port),
-           "--expose-plans"]
+           "--expose-plans", *extra]
     if scale > 10:
         # each query worker holds the whole graph with the plans shown: past the default limit at 100x
-        cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale)]
-    service = Process(cmd, artefact.parent / "logs" / "endpoint-service.log")
+        cmd += ["--sparql-worker-memory-mb", str(WORKER_MEMORY_MB_PER_SCALE * scale),
+                # six workers each load the whole graph at once on the machine's cores
+                "--sparql-worker-start-seconds", str(WORKER_START_SECONDS_PER_SCALE * scale)]
+    service = Process(cmd, artefact.parent / "logs" / f"endpoint-{name}.log")
     base = f"http://127.0.0.1:{port}"
     try:
         started = wait_for(base + "/sparql?query=ASK%7B%7D", start_budget, service.alive)
@@ -151,6 +165,18 @@ def side_by_side(ours: Client, theirs: Client, texts: list[str], accept: str, sa
             "error_count": len(errors), "bytes": sizes}
 
 
+def start_floor(artefact: Path, extra: list[str]) -> tuple[Process, str]:
+    """The WSGI hello under the service's gunicorn configuration (bench/floor.py)."""
+    port = free_port()
+    options = [a for a in extra if a.split("=")[0] in ("--workers", "--threads")]
+    floor = Process([PYTHON, BENCH / "floor.py", "--port", str(port), *options],
+                    artefact.parent / "logs" / "endpoint-floor.log")
+    base = f"http://127.0.0.1:{port}"
+    if wait_for(base + "/sparql", 60, floor.alive) is None:
+        sys.exit(f"the floor did not start: {floor.stop()}")
+    return floor, base
+
+
 def load(base: str, path: str, nodes: list[str], clients: int, seconds: float) -> dict:
     targets = [{"method": "GET", "path": f"{path}?{urllib.parse.urlencode({'query': lookup(ID + n)})}",
                 "headers": {"Accept": JSON}} for n in nodes]
@@ -160,6 +186,37 @@ def load(base: str, path: str, nodes: list[str], clients: int, seconds: float) -
     if done.returncode:
         return {"errors": 1, "error_examples": [done.stderr[-500:]], "requests": 0, "throughput_rps": 0}
     return json.loads(done.stdout)
+
+
+def processor_seconds(root: int) -> dict[str, float]:
+    """The processor time used so far by process *root* and its descendants, the query workers
+    (started by the multiprocessing module) apart from the rest."""
+    used = {"query workers": 0.0, "web": 0.0}
+    for pid in [root, *descendants(root)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        used["query workers" if b"multiprocessing" in command else "web"] += \
+            (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def combined(rounds: list[dict]) -> dict:
+    """The load rounds of one side as one: requests and errors summed, throughput over the
+    time of all, latencies the median (and 95th percentile) of the rounds' own."""
+    seconds = sum(r.get("seconds", 0) for r in rounds)
+    served = sum(r.get("requests", 0) - r.get("errors", 0) for r in rounds)
+    middle = sorted(r.get("median_ms", 0) for r in rounds)[len(rounds) // 2]
+    tail = sorted(r.get("p95_ms", 0) for r in rounds)[len(rounds) // 2]
+    return {"clients": rounds[0].get("clients"), "rounds": len(rounds), "seconds": round(seconds, 2),
+            "requests": sum(r.get("requests", 0) for r in rounds), "errors": sum(r.get("errors", 0) for r in rounds),
+            "error_examples": [e for r in rounds for e in r.get("error_examples", [])][:5],
+            "throughput_rps": round(served / seconds, 1) if seconds else 0, "median_ms": middle, "p95_ms": tail,
+            # what each answered lookup cost in processor time, on each side of the query workers
+            "cpu_us_per_lookup": {part: round(sum(r["cpu_s"][part] for r in rounds) / served * 1e6)
+                                  for part in rounds[0]["cpu_s"]} if served else {}}
 
 
 def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) -> list[dict]:
@@ -175,8 +232,20 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
     say(f"[{scale}x] loading the Oxigraph server and starting both ...")
     server, reference = start_reference(artefact)
     service = None
+    others: dict[str, tuple[Process, str]] = {}
     try:
-        service, base = start_service(artefact, scale, args.start_budget)
+        service, base = start_service(artefact, scale, args.start_budget, args.service_arg)
+        if args.through_flask:
+            others["through Flask"] = start_service(artefact, scale, args.start_budget,
+                                                    [*args.service_arg, "--through-flask"], "through-flask")
+        if args.floor:
+            others["floor: WSGI hello"] = start_floor(artefact, args.service_arg)
+        # each web process loads its catalogue in the background a second after it starts,
+        # holding the interpreter's lock at times: the timing starts once that is done
+        for url in [base, *(u for name, (_p, u) in others.items() if not name.startswith("floor"))]:
+            for _ in range(args.settle_requests):
+                Client(url, "").get(PAGES["page: search"], "text/html")
+        time.sleep(args.settle_seconds)
         ours, theirs = Client(base, "/sparql"), Client(reference, "/query")
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
         triples = [json.loads(c.query(count, JSON)[2])["results"]["bindings"][0]["n"]["value"] for c in (ours, theirs)]
@@ -185,17 +254,34 @@ def measure_scale(scale: int, args: argparse.Namespace, out: Path, facts: dict) 
         say(f"[{scale}x] lookups ...")
         add(kind="latency", workload="lookup by IRI",
             **side_by_side(ours, theirs, [lookup(ID + n) for n in nodes], JSON, args.lookups))
-        for name, (text, accept) in BULK.items():
+        for name, (_process, url) in others.items():
+            say(f"[{scale}x] lookups, {name} ...")
+            add(kind="latency", workload=f"lookup by IRI, {name}",
+                **side_by_side(Client(url, "/sparql"), theirs, [lookup(ID + n) for n in nodes], JSON, args.lookups))
+        for name, (text, accept) in ({} if args.skip_bulk else BULK).items():
             say(f"[{scale}x] {name} ...")
             add(kind="latency", workload=name, **side_by_side(ours, theirs, [text], accept, args.bulk_samples))
-        for name, path in PAGES.items():
+        for name, path in ({} if args.skip_bulk else PAGES).items():
             timings = [ours.get(path, "text/html")[0] for _ in range(args.page_samples + 1)][1:]
             add(kind="page", workload=name, ours=summary(timings))
-        for name, (url, path) in (("ours", (base, "/sparql")), ("server", (reference, "/query"))):
-            say(f"[{scale}x] {name}: {args.clients} clients for {args.load_seconds:g} s ...")
-            add(kind="load", workload=f"lookups, {args.clients} clients", side=name,
-                **load(url, path, nodes, args.clients, args.load_seconds))
+        sides = [("ours", (base, "/sparql")), ("server", (reference, "/query")),
+                 *((name, (url, "/sparql")) for name, (_process, url) in others.items())]
+        pids = {"ours": service.popen.pid, "server": server.popen.pid,
+                **{name: process.popen.pid for name, (process, _url) in others.items()}}
+        rounds: dict[str, list[dict]] = {name: [] for name, _ in sides}
+        for round_ in range(args.load_rounds):
+            # in turns, so that other work on the machine slows every side alike
+            for name, (url, path) in sides if round_ % 2 == 0 else sides[::-1]:
+                say(f"[{scale}x] {name}: {args.clients} clients for {args.load_seconds / args.load_rounds:g} s ...")
+                before = processor_seconds(pids[name])
+                measured = load(url, path, nodes, args.clients, args.load_seconds / args.load_rounds)
+                after = processor_seconds(pids[name])
+                rounds[name].append({**measured, "cpu_s": {k: after[k] - before[k] for k in after}})
+        for name, _ in sides:
+            add(kind="load", workload=f"lookups, {args.clients} clients", side=name, **combined(rounds[name]))
     finally:
+        for process, _url in others.values():
+            process.stop()
         if service is not None:
             service.stop()
         server.stop()
@@ -207,7 +293,7 @@ def table(records: list[dict]) -> list[str]:
     lines = ["| workload | ours | Oxigraph server | ratio | goal |", "|---|---|---|---|---|"]
     for r in records:
         if r["kind"] == "latency":
-            goal = LOOKUP_GOAL if r["workload"] == "lookup by IRI" else BULK_GOAL
+            goal = LOOKUP_GOAL if r["workload"].startswith("lookup by IRI") else BULK_GOAL
             ours, theirs = r["ours"], r["server"]
             if not ours.get("n") or not theirs.get("n"):
                 lines.append(f"| {r['workload']} | errors: {r['errors']} | | | |")
@@ -215,7 +301,7 @@ def table(records: list[dict]) -> list[str]:
             ratio = ours["median_ms"] / theirs["median_ms"]
             lines.append(f"| {r['workload']}, median | {ours['median_ms']:.2f} ms | {theirs['median_ms']:.2f} ms | "
                          f"{ratio:.2f} | ≤ {goal} {'met' if ratio <= goal else 'NOT met'} |")
-            if r["workload"] == "lookup by IRI":
+            if r["workload"].startswith("lookup by IRI"):
                 lines.append(f"| {r['workload']}, p95 | {ours['p95_ms']:.2f} ms | {theirs['p95_ms']:.2f} ms | "
                              f"{ours['p95_ms'] / theirs['p95_ms']:.2f} | |")
         elif r["kind"] == "page":
@@ -223,7 +309,12 @@ def table(records: list[dict]) -> list[str]:
         elif r["kind"] == "triples":
             lines.append(f"| triples queried | {r['ours']:,} | {r['server']:,} | | |")
     loads = {r["side"]: r for r in records if r["kind"] == "load"}
-    if len(loads) == 2:
+    for side, other in loads.items():
+        if side not in ("ours", "server") and "server" in loads and loads["server"]["throughput_rps"]:
+            ratio = other["throughput_rps"] / loads["server"]["throughput_rps"]
+            lines.append(f"| lookups a second, {other.get('clients')} clients, {side} (errors) | "
+                         f"{other['throughput_rps']:,.0f} ({other['errors']}) | | {ratio:.2f} | |")
+    if "ours" in loads and "server" in loads:
         ours, theirs = loads["ours"], loads["server"]
         ratio = ours["throughput_rps"] / theirs["throughput_rps"] if theirs["throughput_rps"] else 0
         met = ratio >= THROUGHPUT_GOAL and not ours["errors"]
@@ -232,6 +323,12 @@ def table(records: list[dict]) -> list[str]:
                      f"≥ {THROUGHPUT_GOAL}, no errors {'met' if met else 'NOT met'} |")
         lines.append(f"| under load, median / p95 | {ours.get('median_ms', 0):.1f} / {ours.get('p95_ms', 0):.1f} ms "
                      f"| {theirs.get('median_ms', 0):.1f} / {theirs.get('p95_ms', 0):.1f} ms | | |")
+    for side, measured in loads.items():
+        cpu = measured.get("cpu_us_per_lookup")
+        if cpu:
+            parts = [f"{part} {us}" for part, us in cpu.items() if us]
+            apart = f" ({', '.join(parts)})" if len(parts) > 1 else ""
+            lines.append(f"| processor time per lookup, {side} | {sum(cpu.values())} µs{apart} | | | |")
     return lines
 
 
@@ -244,7 +341,20 @@ def main() -> None:
     parser.add_argument("--page-samples", type=int, default=50)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--load-seconds", type=float, help="seconds of load on each (default 15; quick 2)")
+    parser.add_argument("--settle-seconds", type=float, default=5.0,
+                        help="seconds to wait once every side has started, before timing (default 5)")
+    parser.add_argument("--settle-requests", type=int, default=6,
+                        help="searches sent to each service first, so its web processes have loaded their catalogue")
+    parser.add_argument("--load-rounds", type=int, default=4,
+                        help="the load on each side in this many turns, alternating with the others (default 4)")
     parser.add_argument("--start-budget", type=float, default=600.0)
+    parser.add_argument("--floor", action="store_true",
+                        help="measure lookups and load on a WSGI hello under the same gunicorn configuration too")
+    parser.add_argument("--through-flask", action="store_true",
+                        help="measure lookups and load on a service that sends SPARQL through Flask too")
+    parser.add_argument("--service-arg", action="append", default=[],
+                        help="an option for bench/server.py, e.g. --service-arg=--workers=2 (repeatable)")
+    parser.add_argument("--skip-bulk", action="store_true", help="lookups and load only (no 10k answers, no pages)")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     args = parser.parse_args()

@@ -21,6 +21,7 @@ from graph.store import prepare_disk_store_apart
 from web import create_app
 from web.catalogue import load_if_serial, warm_up
 from web.graphdata import plain
+from web import wsgi_server
 from web.wsgi_server import serve
 
 bench = Blueprint("bench", __name__)
@@ -43,6 +44,12 @@ def main() -> None:
                         help="show the published kept plans on the SPARQL endpoint (SPARQL_EXPOSE_PLANS)")
     parser.add_argument("--sparql-worker-memory-mb", type=int,
                         help="each SPARQL query worker's memory limit (SPARQL_WORKER_MEMORY_MB)")
+    parser.add_argument("--sparql-worker-start-seconds", type=float,
+                        help="how long a query worker may take to load the graph (SPARQL_WORKER_START_SECONDS)")
+    parser.add_argument("--sparql-workers", type=int, help="query workers per web process (SPARQL_WORKERS)")
+    parser.add_argument("--threads", type=int, help="threads per web process (default: as policy-graph serve)")
+    parser.add_argument("--through-flask", action="store_true",
+                        help="send SPARQL protocol requests through Flask, not the lean path (SPARQL_LEAN off)")
     parser.add_argument("--werkzeug", action="store_true",
                         help="serve with werkzeug's threaded server in one process instead, to compare")
     args = parser.parse_args()
@@ -50,7 +57,10 @@ def main() -> None:
     def make_app():
         app = create_app({"GRAPH_PATH": args.graph, "QUERIES_DIR": str(default_layout().queries_dir),
                           "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url,
-                          "SPARQL_EXPOSE_PLANS": args.expose_plans,
+                          "SPARQL_EXPOSE_PLANS": args.expose_plans, "SPARQL_LEAN": not args.through_flask,
+                          **({"SPARQL_WORKERS": args.sparql_workers} if args.sparql_workers else {}),
+                          **({"SPARQL_WORKER_START_SECONDS": args.sparql_worker_start_seconds}
+                             if args.sparql_worker_start_seconds else {}),
                           **({"SPARQL_WORKER_MEMORY_MB": args.sparql_worker_memory_mb}
                              if args.sparql_worker_memory_mb else {})})
         app.register_blueprint(bench)
@@ -66,6 +76,8 @@ def main() -> None:
         warm_up(app)
         make_server("127.0.0.1", args.port, app, threaded=True, request_handler=QuietHandler).serve_forever()
         return
+    if args.threads:
+        wsgi_server.THREADS = args.threads
     if args.store == "oxigraph-disk":
         prepare_disk_store_apart(Path(args.graph))  # once, before the workers open it
     serve(make_app, "127.0.0.1", args.port, workers=args.workers, fork_after_load=args.store != "oxigraph-disk",

@@ -44,10 +44,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SPARQL_ADMIT_WAIT=5.0,
         # the memory (address space) each query worker may use; a loaded worker uses about 100 MB
         SPARQL_WORKER_MEMORY_MB=2048,
+        # how long a query worker may take to load the graph before it is started again
+        SPARQL_WORKER_START_SECONDS=60,
         # how deeply a query's brackets may nest: far deeper crashes the engine's parser
         SPARQL_MAX_DEPTH=64,
         # Organisations' plans kept as named graphs are hidden from the public endpoint unless this is set.
         SPARQL_EXPOSE_PLANS=False,
+        # SPARQL protocol requests from programs answered in front of Flask, by the same
+        # functions (web/endpoint/lean.py); false sends them through Flask's request handling.
+        SPARQL_LEAN=True,
         # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
         MAX_CONTENT_LENGTH=2_000_000,
         # Who may see and keep organisations' plans (policy-graph account add ...); the key that
@@ -120,4 +125,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views import editions
 
     app.register_blueprint(editions.bp)
-    return app
+    from web.endpoint.lean import install as lean_sparql
+
+    return lean_sparql(app)

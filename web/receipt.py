@@ -62,6 +62,17 @@ def report():
     return response
 
 
+def headers_of(app: Flask, day: dt.date, report: str) -> list[tuple[str, str]]:
+    """The headers that carry the receipt of an answer of *app* for *day*, *report* being the
+    address of the build report (``/build.json``): for the data answers of every path, Flask's
+    and the SPARQL endpoint's lean one (:mod:`web.endpoint.lean`)."""
+    found = app.extensions["policy_graph"].receipt(day)
+    headers = [(header, str(found[key])) for key, header in HEADERS.items() if found.get(key)]
+    headers.append((SOURCES_HEADER, ", ".join(f"{s['id']}={s['sha256']}" for s in found["sources"])))
+    headers.append(("Link", f'<{report}>; rel="describedby"; type="application/json"'))
+    return headers
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
@@ -69,13 +80,11 @@ def init_app(app: Flask) -> None:
     def receipt_headers(response: Response) -> Response:
         if response.mimetype not in DATA_TYPES or response.status_code >= 400:
             return response
-        found = app.extensions["policy_graph"].receipt(as_of())
-        for key, header in HEADERS.items():
-            if found.get(key):
-                response.headers[header] = str(found[key])
-        response.headers[SOURCES_HEADER] = ", ".join(f"{s['id']}={s['sha256']}" for s in found["sources"])
-        response.headers.add("Link", f'<{url_for("receipt.build", suffix="json", lang=None)}>; rel="describedby"; '
-                                     'type="application/json"')
+        for header, value in headers_of(app, as_of(), url_for("receipt.build", suffix="json", lang=None)):
+            if header == "Link":
+                response.headers.add(header, value)
+            else:
+                response.headers[header] = value
         return response
 
     @app.context_processor
@@ -83,4 +92,4 @@ def init_app(app: Flask) -> None:
         return {"build_receipt": lambda: app.extensions["policy_graph"].receipt(as_of())}
 
 
-__all__ = ["answer_receipt", "as_of", "bp", "init_app"]
+__all__ = ["answer_receipt", "as_of", "bp", "headers_of", "init_app"]

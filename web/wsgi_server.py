@@ -40,12 +40,13 @@ def default_workers() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-def spare_a_thread(app: Flask, threads: int = THREADS) -> Flask:
+def spare_a_thread(app: Flask, threads: int | None = None) -> Flask:
     """Let the SPARQL endpoint hold at most all but two of a process's *threads* at once, its
     queries in progress (``SPARQL_QUEUE``) and those briefly waiting for a place
     (``SPARQL_WAITING``, by default all the rest) together, lowered if need be, so that pages
     always find a thread however busy the endpoint is; the queries beyond are answered at once
     with 503."""
+    threads = threads or THREADS
     config = app.config
     wanted = config.get("SPARQL_QUEUE") or config.get("SPARQL_WORKERS", 2) + 1
     config["SPARQL_QUEUE"] = places = max(1, min(wanted, threads - 2))
@@ -94,11 +95,16 @@ def serve(make_app: Callable[[], Flask], host: str, port: int, *, workers: int |
     # made here, before gunicorn starts, so that a graph that cannot be opened is a clear error
     # of the command rather than a worker that fails to boot
     ready = make_served_app() if fork_after_load else None
-    _Gunicorn(make_served_app, ready, {
-        "bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-        "threads": THREADS, "preload_app": fork_after_load, "graceful_timeout": 5, "timeout": 120,
-        "keepalive": 30, "accesslog": "-" if access_log else None, "errorlog": "-", "loglevel": "warning",
-    }, on_worker_start).run()
+    _Gunicorn(make_served_app, ready, gunicorn_options(host, port, workers, fork_after_load, access_log),
+              on_worker_start).run()
+
+
+def gunicorn_options(host: str, port: int, workers: int, preload: bool = True, access_log: bool = False) -> dict:
+    """How gunicorn serves the app: also what the bench serves its floor (a WSGI hello) with,
+    so that the two are measured alike."""
+    return {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": THREADS,
+            "preload_app": preload, "graceful_timeout": 5, "timeout": 120, "keepalive": 30,
+            "accesslog": "-" if access_log else None, "errorlog": "-", "loglevel": "warning"}
 
 
 def _gunicorn_base():
@@ -108,7 +114,7 @@ def _gunicorn_base():
 
 
 class _Gunicorn(_gunicorn_base() if gunicorn_available() else object):  # type: ignore[misc]
-    def __init__(self, make_app: Callable[[], Flask], app: Flask | None, options: dict, on_worker_start=None):
+    def __init__(self, make_app: Callable, app: Callable | None, options: dict, on_worker_start=None):
         self.make_app = make_app
         self.options = options
         self.on_worker_start = on_worker_start
@@ -123,10 +129,11 @@ class _Gunicorn(_gunicorn_base() if gunicorn_available() else object):  # type: 
             start = self.on_worker_start
             self.cfg.set("post_worker_init", lambda worker: start(worker.wsgi))
 
-    def load(self) -> Flask:
+    def load(self) -> Callable:
         if self.app is None:
             self.app = self.make_app()
         return self.app
 
 
-__all__ = ["THREADS", "WORKERS_ENV", "default_workers", "gunicorn_available", "serve", "spare_a_thread"]
+__all__ = ["THREADS", "WORKERS_ENV", "default_workers", "gunicorn_available", "gunicorn_options", "serve",
+           "spare_a_thread"]

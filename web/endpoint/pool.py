@@ -41,23 +41,36 @@ POLL_SECONDS = 0.05
 OUT_OF_MEMORY = ("memory allocation of", "MemoryError", "Cannot allocate memory")
 
 
-def _cpu_seconds(pid: int | None) -> float | None:
-    """The processor time process *pid* has used, or None where it cannot be read."""
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | None) -> tuple[bytes, float] | None:
+    """The state of process *pid* (``R``, ``S``, ``Z`` ...) and the processor time it has used,
+    from one read of its ``/proc`` status; None where it cannot be read. Read for every query,
+    so with plain system calls."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        handle = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+        try:
+            data = os.read(handle, 4096)
+        finally:
+            os.close(handle)
+        fields = data.rsplit(b")", 1)[1].split()
+        return fields[0], (int(fields[11]) + int(fields[12])) / _TICKS
     except (OSError, IndexError, ValueError):
         return None
 
 
-def _dying(pid: int | None) -> bool:
-    """Whether process *pid* is a zombie or exiting: a worker killed while it holds a large graph
-    is marked so at once, but takes a moment to let go of its memory and its pipe, during which
-    it still looks alive to its parent (False where /proc cannot be read)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (OSError, IndexError):
-        return False
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The processor time process *pid* has used, or None where it cannot be read."""
+    found = _stat(pid)
+    return None if found is None else found[1]
+
+
+def _dying(state: bytes | None) -> bool:
+    """Whether a process in *state* is a zombie or exiting: a worker killed while it holds a
+    large graph is marked so at once, but takes a moment to let go of its memory and its pipe,
+    during which it still looks alive to its parent."""
+    return state in (b"Z", b"X")
 
 
 def _lower_priority(pid: int) -> None:
@@ -126,13 +139,16 @@ class _Worker:
 class WorkerPool:
     """*size* worker processes, each with its own copy of the graph at *artefact* (and of the
     plans kept beside it when *plans*: they are an organisation's, not public by default),
-    each limited to *memory_mb* megabytes of address space."""
+    each limited to *memory_mb* megabytes of address space and given *start_seconds* to load
+    its graph (a large one, with the plans, takes minutes on a busy machine)."""
 
-    def __init__(self, artefact: Path, size: int = 2, plans: bool = False, *, memory_mb: int | None = None):
+    def __init__(self, artefact: Path, size: int = 2, plans: bool = False, *, memory_mb: int | None = None,
+                 start_seconds: float = STARTUP_SECONDS):
         self.artefact = str(artefact)
         self.size = size
         self.plans = plans
         self.memory_mb = memory_mb
+        self.start_seconds = start_seconds
         self._context = multiprocessing.get_context("spawn")
         # Every worker is started from this one thread, which lives as long as the pool: a
         # worker is killed when the thread that started it ends (see worker._die_with_parent),
@@ -200,8 +216,8 @@ class WorkerPool:
     def _ready(self, worker: _Worker) -> str | None:
         """None once *worker* says it is ready; else why it is not (and it is stopped)."""
         try:
-            if not worker.conn.poll(STARTUP_SECONDS):
-                reason = f"a query worker did not start within {STARTUP_SECONDS} s"
+            if not worker.conn.poll(self.start_seconds):
+                reason = f"a query worker did not start within {self.start_seconds:g} s"
             else:
                 message = worker.conn.recv()
                 worker.forget_log_name()  # whatever it says, it has opened the log by now
@@ -262,8 +278,9 @@ class WorkerPool:
         self._top_up()
         return words
 
-    def _take(self, timeout: float) -> _Worker | Reply:
-        """An idle, living worker, or the answer to give when there is none within *timeout*."""
+    def _take(self, timeout: float) -> tuple[_Worker, float | None] | Reply:
+        """An idle, living worker and the processor time it has used so far (None where it
+        cannot be read), or the answer to give when there is none within *timeout*."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -279,8 +296,10 @@ class WorkerPool:
             except queues.Empty:
                 continue
             # an idle worker has nothing to say: a readable pipe is one closed by its death
-            if worker.process.is_alive() and not worker.readable(0) and not _dying(worker.process.pid):
-                return worker
+            if worker.process.is_alive() and not worker.readable(0):
+                found = _stat(worker.process.pid)
+                if found is None or not _dying(found[0]):
+                    return worker, None if found is None else found[1]
             self._lose(worker)  # died while idle (killed from outside): it is replaced
 
     def run(self, job: Job, timeout: float) -> Reply:
@@ -288,11 +307,10 @@ class WorkerPool:
         waited for at most *timeout* seconds too."""
         self._top_up()
         taken = self._take(timeout)
-        return taken if isinstance(taken, Reply) else self._answer(taken, job, timeout)
+        return taken if isinstance(taken, Reply) else self._answer(*taken, job, timeout)
 
-    def _answer(self, worker: _Worker, job: Job, timeout: float) -> Reply:
+    def _answer(self, worker: _Worker, work_before: float | None, job: Job, timeout: float) -> Reply:
         started, pid = time.monotonic(), worker.process.pid
-        work_before = _cpu_seconds(pid)
         lowered = False
         try:
             worker.conn.send(job)

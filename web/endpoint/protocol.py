@@ -9,6 +9,7 @@ the status and a message naming what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
@@ -69,17 +70,26 @@ def read_request(request: Request) -> QueryRequest:
 
     :raise ProtocolError: 403 for an update, 415 for a body of another type, 400 for two
         queries or bytes that are not UTF-8."""
+    return read_parts(request.method, request.query_string, request.mimetype, lambda: request.get_data(cache=True))
+
+
+def read_parts(method: str, query_string: bytes, mimetype: str, body: Callable[[], bytes]) -> QueryRequest:
+    """The query and parameters of a request made of *method*, *query_string*, the media type
+    of its body (*mimetype*, lower case, without parameters) and *body*, read only when needed:
+    what :func:`read_request` reads from a Flask request, and the lean path
+    (:mod:`web.endpoint.lean`) from the WSGI environment.
+
+    :raise ProtocolError: as :func:`read_request`."""
     params: dict[str, list[str]] = {}
-    parse_pairs(request.query_string, params)
+    parse_pairs(query_string, params)
     body_query: str | None = None
-    if request.method not in ("GET", "HEAD"):
-        mimetype = request.mimetype
+    if method not in ("GET", "HEAD"):
         if mimetype == "application/sparql-update":
             raise ProtocolError(403, READ_ONLY.format("application/sparql-update"))
         if mimetype == "application/x-www-form-urlencoded":
-            parse_pairs(request.get_data(cache=True), params)
+            parse_pairs(body(), params)
         elif mimetype == "application/sparql-query":
-            body_query = decode(request.get_data(cache=True), "query")
+            body_query = decode(body(), "query")
         else:
             raise ProtocolError(415, f"Unsupported content type '{mimetype or 'none'}': send a query as "
                                      "application/sparql-query or application/x-www-form-urlencoded.")

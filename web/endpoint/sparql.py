@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from graph.namespaces import ID, short
 from graph.queries import example_text, example_value
@@ -46,21 +46,22 @@ CORS_HEADERS = {
 }
 
 
-def _pool() -> WorkerPool:
-    """The query workers; when they show the kept plans, started again once the plans change."""
-    generation = current_app.extensions["policy_graph"].generation
-    expose = bool(current_app.config.get("SPARQL_EXPOSE_PLANS"))
+def _pool(app: Flask) -> WorkerPool:
+    """*app*'s query workers; when they show the kept plans, started again once the plans change."""
+    generation = app.extensions["policy_graph"].generation
+    expose = bool(app.config.get("SPARQL_EXPOSE_PLANS"))
     with _pool_lock:
-        pool = current_app.extensions.get("sparql_pool")
-        if pool is not None and expose and current_app.extensions.get("sparql_pool_generation") != generation:
+        pool = app.extensions.get("sparql_pool")
+        if pool is not None and expose and app.extensions.get("sparql_pool_generation") != generation:
             pool.close()
             pool = None
         if pool is None:
-            config = current_app.config
+            config = app.config
             pool = WorkerPool(Path(config["GRAPH_PATH"]), config["SPARQL_WORKERS"], expose,
-                              memory_mb=config["SPARQL_WORKER_MEMORY_MB"])
-            current_app.extensions["sparql_pool"] = pool
-            current_app.extensions["sparql_pool_generation"] = generation
+                              memory_mb=config["SPARQL_WORKER_MEMORY_MB"],
+                              start_seconds=config["SPARQL_WORKER_START_SECONDS"])
+            app.extensions["sparql_pool"] = pool
+            app.extensions["sparql_pool_generation"] = generation
         return pool
 
 
@@ -68,34 +69,33 @@ def start_query_workers(app) -> None:
     """Start *app*'s query workers now, as a web worker starts, rather than on the first query:
     otherwise each web worker's first queries wait while its workers load the graph, and under
     a burst of them the endpoint turns most away as full."""
-    with app.app_context():
-        _pool()
+    _pool(app)
 
 
-def _gate() -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore | None, int]:
+def _gate(app: Flask) -> tuple[threading.BoundedSemaphore, threading.BoundedSemaphore | None, int]:
     """The places for queries in progress in this process (``SPARQL_QUEUE``, by default one
     more than the workers: those waiting for a worker count), the places to wait briefly for
     one (``SPARQL_WAITING``), and how many places there are."""
     with _gate_lock:
-        gate = current_app.extensions.get("sparql_gate")
+        gate = app.extensions.get("sparql_gate")
         if gate is None:
-            places = current_app.config["SPARQL_QUEUE"] or current_app.config["SPARQL_WORKERS"] + 1
-            waiting = current_app.config["SPARQL_WAITING"]
+            places = app.config["SPARQL_QUEUE"] or app.config["SPARQL_WORKERS"] + 1
+            waiting = app.config["SPARQL_WAITING"]
             waiting = UNSERVED_WAITING if waiting is None else waiting
             queue = threading.BoundedSemaphore(waiting) if waiting > 0 else None
-            gate = current_app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places), queue, places)
+            gate = app.extensions["sparql_gate"] = (threading.BoundedSemaphore(places), queue, places)
         return gate
 
 
-def _run_admitted(job: Job, timeout: float) -> Reply:
+def _run_admitted(app: Flask, job: Job, timeout: float) -> Reply:
     """Run *job* when a place is free, waiting a moment for one (a burst of quick lookups
     finds places as they free up) if few others already wait; else say at once that the
     endpoint is full, rather than hold a thread of the web server that a page could need."""
-    gate, queue, places = _gate()
+    gate, queue, places = _gate(app)
     admitted = gate.acquire(blocking=False)
     if not admitted and queue is not None and queue.acquire(blocking=False):
         try:
-            admitted = gate.acquire(timeout=current_app.config["SPARQL_ADMIT_WAIT"])
+            admitted = gate.acquire(timeout=app.config["SPARQL_ADMIT_WAIT"])
         finally:
             queue.release()
     if not admitted:
@@ -103,7 +103,7 @@ def _run_admitted(job: Job, timeout: float) -> Reply:
         return Reply.error(503, f"This server is already answering as many SPARQL queries as it takes ({places}); "
                                 f"try again in {wait} s.", retry_after=wait)
     try:
-        return _pool().run(job, timeout)
+        return _pool(app).run(job, timeout)
     finally:
         gate.release()
 
@@ -137,9 +137,17 @@ def _lone_surrogate(text: str) -> int | None:
 
 
 def run_query(text: str, accept: str | None, fmt: str | None, params: QueryRequest | None = None) -> Reply:
-    """Check *text* against the endpoint's rules, then run it in a worker."""
-    config = current_app.config
-    params = params or QueryRequest(text)
+    """Check *text* against the endpoint's rules, then run it in a worker (for this request)."""
+    return answer_query(current_app._get_current_object(), text, accept, fmt, params or QueryRequest(text),
+                        request.base_url)
+
+
+def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, params: QueryRequest,
+                 base: str) -> Reply:
+    """Check *text* against the endpoint's rules, then run it in one of *app*'s workers, with
+    *base* (the address it was sent to) as its base IRI: the one function that answers every
+    query, whether through Flask or the lean path (:mod:`web.endpoint.lean`)."""
+    config = app.config
     if len(text) > config["SPARQL_MAX_QUERY_LENGTH"]:
         return Reply.error(413, f"The query is {len(text)} characters long; this endpoint accepts at most "
                                 f"{config['SPARQL_MAX_QUERY_LENGTH']}.")
@@ -161,8 +169,8 @@ def run_query(text: str, accept: str | None, fmt: str | None, params: QueryReque
                 or any(ord(c) < 0x20 for c in iri):
             return Reply.error(400, f"{iri!r} is not a valid graph IRI.")
     job = Job(text, accept, fmt, default_graphs, named_graphs, config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"],
-              base=request.base_url)
-    return _run_admitted(job, config["SPARQL_TIMEOUT"])
+              base=base)
+    return _run_admitted(app, job, config["SPARQL_TIMEOUT"])
 
 
 @bp.route("/sparql", methods=["GET", "POST"], provide_automatic_options=False)
