@@ -211,7 +211,8 @@ def test_the_page_says_when_a_body_is_read_as_words(client, policy_graph):
     assert data["as_words"]["id"] == "primary-care-clusters"
     library = [f.entry.id for f in policy_graph.ask(question).found]
     assert [r["id"] for r in data["results"]] == library[:len(data["results"])]
-    welsh = _soup(client.get("/search", query_string={"q": question, "lang": "cy"}))
+    # a client of its own, so that the language it chooses stays with it
+    welsh = _soup(client.application.test_client().get("/search", query_string={"q": question, "lang": "cy"}))
     assert "Nid oes rhwymedigaeth yn rhwymo" in welsh.select_one("#reading .as-words").get_text()
     assert _soup(client.get("/search", query_string={"q": "Hywel Dda mental health"})).select_one(".as-words") is None
 

@@ -167,7 +167,8 @@ class Asker:
         """*found* cut to the modalities, kinds and dates *reading* names."""
         if reading.modalities:
             # what one should do includes what one must: a modality asked for is the weakest wanted
-            weakest = max(MODALITY_ORDER.index(m) for m in reading.modalities if m in MODALITY_ORDER)
+            weakest = max((MODALITY_ORDER.index(m) for m in reading.modalities if m in MODALITY_ORDER),
+                          default=len(MODALITY_ORDER) - 1)
             found = [f for f in found if f.entry.modality in MODALITY_ORDER[:weakest + 1]]
         if reading.kinds:
             # a target is asked for through what it measures: the obligations that have one
