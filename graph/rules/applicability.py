@@ -532,6 +532,31 @@ class Applicability:
                 list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(ob.clock, state)))
         return out
 
+    def standing(self, name: str, on: dt.date | None) -> dict:
+        """When the item *name* (an id, CURIE or IRI) counts and its state on the day *on*: its
+        clocks (:meth:`graph.rules.clocks.Clock.as_dict`), the day asked and a sentence saying why."""
+        iri = str(bind_parameters(self.queries["item_clocks"], {"item": name})["item"])
+        clock = self.obligations[iri].clock if iri in self.obligations else self.clocks.get(iri) or Clock()
+        state = clock.state(on)
+        w = self.w
+        if on is None:
+            summary = ""
+        elif state == NOT_YET:
+            summary = (w._("not yet in force on %(day)s: applies from %(date)s")
+                       % {"day": on.isoformat(), "date": clock.start.isoformat()})
+        elif state == ENDED:
+            summary = self._ended_summary(on, clock)
+        else:
+            summary = w._("in force on %(day)s") % {"day": on.isoformat()}
+            if clock.start is not None:
+                summary += w._(", from %(date)s") % {"date": clock.start.isoformat()}
+            if clock.last_day is not None:
+                summary += w._(", until %(date)s") % {"date": clock.last_day.isoformat()}
+        by = clock.replaced_by
+        return {"item": short(iri), "on": on.isoformat() if on else "", **clock.as_dict(on),
+                "replaced_by": short(by[0]) if by else "", "replaced_by_label": w.name(*by) if by else "",
+                "summary": summary}
+
     def _class_path(self, cls: str, kind: str) -> list[str] | None:
         """The chain of subclass steps from *cls* up to *kind*, or None when *cls* is not within it."""
         import networkx as nx  # when needed: it takes a tenth of a second to import
