@@ -319,10 +319,11 @@ class Applicability:
                     best = path
         return best
 
-    def binds(self, body: Body, item: str) -> bool:
-        """Whether the obligation *item* (an IRI) binds *body*, whatever its dates."""
+    def binds(self, body: Body, item: str, on: dt.date | None = None) -> bool:
+        """Whether the obligation *item* (an IRI) binds *body*, whenever it starts; when *on* is
+        given, not if it has ended by that day."""
         ob = self.obligations.get(item)
-        return ob is not None and self._explain(body, ob, None).applies
+        return ob is not None and self._explain(body, ob, None).applies and ob.clock.state(on) != ENDED
 
     def explain(self, body_name: str, item_name: str, on: dt.date | None = None) -> Explanation:
         """Whether the obligation *item_name* applies to the body *body_name* (on the day *on*,
@@ -446,7 +447,8 @@ class Applicability:
         w = self.w
         if clock.end_inferred:
             return (w._("no longer in force on %(day)s: replaced by %(by)s from %(date)s")
-                    % {"day": on.isoformat(), "by": w.name(*clock.replaced_by), "date": clock.replaced_from.isoformat()})
+                    % {"day": on.isoformat(), "by": w.name(*clock.replaced_by),
+                       "date": clock.replaced_from.isoformat()})
         return (w._("no longer in force on %(day)s: in force until %(last)s")
                 % {"day": on.isoformat(), "last": clock.last_day.isoformat()})
 
