@@ -37,8 +37,8 @@ def _ids(found) -> set[str]:
 
 def test_a_clock_reads_its_end_from_its_replacement():
     stated = Clock(applies_from=dt.date(2026, 1, 1), last_day_stated=dt.date(2026, 6, 30))
-    assert [stated.state(dt.date(2025, 12, 31)), stated.state(dt.date(2026, 6, 30)), stated.state(dt.date(2026, 7, 1))] \
-        == ["not yet in force", "in force", "ended"]
+    days = (dt.date(2025, 12, 31), dt.date(2026, 6, 30), dt.date(2026, 7, 1))
+    assert [stated.state(day) for day in days] == ["not yet in force", "in force", "ended"]
     replaced = Clock(replaced_by=("x", "X"), replaced_from=dt.date(2026, 4, 1))
     assert replaced.last_day == dt.date(2026, 3, 31) and replaced.end_inferred
     # a replacement with no day does not end it: the text does not say when
