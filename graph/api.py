@@ -271,7 +271,9 @@ class PolicyGraph(KeptPlans, Asking):
     def standing(self, item: str, on: dt.date | None, lang: str = "en") -> dict:
         """When *item* counts (published, in force from, applies from, in force until, replaced
         by) and its state on the day *on*: in force, not yet in force or ended, with why."""
-        return self.applicability(lang).standing(item, on)
+        from graph.rules.clocks import standing
+
+        return standing(self.store, self.queries, item, on, self.wording(lang))
 
     def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
                   plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,

@@ -31,7 +31,7 @@ from graph.errors import QueryError
 from graph.language import N_
 from graph.namespaces import NWP, short
 from graph.queries import NamedQuery, bind_parameters, run_named
-from graph.rules.clocks import ENDED, IN_FORCE, NOT_YET, RULE_ENDED, Clock, read_clocks
+from graph.rules.clocks import ENDED, IN_FORCE, NOT_YET, RULE_ENDED, Clock, ended_summary, read_clocks, standing
 from graph.store import Store
 from graph.wording import ENGLISH, Wording
 
@@ -444,13 +444,7 @@ class Applicability:
         return Fact(w._("%(item)s is in force until %(last)s") % {"item": item, "last": last}, "stated", source)
 
     def _ended_summary(self, on: dt.date, clock: Clock) -> str:
-        w = self.w
-        if clock.end_inferred:
-            return (w._("no longer in force on %(day)s: replaced by %(by)s from %(date)s")
-                    % {"day": on.isoformat(), "by": w.name(*clock.replaced_by),
-                       "date": clock.replaced_from.isoformat()})
-        return (w._("no longer in force on %(day)s: in force until %(last)s")
-                % {"day": on.isoformat(), "last": clock.last_day.isoformat()})
+        return ended_summary(on, clock, self.w)
 
     def subject(self, name: str) -> tuple[str, str, str]:
         """The node *name* (an id, CURIE or IRI) as a subject of "what applies": its IRI, English
@@ -535,29 +529,8 @@ class Applicability:
         return out
 
     def standing(self, name: str, on: dt.date | None) -> dict:
-        """When the item *name* (an id, CURIE or IRI) counts and its state on the day *on*: its
-        clocks (:meth:`graph.rules.clocks.Clock.as_dict`), the day asked and a sentence saying why."""
-        iri = str(bind_parameters(self.queries["item_clocks"], {"item": name})["item"])
-        clock = self.obligations[iri].clock if iri in self.obligations else self.clocks.get(iri) or Clock()
-        state = clock.state(on)
-        w = self.w
-        if on is None:
-            summary = ""
-        elif state == NOT_YET:
-            summary = (w._("not yet in force on %(day)s: applies from %(date)s")
-                       % {"day": on.isoformat(), "date": clock.start.isoformat()})
-        elif state == ENDED:
-            summary = self._ended_summary(on, clock)
-        else:
-            summary = w._("in force on %(day)s") % {"day": on.isoformat()}
-            if clock.start is not None:
-                summary += w._(", from %(date)s") % {"date": clock.start.isoformat()}
-            if clock.last_day is not None:
-                summary += w._(", until %(date)s") % {"date": clock.last_day.isoformat()}
-        by = clock.replaced_by
-        return {"item": short(iri), "on": on.isoformat() if on else "", **clock.as_dict(on),
-                "replaced_by": short(by[0]) if by else "", "replaced_by_label": w.name(*by) if by else "",
-                "summary": summary}
+        """When the item *name* counts and its state on the day *on* (:func:`graph.rules.clocks.standing`)."""
+        return standing(self.store, self.queries, name, on, self.w)
 
     def _class_path(self, cls: str, kind: str) -> list[str] | None:
         """The chain of subclass steps from *cls* up to *kind*, or None when *cls* is not within it."""

@@ -17,8 +17,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from graph.language import N_
-from graph.queries import NamedQuery, run_named
+from graph.namespaces import short
+from graph.queries import NamedQuery, bind_parameters, run_named
 from graph.store import Store
+from graph.wording import ENGLISH, Wording
 
 #: The states of an item on a day, as the data keeps them (reports translate them), with the
 #: value of the ELI in-force table (eli:in_force) each stands for.
@@ -91,11 +93,12 @@ class Clock:
 
 
 def read_clocks(store: Store, queries: dict[str, NamedQuery], item: str | None = None) -> dict[str, Clock]:
-    """Every item's clocks (or one item's), by IRI."""
+    """Every item's clocks (or those of the item whose IRI is *item*), by IRI."""
     clocks: dict[str, Clock] = {}
     params = {"item": item} if item else None
     for row in run_named(store, queries["item_clocks"], params).rows:
-        clock = clocks.setdefault(str(row["item"]), Clock())
+        # a bound item may come back as the binding, not as a column
+        clock = clocks.setdefault(str(row["item"]) if "item" in row else str(item), Clock())
         clock.issued = clock.issued or _date(row.get("issued"))
         clock.in_force = clock.in_force or _date(row.get("inForce"))
         clock.applies_from = clock.applies_from or _date(row.get("appliesFrom"))
@@ -110,4 +113,40 @@ def read_clocks(store: Store, queries: dict[str, NamedQuery], item: str | None =
     return clocks
 
 
-__all__ = ["ENDED", "IN_FORCE", "NOT_YET", "Clock", "read_clocks"]
+def ended_summary(on: dt.date, clock: Clock, w: Wording = ENGLISH) -> str:
+    """Why an item no longer counts on the day *on*: replaced, or past its stated last day."""
+    if clock.end_inferred:
+        return (w._("no longer in force on %(day)s: replaced by %(by)s from %(date)s")
+                % {"day": on.isoformat(), "by": w.name(*clock.replaced_by), "date": clock.replaced_from.isoformat()})
+    return (w._("no longer in force on %(day)s: in force until %(last)s")
+            % {"day": on.isoformat(), "last": clock.last_day.isoformat()})
+
+
+def standing(store: Store, queries: dict[str, NamedQuery], name: str, on: dt.date | None,
+             w: Wording = ENGLISH) -> dict:
+    """When the item *name* (an id, CURIE or IRI) counts and its state on the day *on*: its
+    clocks (:meth:`Clock.as_dict`), the day asked and a sentence saying why, in the words of *w*.
+    Reads the one item's clocks only, so an item page needs none of the applicability rules."""
+    iri = str(bind_parameters(queries["item_clocks"], {"item": name})["item"])
+    clock = read_clocks(store, queries, iri).get(iri) or Clock()
+    state = clock.state(on)
+    if on is None:
+        summary = ""
+    elif state == NOT_YET:
+        summary = (w._("not yet in force on %(day)s: applies from %(date)s")
+                   % {"day": on.isoformat(), "date": clock.start.isoformat()})
+    elif state == ENDED:
+        summary = ended_summary(on, clock, w)
+    else:
+        summary = w._("in force on %(day)s") % {"day": on.isoformat()}
+        if clock.start is not None:
+            summary += w._(", from %(date)s") % {"date": clock.start.isoformat()}
+        if clock.last_day is not None:
+            summary += w._(", until %(date)s") % {"date": clock.last_day.isoformat()}
+    by = clock.replaced_by
+    return {"item": short(iri), "on": on.isoformat() if on else "", **clock.as_dict(on),
+            "replaced_by": short(by[0]) if by else "", "replaced_by_label": w.name(*by) if by else "",
+            "summary": summary}
+
+
+__all__ = ["ENDED", "IN_FORCE", "NOT_YET", "Clock", "ended_summary", "read_clocks", "standing"]

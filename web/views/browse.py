@@ -73,7 +73,7 @@ def node(rest: str):
     if ident.endswith("/impact"):
         return impact.impact_page(ident.removesuffix("/impact"), fmt)
     # commitments of loaded plans change while the app runs, so they are not part of the kept page
-    data = {**pages.item(ident), **_commitments(fmt, ident), "standing": _standing(ident)}
+    data = {**pages.item(ident), **_commitments(fmt, ident), "standing": _standing(ident, fmt)}
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
              "inferred": link["inferred"], "why": link["why"]} for g in data["relations"] for link in g["links"]]
     # a long group of links shows its first LINK_ROWS unless all are asked for; the twins hold all
@@ -81,11 +81,12 @@ def node(rest: str):
                     link_rows=None if request.args.get("all") else LINK_ROWS)
 
 
-def _standing(ident: str) -> dict:
-    """When the item counts and its state on the day asked, in the page's language (the JSON
-    twin's ``state`` stays the data's English: in force, not yet in force, ended)."""
+def _standing(ident: str, fmt: str) -> dict:
+    """When the item counts and its state on the day asked: on a page in its language; in the
+    twins, data in the graph's own words (state: in force, not yet in force, ended)."""
     try:
-        return current_app.extensions["policy_graph"].standing(ident, asked_day(), language())
+        lang = language() if fmt == "html" else "en"
+        return current_app.extensions["policy_graph"].standing(ident, asked_day(), lang)
     except QueryError:  # a node that is not an item (an ontology term) has no clocks
         return {}
 
@@ -103,7 +104,7 @@ def _trace(ident: str, fmt: str):
     found = _commitments(fmt, *labels)
     found["commitments"] = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in found["commitments"]]
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
-            "steps": steps, **found, "standing": _standing(ident)}
+            "steps": steps, **found, "standing": _standing(ident, fmt)}
     if fmt == "html":
         extra = {"svg": render_svg(tr, item_href, plain_name, term), "tr": tr}
         return render_template("browse/trace.html", **data, **extra)
