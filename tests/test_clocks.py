@@ -128,7 +128,7 @@ def test_the_csv_answers_for_the_day(client):
 
 def test_the_page_shows_the_day_and_the_state(client):
     page = BeautifulSoup(client.get(f"/id/{OLD}?on={ON}").get_data(as_text=True), "html.parser")
-    assert page.select_one("details.as-on summary").get_text(" ", strip=True).startswith("As on 1 April 2026")
+    assert page.select_one("aside.as-on summary").get_text(" ", strip=True).startswith("As on 1 April 2026")
     state = page.select_one("section.standing")
     assert "ended" in state.select_one("p.state").get_text() and "2026-03-31" in state.get_text()
     assert state.find("a", href=lambda h: h and h.endswith(f"/id/{NEW}"))
@@ -136,12 +136,12 @@ def test_the_page_shows_the_day_and_the_state(client):
     assert "in force" in before.select_one("section.standing p.state strong").get_text()
     # the form that changes the day keeps the rest of the address
     search = BeautifulSoup(client.get(f"/search?subject={STATUTE}&on={BEFORE}").get_data(as_text=True), "html.parser")
-    kept = {i["name"]: i["value"] for i in search.select("details.as-on input[type=hidden]")}
+    kept = {i["name"]: i["value"] for i in search.select("aside.as-on input[type=hidden]")}
     assert kept.get("subject") == STATUTE and "on" not in kept
-    assert search.select_one("details.as-on input[name=on]")["value"] == BEFORE
+    assert search.select_one("aside.as-on input[name=on]")["value"] == BEFORE
 
 
 def test_the_banner_is_in_welsh(client):
     page = BeautifulSoup(client.get(f"/id/{OLD}?on={ON}&lang=cy").get_data(as_text=True), "html.parser")
-    assert page.select_one("details.as-on summary").get_text(" ", strip=True).startswith("Fel ar 1 Ebrill 2026")
+    assert page.select_one("aside.as-on summary").get_text(" ", strip=True).startswith("Fel ar 1 Ebrill 2026")
     assert "wedi dod i ben" in page.select_one("section.standing p.state").get_text()
