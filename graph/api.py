@@ -23,9 +23,11 @@ from graph.access import EVERYONE, Viewer
 from graph.api_asking import Asking
 from graph.api_plans import ForbiddenError, KeptPlans, PlanExistsError, PlanLimitError
 from graph.errors import QueryError
+from graph.namespaces import entity
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
+from graph.rules.clocks import ENDED
 from graph.sources import Sources, load_sources, with_kept_editions
 from graph.store import QueryResult, Store, open_store
 from graph.wording import ENGLISH, Wording, wording
@@ -282,15 +284,22 @@ class PolicyGraph(KeptPlans, Asking):
 
     def what_involves(self, body: str, on: dt.date | None = None, lang: str = "en") -> list[Explanation]:
         """What the organisation *body* takes part in without being bound by it (on the day *on*
-        when given): the obligations that name it as a partner and, when nothing binds it, those on
-        its topics; each with why and whom it binds. What binds it is :meth:`what_applies`."""
+        when given): the obligations that name it as a partner, or are part of one that does;
+        each with why and whom it binds. What binds it is :meth:`what_applies`."""
         return self.applicability(lang).involving(body, on)
+    def standing(self, item: str, on: dt.date | None, lang: str = "en") -> dict:
+        """When *item* counts (published, in force from, applies from, in force until, replaced
+        by) and its state on the day *on*: in force, not yet in force or ended, with why."""
+        from graph.rules.clocks import standing
+
+        return standing(self.store, self.queries, item, on, self.wording(lang))
 
     def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
                   plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
-                  details: bool = True) -> list[Deadline]:
+                  details: bool = True, on: dt.date | None = None) -> list[Deadline]:
         """Every date from *start* to *end* (inclusive; all when not given), in order of day: what
         falls due and what starts to apply, each with its obligation, modality and passage.
+        With *on*, the dates of what has ended by that day are left out.
         Each filter given keeps only the dates of what applies to it (:meth:`what_applies`):
         *body* an organisation or a kind of body, *topic* a topic (and so its narrower ones),
         *priority* a priority or an enabling plan, *plan* an enabling plan. Without *details*,
@@ -318,6 +327,10 @@ class PolicyGraph(KeptPlans, Asking):
             check_role(parameter, name, role, label)
             applying = self.derived(("applying", iri), lambda iri=iri: {e.item for e in self.what_applies(iri)})
             found = [d for d in found if d.obligation in applying]
+        if on is not None:
+            # as on that day: the dates of what has ended by then no longer fall due
+            clocks = self.applicability().clocks
+            found = [d for d in found if (c := clocks.get(entity(d.obligation))) is None or c.state(on) != ENDED]
         return found
 
     def explain(self, body: str, item: str, on: dt.date | None = None, lang: str = "en") -> Explanation:
@@ -349,16 +362,17 @@ class PolicyGraph(KeptPlans, Asking):
     # --- checks ---------------------------------------------------------------------------------
 
     def check_plan(self, commitments: list[Commitment], organisation: str | None = None,
-                   lang: str = "en") -> PlanReport:
+                   lang: str = "en", on: dt.date | None = None) -> PlanReport:
         """Trace a plan's *commitments* and list the obligations binding *organisation* (by
-        default the one the commitments name) that it does not answer, with the share covered.
+        default the one the commitments name) that it does not answer, with the share covered;
+        a plan looks ahead, so what starts after *on* counts and only what has ended by it does not.
 
         :raise OrganisationMismatchError: when the commitments name another organisation than
             the one chosen (a PlanError, with every other problem of the plan)."""
         from graph.rules.plans import check_plan
 
         return check_plan(self.store, self.queries, commitments, organisation, self.applicability(lang),
-                          self.dependencies())
+                          self.dependencies(), on=on)
 
     def metrics(self) -> dict[str, MetricInfo]:
         """The metric identifiers and units a trajectory may report on."""
@@ -379,12 +393,14 @@ class PolicyGraph(KeptPlans, Asking):
 
         return read_trajectory(text, self.metrics(), name, limits or DEFAULT_LIMITS)
 
-    def check_targets(self, organisation: str, figures: list[Figure], lang: str = "en") -> TargetReport:
-        """Judge a trajectory's *figures* against every target that binds *organisation*."""
+    def check_targets(self, organisation: str, figures: list[Figure], lang: str = "en",
+                      on: dt.date | None = None) -> TargetReport:
+        """Judge a trajectory's *figures* against every target that binds *organisation*, leaving
+        out those whose obligation has ended by the day *on* (each period is judged on its own days)."""
         from graph.rules.targets import check_targets
 
         return check_targets(self.store, self.queries, organisation, figures, self.target_rules(),
-                             self.applicability(lang), self.wording(lang))
+                             self.applicability(lang), self.wording(lang), on=on)
 
     def consistency(self) -> list[Finding]:
         """Conflicting targets, contradicting modalities, dates out of order and obligations

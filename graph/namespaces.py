@@ -38,6 +38,7 @@ PREFIXES: dict[str, Namespace] = {
     "foaf": Namespace(str(FOAF)),
     "schema": Namespace("https://schema.org/"),
     "adms": Namespace("http://www.w3.org/ns/adms#"),
+    "eli": Namespace("http://data.europa.eu/eli/ontology#"),
 }
 
 

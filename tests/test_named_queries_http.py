@@ -125,7 +125,7 @@ def test_every_named_query_answers_its_example_as_the_library_does(client, store
     assert page.find("h1").get_text() == named.title_in(lang)
     assert page.find("p", class_="lede").get_text() == named.description_in(lang)
     for param in named.parameters:
-        field = page.find("input", attrs={"name": param.name})
+        field = page.find("form", class_="query-form").find("input", attrs={"name": param.name})
         assert field["value"] == values[param.name] and field["placeholder"] == example_value(param)
         assert param.description_in(lang) in page.find(id=f"p-{param.name}-help").get_text()
     answer = page.find("table", class_="answer-table")

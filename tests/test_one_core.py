@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -196,8 +197,10 @@ def _every_worker_sees_the_plans(artefact, env: dict) -> None:
 
 
 def test_search_json_names_the_day_it_answers_for(client):
-    data = client.get("/search.json", query_string={"subject": "swansea-bay-uhb", "on": "2026-02-30"}).get_json()
-    assert data["on"] == "" and data["total"] > 500  # not a day: every obligation, whatever its start
+    data = client.get("/search.json", query_string={"subject": "swansea-bay-uhb"}).get_json()
+    assert data["on"] == dt.date.today().isoformat() == data["receipt"]["as_of"]  # no day given: today
+    refused = client.get("/search.json", query_string={"subject": "swansea-bay-uhb", "on": "2026-02-30"})
+    assert refused.status_code == 400 and "“on”" in refused.get_json()["message"]  # not a day: named
 
 
 # --- search is the library's too ---------------------------------------------------------------

@@ -28,7 +28,10 @@ def _all_cases() -> list[dict]:
 #: it is in, so a new file of cases is run without a change here.
 ALL = _all_cases()
 TARGETS = [c for c in ALL if "trajectory" in c]
-APPLICABILITY = [c for c in ALL if "trajectory" not in c]
+APPLICABILITY = [c for c in ALL if "trajectory" not in c and "subject" not in c]
+#: A case with a subject (a duty, a statute, a topic, a kind of body) checks what counts through
+#: it on its day: what it lists, what starts later, what has ended.
+SUBJECTS = [c for c in ALL if "subject" in c]
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +46,36 @@ def _day(value) -> dt.date | None:
 def test_cases_are_well_formed():
     assert len(TARGETS) >= 10 and len(APPLICABILITY) >= 8
     for case in ALL:
-        assert case.get("cites") and case.get("organisation"), case["name"]
-        kinds = {"applies", "does_not_apply", "not_yet_in_force", "verdicts", "problems"}
+        assert case.get("cites") and (case.get("organisation") or case.get("subject")), case["name"]
+        kinds = {"applies", "does_not_apply", "not_yet_in_force", "verdicts", "problems", "lists", "ended"}
         assert kinds & set(case), f"{case['name']}: expects nothing"
 
 
-@pytest.mark.parametrize("case", APPLICABILITY + TARGETS, ids=[c["name"] for c in APPLICABILITY + TARGETS])
+@pytest.mark.parametrize("case", ALL, ids=[c["name"] for c in ALL])
 def test_case_cites_a_passage_of_the_graph(store, queries, case):
     from graph.queries import run_named
 
     rows = run_named(store, queries["passage"], {"passage": case["cites"]}).rows
     assert rows, f"case cites {case['cites']}, which is not a passage of the graph"
+
+
+@pytest.mark.parametrize("case", SUBJECTS, ids=[c["name"] for c in SUBJECTS])
+def test_subject_case(rules, case):
+    on = _day(case.get("date"))
+    listed = {e.item: e for e in rules.applicable_to(case["subject"], on)}
+    with_pending = {e.item: e for e in rules.applicable_to(case["subject"], on, include_not_in_force=True)}
+    for item in case.get("lists", []):
+        assert item in listed and listed[item].state == "in force", f"{item} should count on {on}"
+    for item in case.get("not_yet_in_force", []):
+        assert item not in listed, f"{item} should not count yet on {on}"
+        assert with_pending[item].state == "not yet in force", with_pending[item].summary
+    for item in case.get("ended", []):
+        assert item not in listed and item not in with_pending, f"{item} should have ended by {on}"
+        assert rules.standing(item, on)["state"] == "ended"
+    for item, phrases in case.get("because", {}).items():
+        text = rules.standing(item, on)["summary"]
+        for phrase in phrases:
+            assert phrase in text, f"the state of {item} lacks {phrase!r}: {text}"
 
 
 @pytest.mark.parametrize("case", APPLICABILITY, ids=[c["name"] for c in APPLICABILITY])

@@ -15,6 +15,7 @@ from graph.errors import QueryError
 from graph.rules.deadlines import Deadline
 from web.catalogue import catalogue
 from web.i18n import gettext, language, name_text, plain_name, term
+from web.receipt import asked_day
 from web.terms import N_
 
 #: The filters, in the order addresses give them.
@@ -51,7 +52,7 @@ def answer(chosen: dict[str, str]) -> list[Deadline]:
     day = {k: dt.date.fromisoformat(chosen[k]) if chosen[k] else None for k in ("from", "to")}
     return graph.deadlines(body=chosen["body"] or None, topic=chosen["topic"] or None,
                            priority=chosen["priority"] or None, plan=chosen["plan"] or None,
-                           start=day["from"], end=day["to"])
+                           start=day["from"], end=day["to"], on=asked_day())
 
 
 def row(d: Deadline) -> dict:

@@ -3,7 +3,6 @@ twin returns them unchanged. Views stay thin; everything that reads the graph is
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import defaultdict
 
@@ -30,9 +29,13 @@ class NotFound(LookupError):
 
 
 def home() -> dict:
+    """The home page's data: what is due next from the day the page answers for (``on``, today)."""
+    from web.receipt import asked_day
+
+    day = asked_day()
     due = [{"date": d.date, "date_kind": d.date_kind, "date_text": d.date_text, "id": d.id, "label": d.label,
             "item": d.item, "item_label": d.item_label}
-           for d in current_app.extensions["policy_graph"].deadlines(start=dt.date.today(), details=False)[:10]]
+           for d in current_app.extensions["policy_graph"].deadlines(start=day, details=False, on=day)[:10]]
     return {
         "priorities": run("priorities"),
         "plans": run("of-kind", kind="nwp:EnablingPlan"),

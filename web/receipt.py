@@ -20,14 +20,61 @@ HEADERS = {"build": "Policy-Graph-Build", "built_at": "Policy-Graph-Built-At", "
 SOURCES_HEADER = "Policy-Graph-Sources"
 
 
+def _day(text: str) -> dt.date:
+    """*text* as a day, written YYYY-MM-DD and nothing else.
+
+    :raise ValueError: for anything else."""
+    if len(text) != 10:
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
+
+
 def as_of() -> dt.date:
     """The day this request's answer holds for: the day its address names (``on``), else today.
     Only the address is read: a form's body may be refused (too large) after the answer is made."""
-    asked = request.args.get("on", "") if request else ""
+    asked = request.args.get("on", "").strip() if request else ""
     try:
-        return dt.date.fromisoformat(asked)
+        return _day(asked)
     except ValueError:
         return dt.date.today()
+
+
+def asked_day() -> dt.date:
+    """The day the request asks about (``on=YYYY-MM-DD``), today when it names none, for the
+    library's answers (``on``) and the banner of the page.
+
+    :raise QueryError: (a 400 naming the parameter) when ``on`` is not a day."""
+    asked = request.args.get("on", "").strip()
+    if not asked:
+        return dt.date.today()
+    try:
+        return _day(asked)
+    except ValueError:
+        from graph.errors import QueryError
+        from web.i18n import gettext
+
+        raise QueryError(gettext("parameter “on”: “%(value)s” is not a day written YYYY-MM-DD, such as 2026-04-01",
+                                 value=asked[:40])) from None
+
+
+def day_text(day: dt.date) -> str:
+    """*day* as a reader of the page's language writes it: 4 December 2026, 4 Rhagfyr 2026."""
+    from babel.dates import format_date
+
+    from web.i18n import language
+
+    return format_date(day, "d MMMM y", locale=language())
+
+
+def as_on() -> dict:
+    """The banner of the day a page answers for, and what its "change" form carries over."""
+    try:
+        day = _day(request.args.get("on", "").strip()) if request.args.get("on", "").strip() else dt.date.today()
+    except ValueError:
+        return {}  # the page refuses the day asked; it holds for no day
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("on", "page")]
+    return {"day": day.isoformat(), "text": day_text(day), "asked": bool(request.args.get("on")),
+            "kept": kept, "today": dt.date.today().isoformat()}
 
 
 def answer_receipt() -> dict:
@@ -76,6 +123,13 @@ def headers_of(app: Flask, day: dt.date, report: str) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
+    @app.before_request
+    def refuse_a_day_that_is_not_one() -> None:
+        # every answer holds for a day: one that is not a day is refused, naming the parameter,
+        # on every page and twin alike, before any answer is made
+        if request.args.get("on", "").strip():
+            asked_day()
+
     @app.after_request
     def receipt_headers(response: Response) -> Response:
         if response.mimetype not in DATA_TYPES or response.status_code >= 400:
@@ -89,7 +143,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def build_of_the_page() -> dict:
-        return {"build_receipt": lambda: app.extensions["policy_graph"].receipt(as_of())}
+        return {"build_receipt": lambda: app.extensions["policy_graph"].receipt(as_of()), "as_on": as_on}
 
 
-__all__ = ["answer_receipt", "as_of", "bp", "headers_of", "init_app"]
+__all__ = ["answer_receipt", "as_of", "as_on", "asked_day", "bp", "day_text", "headers_of", "init_app"]

@@ -37,7 +37,8 @@ class Row:
             row.update({"applies": a.applies, "in_force": a.in_force, "summary": a.summary,
                         "effective_from": a.effective_from,
                         "due_by": a.due_by, "priority_names": a.priority.split("; ") if a.priority else [],
-                        "plan": a.plan, "section": a.section, "passage": a.passage})
+                        "plan": a.plan, "section": a.section, "passage": a.passage, "state": a.state,
+                        "in_force_until": a.in_force_until, "replaced_by": a.replaced_by})
         return row
 
 

@@ -51,6 +51,9 @@ EXTERNAL_PROPERTIES: dict[str, str] = {
     "dcterms:title": "text", "dcterms:alternative": "text", "dcterms:publisher": "plain",
     "foaf:page": "url", "rdfs:seeAlso": "url", "schema:sameAs": "url", "org:subOrganizationOf": "ref",
     "org:hasSubOrganization": "ref",
+    # the clocks (ontology/core.ttl): days, checked as days
+    "dcterms:issued": "date", "eli:date_document": "date", "eli:first_date_entry_in_force": "date",
+    "eli:date_no_longer_in_force": "date", "eli:date_applicability": "date",
 }
 
 
@@ -304,6 +307,8 @@ class _Reader:
             return Literal(str(value), lang="en")
         if kind == "plain":
             return Literal(str(value))
+        if kind == "date":
+            return self._literal(value, XSD.date, file, line, ident, name)
         return self._literal(value, self.vocab.datatype_ranges[predicate], file, line, ident, name)
 
     def _literal(self, value: Any, datatype: URIRef, file: str, line: int, ident: str, name: str):

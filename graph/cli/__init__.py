@@ -6,6 +6,7 @@ The parser is here; each command is a function of :mod:`graph.cli.commands`.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
@@ -114,7 +115,6 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("org", help=_("organisation id, e.g. swansea-bay-uhb, or another subject: a kind of body "
                                  "(nwp:HealthBoard), a topic, a priority, an enabling plan, a duty or a statute"))
     p.add_argument("--item", help=_("explain one obligation, e.g. req-2-6-implement-listening-to-people"))
-    p.add_argument("--on", help=_("the day to judge on, YYYY-MM-DD (default: ignore start dates)"))
     p.add_argument("--pending", action="store_true", help=_("also list obligations that bind it but start later"))
     p.add_argument("--explain", action="store_true", help=_("show the chain of facts and the rule for each"))
     p.add_argument("--topic", help=_("only obligations on this topic or a narrower one, e.g. topic-planned-care"))
@@ -189,11 +189,30 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", help=_("built graph to load (default: build/policy-graph.nq)"))
     p.set_defaults(func=cmd_push)
 
+    # the commands whose answer depends on the day: each answers for a day, today unless told
+    for name in DATED_COMMANDS:
+        sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
+            "the day the answer holds for: what has ended by then is left out, what starts later is "
+            "not yet in force (default: today)"))
+
     # commands that other installed parts add (the web package adds "serve"), so that the
     # command line needs none of them to run
     for entry in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
         entry.load()(sub)
     return parser
+
+
+#: The commands whose answer depends on the day asked (``--on``); the others answer the same on
+#: every day (building, a node's name, counts of the build, kept plans).
+DATED_COMMANDS = ("query", "trace", "ask", "applies", "check-targets", "check-plan")
+
+
+def day(value: str) -> dt.date:
+    """A day given as YYYY-MM-DD; anything else is refused, naming the option, by argparse."""
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else dt.date.fromisoformat("not a day")
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a day YYYY-MM-DD: %(value)r") % {"value": value}) from None
 
 
 
@@ -207,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                          % {"value": asked, "choices": ", ".join(LANGUAGES)})
         args = parser.parse_args(rest)
         args.lang = lang
+        if hasattr(args, "on") and args.on is None:
+            args.on = dt.date.today()
         warnings = _Warnings()
         logging.getLogger("graph").addHandler(warnings)
         try:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -60,7 +59,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                 print(f"      {p.name}: {p.description_in(lang)}")
         return 0
     graph = open_graph(args)
-    print_result(graph.query(args.name, _params(args.param)), args.format, receipt=graph.receipt())
+    print_result(graph.query(args.name, _params(args.param)), args.format, receipt=graph.receipt(args.on))
     return 0
 
 
@@ -76,10 +75,17 @@ def cmd_trace(args: argparse.Namespace) -> int:
         for node in result.nodes():
             for passage in node.passages:
                 passage.attribution = sources.attribution_in(passage.attribution, lang)
+    standing = graph.standing(args.item, args.on, lang)
     if args.format == "json":
-        print(json_text(result.as_dict(), graph.receipt()))
+        print(json_text({**result.as_dict(), "standing": standing}, graph.receipt(args.on)))
     else:
-        print(format_trace(result, graph.wording(lang)))
+        text = format_trace(result, graph.wording(lang))
+        if any(standing[k] for k in ("published", "in_force_from", "applies_from", "in_force_until")):
+            # when it counts, before the attribution that ends the trace
+            body, gap, attribution = text.rpartition("\n\n")
+            state = _("State: %(state)s") % {"state": standing["summary"]}
+            text = f"{body}\n{state}{gap}{attribution}"
+        print(text)
     return 0
 
 
@@ -99,7 +105,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """The obligations that answer a question typed as a planner would say it, and how it was read."""
     graph = open_graph(args)
     text = " ".join(args.words)
-    answer = graph.ask(text, sort=args.sort)
+    answer = graph.ask(text, args.on, sort=args.sort)
     if args.format == "json":
         print(json.dumps(answer.as_dict(args.limit), indent=2, ensure_ascii=False))
         return 0
@@ -191,28 +197,19 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
-def date_arg(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise PolicyGraphError(f"{name}: {value!r} is not a date YYYY-MM-DD") from None
-
-
 def cmd_applies(args: argparse.Namespace) -> int:
     """What applies to a subject (on a day), or whether one obligation applies to a body, and why."""
     from graph.reports.explanations import APPLIES_COLUMNS, csv_row, format_explanation
 
     graph = open_graph(args)
     lang = report_language(args)
-    on = date_arg(args.on, "--on")
+    on = args.on
     if args.item:
         found = [graph.explain(args.org, args.item, on, lang)]
     else:
         found = graph.what_applies(args.org, on, pending=args.pending, topic=args.topic, lang=lang)
     if args.format == "json":
-        print(json.dumps([e.as_dict() for e in found], indent=2, ensure_ascii=False))
+        print(json_text([e.as_dict() for e in found], graph.receipt(on)))
         return 0
     if args.format == "csv":
         writer = csv_writer(sys.stdout)
@@ -250,9 +247,9 @@ def cmd_check_targets(args: argparse.Namespace) -> int:
     graph = open_graph(args)
     figures = read_trajectory_file(Path(args.trajectory), graph.metrics())
     lang = report_language(args)
-    report = graph.check_targets(args.org, figures, lang)
+    report = graph.check_targets(args.org, figures, lang, on=args.on)
     if args.format == "json":
-        print(json_text(report.as_dict(), graph.receipt()))
+        print(json_text(report.as_dict(), graph.receipt(args.on)))
     elif args.format == "csv":
         sys.stdout.write(report_csv(report))
     else:
@@ -275,9 +272,9 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
     else:
         commitments, organisation = read_plan(Path(args.plan)), args.org
     lang = report_language(args)
-    report = graph.check_plan(commitments, organisation, lang)
+    report = graph.check_plan(commitments, organisation, lang, on=args.on)
     if args.format == "json":
-        text = json_text(report.as_dict(), graph.receipt()) + "\n"
+        text = json_text(report.as_dict(), graph.receipt(args.on)) + "\n"
     elif args.format == "csv":
         text = report_csv(report)
     elif args.format == "html":

@@ -5,8 +5,9 @@ kind of body the body belongs to. Membership of a kind is what OWL-RL inference 
 time (rule cax-sco: a member of a class is a member of every broader class); the explanation
 rebuilds that decision as a chain of stated facts (the body's stated kind, then one
 ``rdfs:subClassOf`` step at a time, from the ontology) so a reader sees each step, and checks
-that the inferred type is really in the graph. A start date (``effectiveFrom``) keeps an
-obligation out of what applies before that day; a deadline (``dueBy``) is reported with it.
+that the inferred type is really in the graph. An item's clocks (graph/rules/clocks.py) keep it
+out of what applies before the day it starts to apply and after its last day in force (stated,
+or the day before an item that replaces it applies); a deadline (``dueBy``) is reported with it.
 
 Every fact comes from the named queries ``body_facts``, ``class_hierarchy`` and
 ``obligation_bindings``; nothing about particular bodies or kinds is written here.
@@ -30,6 +31,7 @@ from graph.errors import QueryError
 from graph.language import N_
 from graph.namespaces import NWP, short
 from graph.queries import NamedQuery, bind_parameters, run_named
+from graph.rules.clocks import ENDED, IN_FORCE, NOT_YET, RULE_ENDED, Clock, ended_summary, read_clocks, standing
 from graph.store import Store
 from graph.wording import ENGLISH, Wording
 
@@ -99,6 +101,7 @@ class Obligation:
     modality_order: int | None = None  # the modality's strength, 1 the strongest (must)
     heading: str = ""  # its section as a reader cites it: "TPG 2.1 Timely Access to Care"
     through: tuple[str, str] | None = None  # (iri, label) of the whole it takes its binding from
+    clock: Clock = field(default_factory=Clock)  # when it starts and ends
 
     @property
     def id(self) -> str:
@@ -146,6 +149,11 @@ class Explanation:
     plan: str = ""  # every enabling plan it serves, likewise
     reasons: list[str] = field(default_factory=list)  # every way it concerns the subject
     due_assumed: bool = False  # the text leaves out the year of due_by
+    state: str = IN_FORCE  # on the day asked: "in force", "not yet in force" or "ended" (clocks.py)
+    in_force_until: str = ""  # its last day in force, stated or inferred from what replaces it
+    end_inferred: bool = False  # the last day is read from a replacement, not stated
+    replaced_by: str = ""  # the id of what replaces it
+    replaced_by_label: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -261,6 +269,9 @@ class Applicability:
         for ob in found.values():
             ob.priorities.sort(key=lambda pair: (pair[1], pair[0]))
             ob.plans.sort(key=lambda pair: (pair[1], pair[0]))
+        self.clocks = read_clocks(self.store, self.queries)
+        for iri, ob in found.items():
+            ob.clock = self.clocks.get(iri) or Clock(applies_from=ob.effective_from)
         self.sources = item_sources(self.store, self.queries)
         self.headings = section_headings(self.store, self.queries)
         for iri, ob in found.items():
@@ -315,10 +326,11 @@ class Applicability:
                     best = path
         return best
 
-    def binds(self, body: Body, item: str) -> bool:
-        """Whether the obligation *item* (an IRI) binds *body*, whatever its dates."""
+    def binds(self, body: Body, item: str, on: dt.date | None = None) -> bool:
+        """Whether the obligation *item* (an IRI) binds *body*, whenever it starts; when *on* is
+        given, not if it has ended by that day."""
         ob = self.obligations.get(item)
-        return ob is not None and self._explain(body, ob, None).applies
+        return ob is not None and self._explain(body, ob, None).applies and ob.clock.state(on) != ENDED
 
     def explain(self, body_name: str, item_name: str, on: dt.date | None = None) -> Explanation:
         """Whether the obligation *item_name* applies to the body *body_name* (on the day *on*,
@@ -413,21 +425,47 @@ class Applicability:
             summary = w._("%(summary)s, as part of %(whole)s") % {"summary": summary, "whole": item}
         if ob.through is not None:
             item, where, ob = own, own_where, replace(ob, passage=own_passage)
-        in_force = True
-        if applies and on is not None and ob.effective_from is not None and ob.effective_from > on:
-            in_force = False
+        clock = ob.clock
+        state = clock.state(on) if applies else IN_FORCE
+        in_force = state == IN_FORCE
+        if state == NOT_YET:
             facts.append(Fact(w._("%(item)s takes effect on %(date)s") % {
-                "item": item, "date": ob.effective_from.isoformat()}
+                "item": item, "date": clock.start.isoformat()}
                 + (f" (“{ob.date_text}”)" if ob.date_text else ""), "stated", short(ob.passage)))
             rules.append(w._(RULE_NOT_IN_FORCE))
             summary = (w._("not yet in force on %(day)s: applies to %(body)s from %(date)s")
-                       % {"day": on.isoformat(), "body": org, "date": ob.effective_from.isoformat()})
+                       % {"day": on.isoformat(), "body": org, "date": clock.start.isoformat()})
+        elif state == ENDED:
+            facts.append(self._end_fact(item, clock, short(ob.passage)))
+            rules.append(w._(RULE_ENDED))
+            summary = self._ended_summary(on, clock)
         return Explanation(
             body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
             ob.effective_from.isoformat() if ob.effective_from else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
             "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary],
-            due_assumed=ob.due_by in ob.assumed_dates)
+            due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(clock, state))
+
+    def _clock_fields(self, clock: Clock, state: str) -> dict:
+        last = clock.last_day
+        by = clock.replaced_by
+        return {"state": state, "in_force_until": last.isoformat() if last else "",
+                "end_inferred": clock.end_inferred, "replaced_by": short(by[0]) if by else "",
+                "replaced_by_label": self.w.name(*by) if by else ""}
+
+    def _end_fact(self, item: str, clock: Clock, source: str) -> Fact:
+        """Why an item has ended: its stated last day, or the item that replaces it."""
+        w = self.w
+        last = clock.last_day.isoformat()
+        if clock.end_inferred:
+            return Fact(w._("%(by)s replaces %(item)s from %(date)s, so %(item)s is in force until %(last)s")
+                        % {"by": w.name(*clock.replaced_by), "item": item,
+                           "date": clock.replaced_from.isoformat(), "last": last}, "inferred",
+                        short(clock.replaced_by[0]) + " nwp:supersedes")
+        return Fact(w._("%(item)s is in force until %(last)s") % {"item": item, "last": last}, "stated", source)
+
+    def _ended_summary(self, on: dt.date, clock: Clock) -> str:
+        return ended_summary(on, clock, self.w)
 
     def subject(self, name: str) -> tuple[str, str, str]:
         """The node *name* (an id, CURIE or IRI) as a subject of "what applies": its IRI, English
@@ -445,7 +483,9 @@ class Applicability:
     def applicable_to(self, name: str, on: dt.date | None = None,
                       include_not_in_force: bool = False) -> list[Explanation]:
         """What applies to the subject *name*, whatever it is (see :meth:`subject`), on the day
-        *on* when given, each with every reason; in order of the items' IRIs."""
+        *on* when given, each with every reason; in order of the items' IRIs. What has ended by
+        *on* (its last day in force passed, or an item replacing it applies) is left out; what
+        starts after *on* only with *include_not_in_force*."""
         iri, label, role = self.subject(name)
         if role == "body":
             return self.applicable(name, on, include_not_in_force)
@@ -483,23 +523,30 @@ class Applicability:
         subject = w.name(iri, label)
         out = []
         for item in sorted(reasons):
-            ob = self.obligations.get(item) or Obligation(item, *items[item])
+            ob = self.obligations.get(item)
+            if ob is None:
+                # not an obligation (a policy, a law, a target): its clocks alone say when it counts
+                ob = Obligation(item, *items[item])
+                ob.clock = self.clocks.get(item) or Clock()
+                ob.effective_from = ob.clock.start
             if ob.passage == "" and item in self.sources:
                 ob.passage, ob.quote, ob.section, ob.section_label = self.sources[item]
-            in_force = on is None or ob.effective_from is None or ob.effective_from <= on
-            if not in_force and not include_not_in_force:
+            state = ob.clock.state(on)
+            in_force = state == IN_FORCE
+            # what has ended is left out; what starts later only when asked for
+            if state == ENDED or (state == NOT_YET and not include_not_in_force):
                 continue
             summary = "; ".join(reasons[item])
             if not in_force:
                 summary = (w._("not yet in force on %(day)s: applies from %(date)s")
-                           % {"day": on.isoformat(), "date": ob.effective_from.isoformat()})
+                           % {"day": on.isoformat(), "date": ob.clock.start.isoformat()})
             out.append(Explanation(
                 short(iri), subject, ob.id, w.name(ob.iri, ob.label), in_force, in_force,
                 [Fact(why, "stated", short(ob.passage) if ob.passage else "") for why in reasons[item]], [], summary,
                 ob.effective_from.isoformat() if ob.effective_from else "",
                 ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
                 "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates))
+                list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(ob.clock, state)))
         return out
 
     def involving(self, name: str, on: dt.date | None = None) -> list[Explanation]:
@@ -519,7 +566,7 @@ class Applicability:
         out = []
         for item in sorted(reasons):
             ob = self.obligations.get(item)
-            if ob is None or (on is not None and ob.effective_from is not None and ob.effective_from > on):
+            if ob is None or ob.clock.state(on) != IN_FORCE:
                 continue
             kinds = [w.name(iri, label) for iri, label in ob.kinds] + [w.name(iri, label) for iri, label in ob.bearers]
             summary = "; ".join(reasons[item]) + (w._(" (it binds %(bound)s)") % {"bound": w._(" and ").join(kinds)}
@@ -530,8 +577,11 @@ class Applicability:
                 ob.effective_from.isoformat() if ob.effective_from else "",
                 ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
                 "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                [summary], due_assumed=ob.due_by in ob.assumed_dates))
+                [summary], due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(ob.clock, IN_FORCE)))
         return out
+    def standing(self, name: str, on: dt.date | None) -> dict:
+        """When the item *name* counts and its state on the day *on* (:func:`graph.rules.clocks.standing`)."""
+        return standing(self.store, self.queries, name, on, self.w)
 
     def _class_path(self, cls: str, kind: str) -> list[str] | None:
         """The chain of subclass steps from *cls* up to *kind*, or None when *cls* is not within it."""
@@ -551,7 +601,7 @@ class Applicability:
         out = []
         for ob in sorted(self.obligations.values(), key=lambda o: o.iri):
             ex = self._explain(body, ob, on)
-            if ex.applies or (include_not_in_force and not ex.in_force):
+            if ex.applies or (include_not_in_force and ex.state == NOT_YET):
                 out.append(ex)
         return out
 

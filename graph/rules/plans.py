@@ -589,7 +589,7 @@ def _gap_order(ob: Obligation, label: str) -> tuple:
 
 def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[Commitment],
                organisation: str | None = None, applicability: Applicability | None = None,
-               graph: nx.DiGraph | None = None) -> PlanReport:
+               graph: nx.DiGraph | None = None, on: dt.date | None = None) -> PlanReport:
     """Trace *commitments* for *organisation* (by default the one they name) and find the
     obligations nothing answers.
 
@@ -600,7 +600,8 @@ def check_plan(store: Store, queries: dict[str, NamedQuery], commitments: list[C
     body, problems, mismatch = plan_body(rules, commitments, organisation)
     graph = graph if graph is not None else dependency_graph(store, queries)
     label_query = queries["label"]
-    applying: dict[str, Explanation] = {e.item: e for e in rules.applicable(body.iri)}
+    # what binds the body on the day or later: what has ended by *on* is no gap
+    applying: dict[str, Explanation] = {e.item: e for e in rules.applicable(body.iri, on, include_not_in_force=True)}
     obligations: dict[str, Obligation] = {short(o.iri): o for o in rules.obligations.values()}
 
     known: dict[str, str] = {}

@@ -471,9 +471,11 @@ def assess(rule: Rule, figure: Figure, series: list[Figure], by_metric: dict[str
 
 def check_targets(store: Store, queries: dict[str, NamedQuery], organisation: str, figures: list[Figure],
                   rules: dict[str, Rule] | None = None,
-                  applicability: Applicability | None = None, wording: Wording = ENGLISH) -> TargetReport:
+                  applicability: Applicability | None = None, wording: Wording = ENGLISH,
+                  on: dt.date | None = None) -> TargetReport:
     """Every verdict of the targets that bind *organisation* on the trajectory *figures*, the
-    rules, figures and reasons in words of *wording* (English unless told)."""
+    rules, figures and reasons in words of *wording* (English unless told); a target whose
+    obligation has ended by the day *on* binds no one."""
     applicability = applicability or Applicability(store, queries)
     body = applicability.body(organisation)
     rules = rules if rules is not None else load_rules(store, queries, set(applicability.obligations))
@@ -482,7 +484,7 @@ def check_targets(store: Store, queries: dict[str, NamedQuery], organisation: st
     def binds(rule: Rule) -> bool:
         for item in rule.bindings:
             if item not in binding:
-                binding[item] = applicability.binds(body, item)
+                binding[item] = applicability.binds(body, item, on)
         return any(binding[item] for item in rule.bindings)
 
     by_metric: dict[str, list[Figure]] = {}

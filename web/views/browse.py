@@ -18,6 +18,7 @@ from web.catalogue import catalogue
 from web.diagram import render_svg
 from web.documents import render
 from web.i18n import gettext, language, plain_name, term
+from web.receipt import asked_day
 from web.search import FACETS, Row, applies_to, apply_filters, facet_counts
 from web.twins import csv_response, json_response, split_suffix, wanted_format
 from web.views import impact, rules
@@ -72,7 +73,7 @@ def node(rest: str):
     if ident.endswith("/impact"):
         return impact.impact_page(ident.removesuffix("/impact"), fmt)
     # commitments of loaded plans change while the app runs, so they are not part of the kept page
-    data = {**pages.item(ident), **_commitments(fmt, ident)}
+    data = {**pages.item(ident), **_commitments(fmt, ident), "standing": _standing(ident, fmt)}
     # its source's wording changed in the new edition the graph was built from, unreviewed
     data["suspect"] = current_app.extensions["policy_graph"].suspect_links().get(ident)
     rows = [{"direction": g["direction"], "relation": g["label"], "id": link["id"], "label": link["label"],
@@ -80,6 +81,16 @@ def node(rest: str):
     # a long group of links shows its first LINK_ROWS unless all are asked for; the twins hold all
     return _respond(fmt, "browse/item.html", data, rows, ident.replace("/", "-"),
                     link_rows=None if request.args.get("all") else LINK_ROWS)
+
+
+def _standing(ident: str, fmt: str) -> dict:
+    """When the item counts and its state on the day asked: on a page in its language; in the
+    twins, data in the graph's own words (state: in force, not yet in force, ended)."""
+    try:
+        lang = language() if fmt == "html" else "en"
+        return current_app.extensions["policy_graph"].standing(ident, asked_day(), lang)
+    except QueryError:  # a node that is not an item (an ontology term) has no clocks
+        return {}
 
 
 def _trace(ident: str, fmt: str):
@@ -95,7 +106,7 @@ def _trace(ident: str, fmt: str):
     found = _commitments(fmt, *labels)
     found["commitments"] = [{**c, "item_label": labels.get(c["item"], c["item"])} for c in found["commitments"]]
     data = {"id": short(tr.item.iri), "label": tr.item.label, "kind": tr.item.kind, "trace": tr.as_dict(),
-            "steps": steps, **found}
+            "steps": steps, **found, "standing": _standing(ident, fmt)}
     if fmt == "html":
         extra = {"svg": render_svg(tr, item_href, plain_name, term), "tr": tr}
         return render_template("browse/trace.html", **data, **extra)
@@ -179,11 +190,10 @@ def search_data(args: dict, lang: str = "en") -> dict:
     if args["subject"]:
         subject = cat.entries.get(args["subject"])
     if subject is not None and subject.role:
-        on = dt.date.fromisoformat(args["on"]) if args["on"] else None
-        rows = applies_to(graph, cat, subject, on, lang)
+        rows = applies_to(graph, cat, subject, asked_day(), lang)
         mode = "applies"
     elif args["q"]:
-        answer = graph.ask(args["q"], dt.date.today(), sort, without=args["without"], lang=lang)
+        answer = graph.ask(args["q"], asked_day(), sort, without=args["without"], lang=lang)
         matched = gettext("matches the words of the question")
         rows = [Row(cat.entries[f.entry.id], [f.answer.summary] if f.answer else [matched], f.answer, f.score)
                 for f in answer.found if f.entry.id in cat.entries]
@@ -208,7 +218,8 @@ def search_data(args: dict, lang: str = "en") -> dict:
             "as_words": {"id": answer.as_words.id, "label": plain_name(answer.as_words.id, answer.as_words.label)}
             if answer and answer.as_words else None,
             "relaxations": relaxations, "sort": sort,
-            "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]}, "on": args["on"],
+            "filters": {**args["chosen"], "due_from": args["due_from"], "due_to": args["due_to"]},
+            "on": asked_day().isoformat(),
             "total": len(rows), "count": len(shown), "results": [r.as_dict() for r in shown],
             "facets": {f: [{"value": v, "count": c} for v, c in counts] for f, counts in facets.items()},
             "other_subjects": others, "text_matches": text_matches}

@@ -29,9 +29,9 @@ from web.twins import csv_response, json_response, split_suffix, wanted_format
 
 bp = Blueprint("named_queries", __name__)
 
-#: Address parameters that are not a query's own (unless it declares them): the language, and
-#: the whole answer on the page.
-RESERVED = ("lang", "all")
+#: Words of the address that are not a query's parameters: the page's language, "all rows", and
+#: the day the answer holds for (``on``, in its receipt), unless the query itself takes an ``on``.
+RESERVED = ("lang", "all", "on")
 #: Rows of an answer shown on one HTML page; the JSON and CSV twins hold them all.
 PAGE_ROWS = 200
 #: The columns of a CONSTRUCT or DESCRIBE answer, one row a triple.

@@ -37,6 +37,7 @@ from graph.rules.limits import Limits
 from web.auth import require_signed_in, viewer
 from web.graphdata import run
 from web.i18n import gettext
+from web.receipt import asked_day
 from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
 from web.views.reports import csv_download, download_json, mismatch_problems, passage_url, plan_report
@@ -176,7 +177,7 @@ def plan_upload():
             path = Path(folder) / name
             path.write_text(text, encoding="utf-8")
             commitments = read_plan(path, _limits())
-        report = graph.check_plan(commitments, organisation or None)
+        report = graph.check_plan(commitments, organisation or None, on=asked_day())
         kept = ""
         if keep:
             try:
@@ -232,7 +233,7 @@ def targets_upload():
                               [Problem(gettext("choose the organisation whose figures they are"), field="org")])
     try:
         figures = _graph().read_trajectory(text, name, _limits())
-        report = _graph().check_targets(organisation, figures)
+        report = _graph().check_targets(organisation, figures, on=asked_day())
     except InputFileError as exc:
         return _problems_page(gettext("The trajectory cannot be checked"), exc.problems)
     except QueryError as exc:
@@ -294,7 +295,7 @@ def plan_page(rest: str):
     info = plan_info(graph)
     commitments = commitments_from_graph(graph)
     if check:
-        report = _graph().check_plan(commitments, info.organisation)
+        report = _graph().check_plan(commitments, info.organisation, on=asked_day())
         return plan_report({"plan": plan_id, **report.as_dict()}, plan_csv(report, passage_url), fmt,
                            plan=plan_id)
     rows = [{"id": c.id, "text": c.text, "references": c.references, "justification": c.justification,

@@ -1,0 +1,147 @@
+"""When things start and end, on every surface: the handover from Putting Things Right to
+Listening to People on 1 April 2026 (Listening to People supersedes it; its end is inferred), the
+day before, on and after, from the library, the command line, the JSON twins and the pages; a day
+that is not one is refused naming its parameter; every page says the day it answers for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+
+from graph.api import PolicyGraph
+from graph.cli import main
+from graph.rules.clocks import Clock
+from web import create_app
+
+STATUTE = "nhs-complaints-regulations-2011"  # both processes rest on it
+OLD, NEW = "putting-things-right", "listening-to-people"
+BEFORE, ON, AFTER = "2026-03-31", "2026-04-01", "2026-11-30"
+
+
+@pytest.fixture(scope="module")
+def graph(built) -> PolicyGraph:
+    return PolicyGraph.open(built.artefact)
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    return create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)}).test_client()
+
+
+def _ids(found) -> set[str]:
+    return {e.item for e in found}
+
+
+def test_a_clock_reads_its_end_from_its_replacement():
+    stated = Clock(applies_from=dt.date(2026, 1, 1), last_day_stated=dt.date(2026, 6, 30))
+    days = (dt.date(2025, 12, 31), dt.date(2026, 6, 30), dt.date(2026, 7, 1))
+    assert [stated.state(day) for day in days] == ["not yet in force", "in force", "ended"]
+    replaced = Clock(replaced_by=("x", "X"), replaced_from=dt.date(2026, 4, 1))
+    assert replaced.last_day == dt.date(2026, 3, 31) and replaced.end_inferred
+    # a replacement with no day does not end it: the text does not say when
+    assert Clock(replaced_by=("x", "X")).state(dt.date(2100, 1, 1)) == "in force"
+    # a stated last day wins over the one a replacement implies
+    both = Clock(last_day_stated=dt.date(2026, 5, 1), replaced_from=dt.date(2026, 4, 1))
+    assert both.last_day == dt.date(2026, 5, 1) and not both.end_inferred
+
+
+def test_library_hands_over_on_the_day(graph):
+    before = _ids(graph.what_applies(STATUTE, dt.date.fromisoformat(BEFORE)))
+    on = _ids(graph.what_applies(STATUTE, dt.date.fromisoformat(ON)))
+    after = _ids(graph.what_applies(STATUTE, dt.date.fromisoformat(AFTER)))
+    assert OLD in before and NEW not in before
+    assert NEW in on and OLD not in on
+    assert NEW in after and OLD not in after
+    # what starts later is listed when asked for; what has ended never is
+    pending = {e.item: e for e in graph.what_applies(STATUTE, dt.date.fromisoformat(BEFORE), pending=True)}
+    assert pending[NEW].state == "not yet in force" and not pending[NEW].applies
+    assert OLD not in _ids(graph.what_applies(STATUTE, dt.date.fromisoformat(ON), pending=True))
+    # with no day, the library judges no dates: both are listed
+    assert {OLD, NEW} <= _ids(graph.what_applies(STATUTE, None))
+
+
+def test_library_standing_says_why(graph):
+    old = graph.standing(OLD, dt.date.fromisoformat(ON))
+    assert old["state"] == "ended" and old["eli_in_force"] == "eli:InForce-notInForce"
+    assert (old["in_force_until"], old["end_inferred"], old["replaced_by"]) == (BEFORE, True, NEW)
+    assert "replaced by Listening to People" in old["summary"]
+    assert graph.standing(OLD, dt.date.fromisoformat(BEFORE))["state"] == "in force"
+    law = graph.standing("nhs-complaints-amendment-regulations-2025", dt.date.fromisoformat(BEFORE))
+    # a law comes into force; it does not "apply from" by its own statement
+    assert (law["in_force_from"], law["state"]) == (ON, "not yet in force")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(("day", "listed", "left_out"), [(BEFORE, OLD, NEW), (ON, NEW, OLD), (AFTER, NEW, OLD)])
+def test_cli_answers_for_the_day(capsys, built, day, listed, left_out):
+    code, out, _err = run(capsys, "applies", STATUTE, "--on", day, "--format", "json", "--graph", str(built.artefact))
+    items = {row["item"]: row for row in json.loads(out)}
+    assert code == 0 and listed in items and left_out not in items
+    assert items[listed]["state"] == "in force"
+
+
+def test_cli_defaults_to_today_and_refuses_a_bad_day(capsys, built):
+    code, out, _err = run(capsys, "trace", OLD, "--format", "json", "--graph", str(built.artefact))
+    data = json.loads(out)
+    assert code == 0 and data["receipt"]["as_of"] == dt.date.today().isoformat()
+    assert data["standing"]["on"] == dt.date.today().isoformat()
+    with pytest.raises(SystemExit) as stopped:
+        main(["applies", STATUTE, "--on", "2026-02-30"])
+    _out, err = capsys.readouterr()
+    assert stopped.value.code == 2 and "argument --on" in err and "2026-02-30" in err
+
+
+def test_cli_trace_states_the_end(capsys, built):
+    code, out, _err = run(capsys, "trace", OLD, "--on", ON, "--graph", str(built.artefact))
+    assert code == 0 and "State: no longer in force on 2026-04-01: replaced by Listening to People" in out
+
+
+@pytest.mark.parametrize(("day", "listed", "left_out"), [(BEFORE, OLD, NEW), (ON, NEW, OLD), (AFTER, NEW, OLD)])
+def test_json_answers_for_the_day(client, day, listed, left_out):
+    data = client.get(f"/search.json?subject={STATUTE}&on={day}").get_json()
+    ids = {r["id"] for r in data["results"]}
+    assert data["on"] == day and listed in ids and left_out not in ids
+    assert data["receipt"]["as_of"] == day
+    standing = client.get(f"/id/{OLD}.json?on={day}").get_json()["standing"]
+    assert standing["state"] == ("in force" if day == BEFORE else "ended")
+
+
+@pytest.mark.parametrize("address", [f"/search.json?subject={STATUTE}&on=2026-13-01", f"/id/{OLD}.json?on=tomorrow",
+                                     "/deadlines.json?on=2026-4-1", "/queries/targets.json?on=x"])
+def test_a_bad_day_is_a_400_naming_the_parameter(client, address):
+    response = client.get(address)
+    assert response.status_code == 400 and "“on”" in response.get_json()["message"]
+
+
+def test_the_csv_answers_for_the_day(client):
+    text = client.get(f"/search.csv?subject={STATUTE}&on={ON}").get_data(as_text=True)
+    assert NEW in text and OLD not in text
+
+
+def test_the_page_shows_the_day_and_the_state(client):
+    page = BeautifulSoup(client.get(f"/id/{OLD}?on={ON}").get_data(as_text=True), "html.parser")
+    assert page.select_one("aside.as-on summary").get_text(" ", strip=True).startswith("As on 1 April 2026")
+    state = page.select_one("section.standing")
+    assert "ended" in state.select_one("p.state").get_text() and "2026-03-31" in state.get_text()
+    assert state.find("a", href=lambda h: h and h.endswith(f"/id/{NEW}"))
+    before = BeautifulSoup(client.get(f"/id/{OLD}?on={BEFORE}").get_data(as_text=True), "html.parser")
+    assert "in force" in before.select_one("section.standing p.state strong").get_text()
+    # the form that changes the day keeps the rest of the address
+    search = BeautifulSoup(client.get(f"/search?subject={STATUTE}&on={BEFORE}").get_data(as_text=True), "html.parser")
+    kept = {i["name"]: i["value"] for i in search.select("aside.as-on input[type=hidden]")}
+    assert kept.get("subject") == STATUTE and "on" not in kept
+    assert search.select_one("aside.as-on input[name=on]")["value"] == BEFORE
+
+
+def test_the_banner_is_in_welsh(client):
+    page = BeautifulSoup(client.get(f"/id/{OLD}?on={ON}&lang=cy").get_data(as_text=True), "html.parser")
+    assert page.select_one("aside.as-on summary").get_text(" ", strip=True).startswith("Fel ar 1 Ebrill 2026")
+    assert "wedi dod i ben" in page.select_one("section.standing p.state").get_text()
