@@ -18,10 +18,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from graph.paths import default_layout
 from graph.store import prepare_disk_store_apart
-from web import create_app
+from web import create_app, wsgi_server
 from web.catalogue import load_if_serial, warm_up
 from web.graphdata import plain
-from web import wsgi_server
 from web.wsgi_server import serve
 
 bench = Blueprint("bench", __name__)

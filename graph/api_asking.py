@@ -92,4 +92,4 @@ class Asking:
                     constraint == "subject-as-words" and ("subject", value) in reading.parts()):
                 raise QueryError(f"the question was not read with {constraint} '{value}'")
             reading = reading.without(constraint, value)
-        return self.asker().answer(reading, sort, lang)
+        return self.asker().answer(reading, sort, lang, today or dt.date.today())

@@ -111,7 +111,10 @@ class Asker:
     def __init__(self, catalogue: Catalogue, fulltext: FullText, applies: Applies, involves: Applies):
         self.catalogue, self.fulltext, self.applies, self.involves = catalogue, fulltext, applies, involves
 
-    def answer(self, reading: Reading, sort: str = "relevance", lang: str = "en") -> Answer:
+    def answer(self, reading: Reading, sort: str = "relevance", lang: str = "en",
+               day: dt.date | None = None) -> Answer:
+        """The answer to *reading*, asked on *day*: what has ended by then is left out (what
+        starts later stays, as a plan looks ahead), unless the question names its own day."""
         unbound = self._unbound_body(reading)
         if unbound is not None:
             # a body that nothing binds is spoken of: its name is read as words
@@ -127,6 +130,9 @@ class Asker:
             shown = {f.entry.id for f in answer.found}
             answer.found += [f for f in self._narrow(self._found(self.involves(unbound.id, reading.on, lang)), reading)
                              if f.entry.id not in shown]
+        if day is not None and reading.on is None:
+            answer.found = [f for f in answer.found if not (f.answer and f.answer.in_force_until
+                                                            and f.answer.in_force_until < day.isoformat())]
         for f in answer.found:
             f.score = scores.get(f.entry.id, 0.0)
         answer.found.sort(key=order(sort, reading.modalities))
