@@ -83,8 +83,10 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(("day", "listed", "left_out"), [(BEFORE, OLD, NEW), (ON, NEW, OLD), (AFTER, NEW, OLD)])
 def test_cli_answers_for_the_day(capsys, built, day, listed, left_out):
     code, out, _err = run(capsys, "applies", STATUTE, "--on", day, "--format", "json", "--graph", str(built.artefact))
-    items = {row["item"]: row for row in json.loads(out)}
+    data = json.loads(out)
+    items = {row["item"]: row for row in data["results"]}
     assert code == 0 and listed in items and left_out not in items
+    assert data["on"] == data["receipt"]["as_of"] == day and data["subject"] == STATUTE
     assert items[listed]["state"] == "in force"
 
 

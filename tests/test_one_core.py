@@ -64,7 +64,7 @@ def test_the_browser_and_the_command_line_agree_for_every_nhs_organisation_on_th
         answers = {}
         for day in DAYS:
             cli = {(e["item"], e["summary"], e["effective_from"], e["due_by"], e["priority"], e["plan"])
-                   for e in cli_json("applies", org, "--on", day, "--graph", str(built.artefact))}
+                   for e in cli_json("applies", org, "--on", day, "--graph", str(built.artefact))["results"]}
             web = client.get("/search.json", query_string={"subject": org, "on": day}).get_json()
             assert web["subject"]["id"] == org and web["on"] == day
             browser = {(r["id"], "; ".join(r["why"]), r["effective_from"], r["due_by"], "; ".join(r["priority_names"]),
@@ -106,7 +106,7 @@ def test_an_item_serving_several_enabling_plans_lists_them_all_in_one_order(buil
 @pytest.mark.parametrize("subject", ["nwp:HealthBoard", "topic-mental-health", "priority-timely-access-to-care",
                                      "plan-3-8-workforce", "duty-of-quality"])
 def test_every_kind_of_subject_is_answered_by_the_one_engine_on_both_surfaces(built, client, subject):
-    cli = cli_json("applies", subject, "--graph", str(built.artefact))
+    cli = cli_json("applies", subject, "--graph", str(built.artefact))["results"]
     web = client.get("/search.json", query_string={"subject": subject}).get_json()
     assert cli and {e["item"] for e in cli} == {r["id"] for r in web["results"]}
     assert {e["item"]: e["reasons"] for e in cli} == {r["id"]: r["why"] for r in web["results"]}

@@ -136,6 +136,18 @@ def test_the_command_lines_json_answers_carry_it(capsys, built):
         assert json.loads(capsys.readouterr().out)["receipt"] == expected
 
 
+def test_every_command_with_an_answer_takes_the_day_of_its_receipt(capsys, built):
+    """The commands whose answer is the same on every day take the day too: it is the receipt's."""
+    day = dt.date(2026, 3, 31)
+    for argv in (["search", "hywel", "dda"], ["coverage"], ["metrics"], ["impact", KDE], ["trace", KDE],
+                 ["ask", "Hywel Dda mental health"], ["applies", "wast"], ["query", "label", "-p", "node=wast"]):
+        assert main([*argv, "-f", "json", "--on", day.isoformat(), "--graph", str(built.artefact)]) == 0, argv
+        assert json.loads(capsys.readouterr().out)["receipt"] == expected_receipt(built, day), argv
+    with pytest.raises(SystemExit) as refused:
+        main(["metrics", "--on", "31/03/2026", "--graph", str(built.artefact)])
+    assert refused.value.code == 2 and "argument --on: not a day YYYY-MM-DD: '31/03/2026'" in capsys.readouterr().err
+
+
 def _metadata_link(response) -> str:
     links = [part for value in response.headers.getlist("Link") for part in value.split(",")
              if 'rel="describedby"' in part and "application/csvm+json" in part]

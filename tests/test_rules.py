@@ -186,7 +186,7 @@ def test_metrics_command_publishes_ids_and_units(built, capsys):
 def test_applies_command_explains(built, capsys):
     assert main(["applies", "wast", "--item", "kde-2-1-ambulance-handover-45-minutes", "--graph",
                  str(built.artefact), "--format", "json"]) == 0
-    [ex] = json.loads(capsys.readouterr().out)
+    [ex] = json.loads(capsys.readouterr().out)["results"]
     assert ex["applies"] is False and "none of which is a health board" in ex["facts"][-1]["text"]
     assert main(["applies", "swansea-bay-uhb", "--on", "2027-04-05", "--pending", "--graph",
                  str(built.artefact), "--format", "csv"]) == 0

@@ -194,6 +194,10 @@ def make_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
             "the day the answer holds for: what has ended by then is left out, what starts later is "
             "not yet in force (default: today)"))
+    for name in STAMPED_COMMANDS:
+        sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
+            "the day the answer is given for, in its receipt (default: today); the answer itself is "
+            "the same on every day"))
 
     # commands that other installed parts add (the web package adds "serve"), so that the
     # command line needs none of them to run
@@ -205,6 +209,8 @@ def make_parser() -> argparse.ArgumentParser:
 #: The commands whose answer depends on the day asked (``--on``); the others answer the same on
 #: every day (building, a node's name, counts of the build, kept plans).
 DATED_COMMANDS = ("query", "trace", "ask", "applies", "check-targets", "check-plan")
+#: The other commands that give an answer with a receipt: they take the day too, for the receipt.
+STAMPED_COMMANDS = ("search", "coverage", "metrics", "impact")
 
 
 def day(value: str) -> dt.date:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -107,7 +108,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     text = " ".join(args.words)
     answer = graph.ask(text, args.on, sort=args.sort)
     if args.format == "json":
-        print(json.dumps(answer.as_dict(args.limit), indent=2, ensure_ascii=False))
+        print(json_text(answer.as_dict(args.limit), graph.receipt(args.on)))
         return 0
     reading = answer.reading
     entries = graph.catalogue().entries
@@ -159,7 +160,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json_text({"query": text, "subjects": [e.id for e in subjects],
                          "hits": [{"id": h.entry.id, "label": h.entry.label, "kind": h.entry.kind,
-                                   "role": h.entry.role, "matched": h.matched_in} for h in hits]}, graph.receipt()))
+                                   "role": h.entry.role, "matched": h.matched_in} for h in hits]},
+                        graph.receipt(args.on)))
         return 0
     for h in hits:
         print(f"{h.entry.id:58} {h.entry.label[:60]}  ({h.entry.kind or h.entry.role})")
@@ -174,7 +176,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     graph = open_graph(args)
     result = graph.query("coverage")
     if args.format != "table":
-        print_result(result, args.format, receipt=graph.receipt())
+        print_result(result, args.format, receipt=graph.receipt(args.on))
         return 0
     empty = []
     document = None
@@ -209,7 +211,8 @@ def cmd_applies(args: argparse.Namespace) -> int:
     else:
         found = graph.what_applies(args.org, on, pending=args.pending, topic=args.topic, lang=lang)
     if args.format == "json":
-        print(json_text([e.as_dict() for e in found], graph.receipt(on)))
+        print(json_text({"subject": args.org, "item": args.item, "on": (on or dt.date.today()).isoformat(),
+                         "results": [e.as_dict() for e in found]}, graph.receipt(on)))
         return 0
     if args.format == "csv":
         writer = csv_writer(sys.stdout)
@@ -235,7 +238,7 @@ def cmd_applies(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     """The published list of metric identifiers and units a trajectory may use."""
     graph = open_graph(args)
-    print_result(graph.query("metrics"), args.format, receipt=graph.receipt())
+    print_result(graph.query("metrics"), args.format, receipt=graph.receipt(args.on))
     return 0
 
 
@@ -298,7 +301,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
     graph = open_graph(args)
     result = graph.impact(args.item, commitments)
     if args.format == "json":
-        print(json_text(result.as_dict(), graph.receipt()))
+        print(json_text(result.as_dict(), graph.receipt(args.on)))
     else:
         print(format_impact(result, graph.wording(report_language(args))))
     return 0
