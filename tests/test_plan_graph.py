@@ -379,9 +379,9 @@ def test_cli_applies_filters_by_topic_with_narrower_topics(built, capsys):
 
     graph = ["--graph", str(built.artefact), "--format", "json"]
     assert main(["applies", ORG, "--topic", "topic-planned-care", *graph]) == 0
-    broad = {e["item"] for e in json.loads(capsys.readouterr().out)}
+    broad = {e["item"] for e in json.loads(capsys.readouterr().out)["results"]}
     assert main(["applies", ORG, "--topic", "waiting-list-communication", *graph]) == 0
-    narrow = {e["item"] for e in json.loads(capsys.readouterr().out)}
+    narrow = {e["item"] for e in json.loads(capsys.readouterr().out)["results"]}
     assert narrow and narrow < broad  # the narrower topic's obligations are among the broader topic's
     assert main(["applies", ORG, "--topic", "no-such-topic", *graph]) == 2
     assert "no topic 'no-such-topic'" in capsys.readouterr().err
