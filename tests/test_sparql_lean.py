@@ -8,9 +8,7 @@ to Flask; and under ``policy-graph serve`` (gunicorn) it keeps the endpoint's he
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import pytest
 from rdflib import Graph, URIRef
@@ -18,6 +16,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, XML, SPARQLWrapper
 
 from tests.test_serving import start, stop
+from tests.test_sparql import http
 from web import create_app
 from web.background import serving
 from web.wsgi_server import gunicorn_available
@@ -41,15 +40,6 @@ def served(built):
     with serving(app) as url:
         yield url + "/sparql", app
     app.extensions["sparql_pool"].close()
-
-
-def http(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
-    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers, err.read()
 
 
 def query_url(endpoint: str, **params) -> str:

@@ -540,13 +540,8 @@ class Applicability:
             if not in_force:
                 summary = (w._("not yet in force on %(day)s: applies from %(date)s")
                            % {"day": on.isoformat(), "date": ob.clock.start.isoformat()})
-            out.append(Explanation(
-                short(iri), subject, ob.id, w.name(ob.iri, ob.label), in_force, in_force,
-                [Fact(why, "stated", short(ob.passage) if ob.passage else "") for why in reasons[item]], [], summary,
-                ob.effective_from.isoformat() if ob.effective_from else "",
-                ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
-                "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                list(reasons[item]), due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(ob.clock, state)))
+            out.append(self._listed((short(iri), subject), ob, in_force, in_force, reasons[item], summary,
+                                    list(reasons[item]), state))
         return out
 
     def involving(self, name: str, on: dt.date | None = None) -> list[Explanation]:
@@ -571,14 +566,23 @@ class Applicability:
             kinds = [w.name(iri, label) for iri, label in ob.kinds] + [w.name(iri, label) for iri, label in ob.bearers]
             summary = "; ".join(reasons[item]) + (w._(" (it binds %(bound)s)") % {"bound": w._(" and ").join(kinds)}
                                                   if kinds else "")
-            out.append(Explanation(
-                body.id, w.name(body.iri, body.label), ob.id, w.name(ob.iri, ob.label), False, True,
-                [Fact(why, "stated", short(ob.passage) if ob.passage else "") for why in reasons[item]], [], summary,
-                ob.effective_from.isoformat() if ob.effective_from else "",
-                ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", ob.where(),
-                "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
-                [summary], due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(ob.clock, IN_FORCE)))
+            out.append(self._listed((body.id, w.name(body.iri, body.label)), ob, False, True, reasons[item], summary,
+                                    [summary], IN_FORCE))
         return out
+
+    def _listed(self, subject: tuple[str, str], ob: Obligation, applies: bool, in_force: bool, whys: list[str],
+                summary: str, reasons: list[str], state: str) -> Explanation:
+        """An item listed for *subject* (its id and name) for the reasons *whys*, each stated in
+        the item's passage."""
+        w, passage = self.w, short(ob.passage) if ob.passage else ""
+        return Explanation(
+            subject[0], subject[1], ob.id, w.name(ob.iri, ob.label), applies, in_force,
+            [Fact(why, "stated", passage) for why in whys], [], summary,
+            ob.effective_from.isoformat() if ob.effective_from else "",
+            ob.due_by.isoformat() if ob.due_by else "", passage, ob.where(),
+            "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans),
+            reasons, due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(ob.clock, state))
+
     def standing(self, name: str, on: dt.date | None) -> dict:
         """When the item *name* counts and its state on the day *on* (:func:`graph.rules.clocks.standing`)."""
         return standing(self.store, self.queries, name, on, self.w)
