@@ -123,9 +123,22 @@ def test_a_bad_day_is_a_400_naming_the_parameter(client, address):
     assert response.status_code == 400 and "“on”" in response.get_json()["message"]
 
 
-def test_the_csv_answers_for_the_day(client):
+def test_the_csv_answers_for_the_day(client, capsys, built):
     text = client.get(f"/search.csv?subject={STATUTE}&on={ON}").get_data(as_text=True)
     assert NEW in text and OLD not in text
+    # each row says its state on the day, and when it ends, in the browser's CSV and the command line's
+    import csv
+    import io
+
+    rows = {r["item"]: r for r in csv.DictReader(io.StringIO(
+        create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)}).test_client()
+        .get(f"/search.csv?subject={STATUTE}&on={BEFORE}").get_data(as_text=True)))}
+    assert (rows[OLD]["state"], rows[OLD]["in_force_until"]) == ("in force", BEFORE)
+    code, out, _err = run(capsys, "applies", STATUTE, "--on", BEFORE, "--pending", "--format", "csv",
+                          "--graph", str(built.artefact))
+    listed = {r["item"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert code == 0 and listed[NEW]["state"] == "not yet in force" and listed[NEW]["effective_from"] == ON
+    assert listed[OLD]["state"] == "in force" and listed[OLD]["in_force_until"] == BEFORE
 
 
 def test_the_page_shows_the_day_and_the_state(client):

@@ -23,7 +23,7 @@ COLUMNS = {c: c for c in (
     N_("why"), N_("quote"), N_("direction"), N_("relation"), N_("inferred"), N_("depth"), N_("via"), N_("part"),
     N_("date"), N_("date_kind"), N_("date_text"), N_("item"), N_("item_label"), N_("direct"), N_("total"),
     N_("anchor"), N_("applies"), N_("in_force"), N_("effective_from"), N_("due_by"), N_("plan"), N_("section"),
-    N_("passage"), N_("date_assumed"))}
+    N_("passage"), N_("date_assumed"), N_("state"), N_("in_force_until"))}
 
 
 def split_suffix(path: str) -> tuple[str, str]:

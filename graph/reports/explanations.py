@@ -8,14 +8,14 @@ from graph.rules.applicability import (
 from graph.wording import ENGLISH, Wording
 
 #: The columns of a "what applies" answer as CSV, on the command line and in the browser alike.
-APPLIES_COLUMNS = ["item", "label", "applies", "in_force", "why", "effective_from", "due_by", "priority", "plan",
-                   "section", "passage"]
+APPLIES_COLUMNS = ["item", "label", "applies", "in_force", "state", "why", "effective_from", "in_force_until",
+                   "due_by", "priority", "plan", "section", "passage"]
 
 
 def csv_row(e: Explanation) -> list[str]:
     """One answer as a row of :data:`APPLIES_COLUMNS`."""
-    return [e.item, e.item_label, str(e.applies).lower(), str(e.in_force).lower(), e.summary, e.effective_from,
-            e.due_by, e.priority, e.plan, e.section, e.passage]
+    return [e.item, e.item_label, str(e.applies).lower(), str(e.in_force).lower(), e.state, e.summary,
+            e.effective_from, e.in_force_until, e.due_by, e.priority, e.plan, e.section, e.passage]
 
 
 def format_explanation(ex: Explanation, w: Wording = ENGLISH) -> str:
