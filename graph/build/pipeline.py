@@ -175,7 +175,7 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     made = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external,
                  new.reanchor if editions else None, new.earlier)
     record_path = layout.data_dir / RECORD
-    record = read_record(record_path, layout.root)
+    record = stage("reading the passage record", read_record, record_path, layout.root)
     unrecorded = stage("keeping passage addresses", keep_addresses, asserted, record, made,
                        {d.id: d.text for d in sources.documents.values()},
                        record_name(record_path, layout.root))
