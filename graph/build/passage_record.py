@@ -93,7 +93,7 @@ def read_record(path: Path, root: Path) -> list[Recorded]:
     found: list[Recorded] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line or line.startswith("#") or line.startswith(COLUMNS[0] + "\t"):
             continue
         cells = line.split("\t")
