@@ -25,7 +25,7 @@ from graph.api_plans import ForbiddenError, KeptPlans, PlanExistsError, PlanLimi
 from graph.errors import QueryError
 from graph.namespaces import entity
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
-from graph.queries import NamedQuery, find_query, load_queries, run_named
+from graph.queries import NamedQuery, find_query, load_queries, on_the_day, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
 from graph.rules.clocks import ENDED
 from graph.sources import Sources, load_sources, with_kept_editions
@@ -154,20 +154,23 @@ class PolicyGraph(KeptPlans, Asking):
     def named_query(self, name: str) -> NamedQuery:
         return find_query(self.queries, name)
 
-    def query(self, name: str, params: dict[str, str] | None = None, viewer: Viewer = EVERYONE) -> QueryResult:
+    def query(self, name: str, params: dict[str, str] | None = None, viewer: Viewer = EVERYONE,
+              on: dt.date | None = None) -> QueryResult:
         """Run named query *name* (``obligations-for`` or ``obligations_for``) with its
         parameters bound from *params* (text, checked against the query's declared types),
-        as *viewer* may see it (:meth:`run`)."""
-        return self.run(self.named_query(name), params or {}, viewer)
+        as *viewer* may see it, on the day *on* (:meth:`run`)."""
+        return self.run(self.named_query(name), params or {}, viewer, on)
 
     def run(self, named: NamedQuery, params: Mapping[str, str | Sequence[str]],
-            viewer: Viewer = EVERYONE) -> QueryResult:
-        """Run *named* with *params*, showing *viewer* nothing of the kept plans they may not see:
-        a ``plans`` parameter is narrowed to the visible ones, a parameter naming a hidden plan
-        (or anything in it) is answered as if nothing had that name, and no row or triple
-        naming one is returned."""
+            viewer: Viewer = EVERYONE, on: dt.date | None = None) -> QueryResult:
+        """Run *named* with *params* on the day *on* (today when not given: a date parameter
+        declared ``asked-day`` and left unset takes it), showing *viewer* nothing of the kept
+        plans they may not see: a ``plans`` parameter is narrowed to the visible ones, a
+        parameter naming a hidden plan (or anything in it) is answered as if nothing had that
+        name, and no row or triple naming one is returned."""
         from graph.rules.plan_graph import plan_graph_iri, plan_iri
 
+        params = on_the_day(named, params, on)
         visible = self.visible_plans(viewer)
         if visible is None:
             return run_named(self.store, named, params)
@@ -293,6 +296,16 @@ class PolicyGraph(KeptPlans, Asking):
         from graph.rules.clocks import standing
 
         return standing(self.store, self.queries, item, on, self.wording(lang))
+
+    def the_day(self, on: dt.date | None = None, lang: str = "en") -> dict:
+        """What stands on the day *on* (today when not given): how many of the items with days
+        of their own are in force, which are not yet in force and which have ended (each with its
+        day), and how many due dates have passed and are to come (:func:`graph.rules.clocks.the_day`)."""
+        from graph.rules.clocks import read_clocks, the_day
+
+        clocks = self.derived("clocks", lambda: read_clocks(self.store, self.queries))
+        due = [dt.date.fromisoformat(d.date) for d in self.deadlines(details=False) if d.date_kind == "due by"]
+        return the_day(clocks, due, on or dt.date.today(), self.wording(lang))
 
     def deadlines(self, body: str | None = None, topic: str | None = None, priority: str | None = None,
                   plan: str | None = None, start: dt.date | None = None, end: dt.date | None = None,

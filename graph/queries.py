@@ -14,6 +14,10 @@ query has them (a test checks), and the English lines stay the reference.
 
 A parameter may be list-valued (``# param: items iri list optional -- ...``): it is given as
 several values (or one text of values separated by spaces or commas) and matches any of them.
+A date parameter declared ``asked-day`` instead of ``required`` or ``optional`` (``# param: start
+date asked-day -- ...``) takes, when it is not given, the day the answer is asked for: today, or
+the day a caller names (``--on``, ``on=``), so that the same question asked on another day
+answers for that day.
 
 Parameters reach the query as RDF terms placed by the one binder (:mod:`graph.binding`), never as
 text pasted into the query, so user input cannot change a query's shape.
@@ -45,7 +49,7 @@ _PARAM_CY = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*--\s*(?P<help>.+)$"
 #: The languages other than English a header line may be given in (``# title@cy:``).
 LANGUAGES = ("en", "cy")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\w+)(?P<many>\s+list)?\s*"
-                    r"(?P<required>required|optional)?\s*(?:--\s*(?P<help>.*))?$")
+                    r"(?P<required>required|optional|asked-day)?\s*(?:--\s*(?P<help>.*))?$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Parameter:
     description: str = ""
     description_cy: str = ""
     many: bool = False  # list-valued: matches any of several values
+    asked_day: bool = False  # a date that is the day asked for when not given
 
     def description_in(self, lang: str) -> str:
         """The parameter's help in *lang*, or in English where it has none."""
@@ -113,10 +118,14 @@ def parse_query_file(path: Path) -> NamedQuery:
             p = _PARAM.match(value.strip())
             if not p or p["type"] not in PARAM_TYPES:
                 raise QueryError(f"{path.name}:{number}: malformed parameter {value!r}; expected "
-                                 f"'name TYPE [list] [required|optional] -- help' with TYPE one of "
+                                 f"'name TYPE [list] [required|optional|asked-day] -- help' with TYPE one of "
                                  f"{', '.join(PARAM_TYPES)}")
-            params.append(Parameter(p["name"], p["type"], p["required"] != "optional", (p["help"] or "").strip(),
-                                    many=bool(p["many"])))
+            asked = p["required"] == "asked-day"
+            if asked and (p["type"] != "date" or p["many"]):
+                raise QueryError(f"{path.name}:{number}: parameter {p['name']!r} is 'asked-day', which only "
+                                 f"one date may be")
+            params.append(Parameter(p["name"], p["type"], p["required"] not in ("optional", "asked-day"),
+                                    (p["help"] or "").strip(), many=bool(p["many"]), asked_day=asked))
         else:
             meta[key] = value.strip()
     for key in ("title", "description"):
@@ -193,6 +202,14 @@ def to_term(param: Parameter, value: str) -> Identifier:
         except InvalidOperation:
             raise QueryError(f"parameter '{param.name}': {value!r} is not a number") from None
     return Literal(value)
+
+
+def on_the_day(query: NamedQuery, values: Mapping[str, str | Sequence[str]],
+               on: dt.date | None = None) -> dict[str, str | Sequence[str]]:
+    """*values* with every ``asked-day`` parameter left unset given the day *on* (today when not
+    given): the parameters a query is run with on that day."""
+    day = (on or dt.date.today()).isoformat()
+    return {**values, **{p.name: day for p in query.parameters if p.asked_day and not values.get(p.name)}}
 
 
 def bind_parameters(query: NamedQuery, values: Mapping[str, str | Sequence[str]]) -> dict[str, Bound]:

@@ -147,3 +147,95 @@ def test_the_banner_is_in_welsh(client):
     page = BeautifulSoup(client.get(f"/id/{OLD}?on={ON}&lang=cy").get_data(as_text=True), "html.parser")
     assert page.select_one("aside.as-on summary").get_text(" ", strip=True).startswith("Fel ar 1 Ebrill 2026")
     assert "wedi dod i ben" in page.select_one("section.standing p.state").get_text()
+
+
+@pytest.mark.parametrize(("day", "not_yet", "ended"), [(BEFORE, NEW, None), (ON, None, OLD), (AFTER, None, OLD)])
+def test_what_stands_on_the_day(capsys, built, graph, day, not_yet, ended):
+    stands = graph.the_day(dt.date.fromisoformat(day))
+    waiting = {e["item"]: e for e in stands["not_yet_in_force"]}
+    gone = {e["item"]: e for e in stands["ended"]}
+    assert (NEW in waiting) == (not_yet == NEW) and (OLD in gone) == (ended == OLD)
+    assert stands["in_force"] + len(waiting) + len(gone) == stands["items_with_days"] > 20
+    if ended:
+        assert gone[OLD]["day"] == BEFORE and gone[OLD]["end_inferred"]
+    else:
+        assert waiting[NEW]["day"] == ON
+    # the due dates split at the day: none of the 2026-27 ones has passed before the year starts
+    assert stands["due_passed"] + stands["due_ahead"] > 40
+    assert all(d <= day for d in [stands["next_due"]] if stands["due_passed"] == 0) or stands["next_due"] >= day
+    code, out, _err = run(capsys, "stats", "--on", day, "--graph", str(built.artefact))
+    listed = out[out.index(f"on {day} (--on for another day):"):]
+    assert code == 0 and (f"- {OLD}" in listed) == bool(ended) and (f"- {NEW}" in listed) == bool(not_yet)
+    code, out, _err = run(capsys, "stats", "--on", day, "--format", "json", "--graph", str(built.artefact))
+    assert json.loads(out)["the_day"] == stands
+    page = BeautifulSoup(client_get(built, f"/build?on={day}"), "html.parser")
+    rows = {a["href"].rsplit("/", 1)[-1]: a.find_parent("tr").get_text(" ", strip=True)
+            for a in page.select("table.day-states a")}
+    assert (OLD in rows) == bool(ended) and (NEW in rows) == bool(not_yet)
+    if ended:
+        assert "ended" in rows[OLD] and "2026-03-31" in rows[OLD]
+
+
+def client_get(built, address: str) -> str:
+    app = create_app({"TESTING": True, "GRAPH_PATH": str(built.artefact)})
+    response = app.test_client().get(address)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_the_days_stats_are_in_welsh(capsys, built):
+    code, out, _err = run(capsys, "--lang", "cy", "stats", "--on", ON, "--graph", str(built.artefact))
+    assert code == 0 and "Gweithio i Wella" in out and "(--on for another day)" not in out
+
+
+def test_build_and_validate_say_what_stands_on_the_day(capsys, mini):
+    code, out, _err = run(capsys, "--root", str(mini.root), "validate", "--on", BEFORE)
+    assert code == 0 and f"on {BEFORE}: " in out and "items with days of their own in force" in out
+    code, out, _err = run(capsys, "--root", str(mini.root), "build", "--on", AFTER)
+    assert code == 0 and f"on {AFTER}: " in out
+    code, out, _err = run(capsys, "--root", str(mini.root), "build", "--if-changed")
+    assert code == 0 and "up to date" in out and f"on {dt.date.today().isoformat()}: " in out
+
+
+@pytest.mark.parametrize(("day", "named"), [(BEFORE, False), (ON, True)])
+def test_a_plan_load_names_references_to_what_is_not_in_force(capsys, build_dir, tmp_path, day, named):
+    plan = tmp_path / "plan.csv"
+    plan.write_text("id,text,organisation,references\n"
+                    f"c1,Keep to the complaints process,hywel-dda-uhb,{OLD}\n"
+                    "c2,Hand over within 45 minutes,hywel-dda-uhb,kde-2-1-ambulance-handover-45-minutes\n")
+    code, out, _err = run(capsys, "plan", "load", str(plan), "--org", "hywel-dda-uhb", "--on", day,
+                          "--graph", str(build_dir / "policy-graph.nq"))
+    assert code == 0 and "Loaded plan 'plan'" in out
+    assert (f"c1 → {OLD} (ended, until {BEFORE})" in out) == named
+    assert "c2 →" not in out
+
+
+def test_a_named_query_takes_the_day_asked_for_a_date_left_out(capsys, built, graph, client):
+    rows = graph.query("due-between", {"end": "2027-03-31"}, on=dt.date(2026, 12, 5)).rows
+    days = sorted(str(r["date"]) for r in rows)
+    assert days and days[0] >= "2026-12-05" and days[-1] <= "2027-03-31"
+    every = graph.query("due-between", {"start": "2026-01-01", "end": "2027-03-31"}).rows
+    assert len(every) > len(rows) and any(str(r["date"]) < "2026-12-05" for r in every)
+    # the command line and the twins answer the same for the same day
+    code, out, _err = run(capsys, "query", "due-between", "-p", "end=2027-03-31", "--on", "2026-12-05",
+                          "--format", "json", "--graph", str(built.artefact))
+    assert code == 0 and len(json.loads(out)["rows"]) == len(rows)
+    data = client.get("/queries/due-between.json?end=2027-03-31&on=2026-12-05").get_json()
+    assert data["count"] == len(rows) and data["parameters"] == {"end": "2027-03-31", "start": "2026-12-05"}
+    today = client.get("/queries/due-between.json?end=2030-03-31").get_json()
+    assert today["parameters"]["start"] == dt.date.today().isoformat()
+    form = BeautifulSoup(client_get(built, "/queries/due-between"), "html.parser")
+    assert "the day asked when not given" in form.find("label", attrs={"for": "p-start"}).get_text()
+
+
+def test_every_command_about_the_policy_takes_the_day():
+    from graph.cli import make_parser
+
+    sub = next(a for a in make_parser()._actions if a.dest == "command")
+    taking = {name for name, p in sub.choices.items() if any(a.dest == "on" for a in p._actions)}
+    plan = sub.choices["plan"]._actions[-1].choices
+    assert taking == {"query", "trace", "ask", "search", "coverage", "applies", "metrics", "check-targets",
+                      "check-plan", "impact", "build", "validate", "stats"}
+    assert any(a.dest == "on" for a in plan["load"]._actions)
+    # what takes no day answers nothing about the policy on a day: accounts, kept plans, a copy, two texts
+    assert set(sub.choices) - taking == {"plan", "account", "push", "diff", "serve"}

@@ -246,8 +246,11 @@ def test_the_index_lists_every_query_with_its_parameters(client, lang):
     assert set(listed) == {q.cli_name for q in QUERIES.values()}
     due = listed["due-between"]
     assert due["title"] == QUERIES["due_between"].title_in(lang)
-    assert due["parameters"][0] == {"name": "start", "type": "date", "required": True, "example": "2026-04-01",
+    # the start is the day asked for when it is left out; the end must be given
+    assert due["parameters"][0] == {"name": "start", "type": "date", "required": False, "asked_day": True,
+                                    "example": "2026-04-01",
                                     "help": QUERIES["due_between"].parameters[0].description_in(lang)}
+    assert due["parameters"][1]["required"] and not due["parameters"][1]["asked_day"]
 
     table = csv_table(client.get("/queries.csv", query_string={"lang": lang}))
     assert len(table) == len(QUERIES) + 1

@@ -97,6 +97,9 @@ def build(suffix: str):
             "versions": (report.get("inputs") or {}).get("versions", {}),
             "inputs": [{"file": name, "sha256": digest}
                        for name, digest in sorted(((report.get("inputs") or {}).get("files") or {}).items())]}
+    from web.i18n import language
+
+    data["the_day"] = current_app.extensions["policy_graph"].the_day(asked_day(), language())
     if wanted_format(suffix) == "json":
         return json_response(data)
     return render_template("browse/build.html", **data)

@@ -194,6 +194,13 @@ def make_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
             "the day the answer holds for: what has ended by then is left out, what starts later is "
             "not yet in force (default: today)"))
+    for name in DAY_COMMANDS:
+        sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
+            "the day to say what stands on: the items in force, not yet in force or ended, and the due "
+            "dates passed (default: today)"))
+    plan_sub.choices["load"].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
+        "the day the plan is checked for: its references to items not in force that day are named "
+        "(default: today)"))
     for name in STAMPED_COMMANDS:
         sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
             "the day the answer is given for, in its receipt (default: today); the answer itself is "
@@ -206,9 +213,15 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: The commands whose answer depends on the day asked (``--on``); the others answer the same on
-#: every day (building, a node's name, counts of the build, kept plans).
+#: The commands whose answer depends on the day asked (``--on``). The commands that take no day
+#: answer nothing about the policy: who may see plans (``account``), the kept plans themselves
+#: (``plan list``, ``remove``, ``publish``), a copy of the graph to a server (``push``) and two
+#: texts compared (``diff``); ``serve`` takes the day with each request (``on=``).
 DATED_COMMANDS = ("query", "trace", "ask", "applies", "check-targets", "check-plan")
+#: The commands that say what stands on the day (``--on``): which items with days of their own are
+#: in force, not yet or ended, and how many due dates have passed; and a plan's references to
+#: items not in force that day.
+DAY_COMMANDS = ("build", "validate", "stats")
 #: The other commands that give an answer with a receipt: they take the day too, for the receipt.
 STAMPED_COMMANDS = ("search", "coverage", "metrics", "impact")
 

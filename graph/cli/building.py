@@ -77,6 +77,40 @@ def summary(report: dict) -> str:
         "inferred": report["triples"]["inferred"]}
 
 
+def day_line(day: dict) -> str:
+    """What stands on a day (:meth:`PolicyGraph.the_day`), in one line."""
+    return _("  on %(on)s: %(in_force)d of the %(items)d items with days of their own in force, %(not_yet)d not yet "
+             "in force, %(ended)d ended; due dates: %(passed)d passed, %(ahead)d to come%(next)s "
+             "('policy-graph stats --on DAY' lists them)") % {
+        "on": day["on"], "in_force": day["in_force"], "items": day["items_with_days"],
+        "not_yet": len(day["not_yet_in_force"]), "ended": len(day["ended"]), "passed": day["due_passed"],
+        "ahead": day["due_ahead"], "next": _(" (next %(day)s)") % {"day": day["next_due"]} if day["next_due"] else ""}
+
+
+def print_day(day: dict) -> None:
+    """What stands on a day, with the items not yet in force and those ended, each with its day."""
+    print(_("  on %(on)s (--on for another day):") % {"on": day["on"]})
+    print(_("    in force: %(num)d of the %(items)d items with days of their own")
+          % {"num": day["in_force"], "items": day["items_with_days"]})
+    print(_("    not yet in force: %(num)d") % {"num": len(day["not_yet_in_force"])})
+    for entry in day["not_yet_in_force"]:
+        print(f"      - {entry['item']}  {entry['label']} " + _("(from %(day)s)") % {"day": entry["day"]})
+    print(_("    ended: %(num)d") % {"num": len(day["ended"])})
+    for entry in day["ended"]:
+        until = (_("(until %(day)s, the day before its replacement applies)") if entry["end_inferred"]
+                 else _("(until %(day)s)")) % {"day": entry["day"]}
+        print(f"      - {entry['item']}  {entry['label']} {until}")
+    print(_("    due dates: %(passed)d passed, %(ahead)d to come%(next)s")
+          % {"passed": day["due_passed"], "ahead": day["due_ahead"],
+             "next": _(" (next %(day)s)") % {"day": day["next_due"]} if day["next_due"] else ""})
+
+
+def the_day_of(artefact: Path, args: argparse.Namespace) -> dict:
+    """What stands on the day asked (``--on``) in the graph built at *artefact*, in the reader's language."""
+    built = PolicyGraph.open(artefact, kind="oxigraph", root=layout_of(args).root)
+    return built.the_day(args.on, getattr(args, "lang", "en"))
+
+
 def print_warnings(report: dict, indent: str = "  ") -> None:
     if report["warnings"]:
         count = len(report["warnings"])
@@ -97,6 +131,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 prepare_disk_store(artefact)  # in case the build that published the graph stopped before it
             print(_("The built graph is up to date (inputs unchanged since %(time)s): %(path)s")
                   % {"time": state.built_at, "path": shown(artefact)})
+            print(day_line(the_day_of(artefact, args)))
             return 0
         progress(why_building(state, out_dir))
     started = time.perf_counter()
@@ -106,6 +141,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(_("Built %(path)s in %(seconds).1f s with the %(reasoner)s reasoner")
           % {"path": shown(result.artefact), "seconds": time.perf_counter() - started, "reasoner": args.reasoner})
     print(summary(result.report))
+    print(day_line(the_day_of(result.artefact, args)))
     print_suspect(result.report)
     print_unrecorded(result, recording, shown(layout.data_dir / RECORD))
     print_warnings(result.report)
@@ -116,8 +152,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """The last build's report: in full as JSON, or for people with its counts by class."""
     artefact = artefact_of(args)
     report = build_report(artefact)
+    day = the_day_of(artefact, args)
     if args.format == "json":
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps({**report, "the_day": day}, indent=2, ensure_ascii=False))
         return 0
     print(_("%(path)s, built %(time)s by policy-graph %(version)s with the %(reasoner)s reasoner")
           % {"path": shown(artefact), "time": when_built(report), "version": report.get("version", "?"),
@@ -129,6 +166,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(_("  by class:"))
     for cls, count in report["classes"].items():
         print(f"    {cls:32} {count}")
+    print_day(day)
     print_warnings(report)
     inputs = report.get(INPUTS) or {}
     if inputs:
@@ -149,11 +187,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         dependencies = built.dependencies()
         bound = {o.iri: (o.label, o.kind) for o in built.applicability().obligations.values()}
         findings = built.consistency()
+        day = built.the_day(args.on, getattr(args, "lang", "en"))
     count = len(result.report["warnings"])
     print(ngettext("Valid: every quote located, SHACL conforms (%(num)d warning).",
                    "Valid: every quote located, SHACL conforms (%(num)d warnings).", count) % {"num": count})
     for warning in result.report["warnings"]:
         print(f"  - {warning}")
+    print(day_line(day).strip())
     lonely = orphans(dependencies, bound)
     print(ngettext("%(num)d orphan: obligations and targets with no path to any priority, enabling plan, "
                    "duty or statute", "%(num)d orphans: obligations and targets with no path to any priority, "

@@ -60,7 +60,8 @@ def cmd_query(args: argparse.Namespace) -> int:
                 print(f"      {p.name}: {p.description_in(lang)}")
         return 0
     graph = open_graph(args)
-    print_result(graph.query(args.name, _params(args.param)), args.format, receipt=graph.receipt(args.on))
+    print_result(graph.query(args.name, _params(args.param), on=args.on), args.format,
+                 receipt=graph.receipt(args.on))
     return 0
 
 
@@ -334,6 +335,16 @@ def cmd_plan_load(args: argparse.Namespace) -> int:
                                        "figures": len(figures), "triples": len(kept)})
     print(_("  kept in %(path)s (graph %(graph)s); the policy graph is unchanged")
           % {"path": shown_path(saved, layout_of(args).root), "graph": kept.identifier})
+    day = graph.the_day(args.on, args.lang)
+    standing = {e["item"]: _("not yet in force, from %(day)s") % {"day": e["day"]} for e in day["not_yet_in_force"]}
+    standing |= {e["item"]: _("ended, until %(day)s") % {"day": e["day"]} for e in day["ended"]}
+    named = [(c.id, ref) for c in commitments for ref in c.references if ref in standing]
+    if named:
+        print(ngettext("  on %(on)s, %(num)d reference is to an item not in force:",
+                       "  on %(on)s, %(num)d references are to items not in force:", len(named))
+              % {"on": day["on"], "num": len(named)})
+        for commitment, ref in named:
+            print(f"    - {commitment} → {ref} ({standing[ref]})")
     return 0
 
 

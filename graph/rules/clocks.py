@@ -42,6 +42,7 @@ def _date(term) -> dt.date | None:
 class Clock:
     """The days the graph states for one item, and the end the rules read from its replacement."""
 
+    label: str = ""  # the item's English name
     issued: dt.date | None = None
     in_force: dt.date | None = None
     applies_from: dt.date | None = None
@@ -99,6 +100,7 @@ def read_clocks(store: Store, queries: dict[str, NamedQuery], item: str | None =
     for row in run_named(store, queries["item_clocks"], params).rows:
         # a bound item may come back as the binding, not as a column
         clock = clocks.setdefault(str(row["item"]) if "item" in row else str(item), Clock())
+        clock.label = clock.label or str(row.get("label", ""))
         clock.issued = clock.issued or _date(row.get("issued"))
         clock.in_force = clock.in_force or _date(row.get("inForce"))
         clock.applies_from = clock.applies_from or _date(row.get("appliesFrom"))
@@ -149,4 +151,23 @@ def standing(store: Store, queries: dict[str, NamedQuery], name: str, on: dt.dat
             "summary": summary}
 
 
-__all__ = ["ENDED", "IN_FORCE", "NOT_YET", "Clock", "ended_summary", "read_clocks", "standing"]
+def the_day(clocks: dict[str, Clock], due: list[dt.date], on: dt.date, w: Wording = ENGLISH) -> dict:
+    """What stands on the day *on*, of the items with days of their own (*clocks*) and the due
+    dates (*due*): how many items are in force; those not yet in force and those ended, each
+    with its day; and how many due dates have passed and are to come, with the next one."""
+    def listed(state: str, day_of) -> list[dict]:
+        chosen = [(iri, c) for iri, c in clocks.items() if c.state(on) == state]
+        return [{"item": short(iri), "label": w.name(iri, c.label), "day": day_of(c).isoformat(),
+                 "end_inferred": c.end_inferred if state == ENDED else False}
+                for iri, c in sorted(chosen, key=lambda pair: (day_of(pair[1]), pair[0]))]
+
+    ahead = sorted(d for d in due if d >= on)
+    return {"on": on.isoformat(), "items_with_days": len(clocks),
+            "in_force": sum(1 for c in clocks.values() if c.state(on) == IN_FORCE),
+            "not_yet_in_force": listed(NOT_YET, lambda c: c.start),
+            "ended": listed(ENDED, lambda c: c.last_day),
+            "due_passed": len(due) - len(ahead), "due_ahead": len(ahead),
+            "next_due": ahead[0].isoformat() if ahead else ""}
+
+
+__all__ = ["ENDED", "IN_FORCE", "NOT_YET", "Clock", "ended_summary", "read_clocks", "standing", "the_day"]

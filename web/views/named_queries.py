@@ -19,11 +19,11 @@ from rdflib import Literal, URIRef
 
 from graph.errors import QueryError
 from graph.namespaces import ID, NWP, short
-from graph.queries import NamedQuery, example_text, example_value, find_query, to_term
+from graph.queries import NamedQuery, example_text, example_value, find_query, on_the_day, to_term
 from web.auth import viewer
 from web.graphdata import plain
 from web.i18n import gettext, language, ngettext, node_url
-from web.receipt import answer_receipt
+from web.receipt import answer_receipt, asked_day
 from web.terms import N_
 from web.twins import csv_response, json_response, split_suffix, wanted_format
 
@@ -57,8 +57,9 @@ def described(named: NamedQuery) -> dict:
     """A named query as the index and its page show it, in the reader's language."""
     lang = language()
     return {"name": named.cli_name, "title": named.title_in(lang), "description": named.description_in(lang),
-            "parameters": [{"name": p.name, "type": p.type, "required": p.required, "help": p.description_in(lang),
-                            "example": example_value(p) or ""} for p in named.parameters]}
+            "parameters": [{"name": p.name, "type": p.type, "required": p.required, "asked_day": p.asked_day,
+                            "help": p.description_in(lang), "example": example_value(p) or ""}
+                           for p in named.parameters]}
 
 
 def _find(name: str) -> NamedQuery:
@@ -111,8 +112,9 @@ def _check(named: NamedQuery, values: dict[str, str]) -> None:
 def _answer(named: NamedQuery, values: dict[str, str]) -> dict:
     """The query's answer: its kind, its columns, and its rows as RDF terms."""
     _check(named, values)
+    day = asked_day()
     try:
-        result = current_app.extensions["policy_graph"].run(named, values, viewer())
+        result = current_app.extensions["policy_graph"].run(named, values, viewer(), day)
     except QueryError as exc:  # the library's own checks, should ours ever let something through
         raise Refused(400, gettext("Cannot answer that request"), str(exc)) from None
     if result.kind == "graph":
@@ -184,7 +186,8 @@ def query(name: str):
         return render_template("queries/query.html", types=TYPES, **page)
     used = {k: v for k, v in values.items() if v}
     if fmt in ("json", "csv"):
-        return _twin(fmt, page["query"], page["answer"], used)
+        # the twin names every value the answer used, the day asked for included
+        return _twin(fmt, page["query"], page["answer"], on_the_day(named, used, asked_day()))
     answer = page["answer"]
     shown = answer["terms"] if request.args.get("all") else answer["terms"][:PAGE_ROWS]
     answer["rows"] = [[_cell(row.get(v)) for v in answer["variables"]] for row in shown]
