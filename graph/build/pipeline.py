@@ -29,7 +29,9 @@ from graph.build.inputs import INPUTS, fingerprint_inputs
 from graph.build.load import LoadedData, load_data
 from graph.build.modality import RULES_FILE, load_rules, read_modalities
 from graph.build.new_edition import NewEditions, apply_editions, keep_editions, with_editions
-from graph.build.provenance import add_provenance, locate_sections
+from graph.build.passage_record import (RECORD, Recorded, keep_addresses, read_record, record_name,
+                                        write_record)
+from graph.build.provenance import Made, add_provenance, locate_sections
 from graph.build.publish import discard, publish, staging_folder
 from graph.build.welsh import FOLDER as WELSH_FOLDER
 from graph.build.welsh import add_welsh
@@ -55,6 +57,8 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: The published version's folder, which the artefact and report paths lead to.
     version: Path | None = None
+    #: The passages made whose addresses are not in the record yet (or were written in by this build).
+    unrecorded: list[Made] = field(default_factory=list)
 
 
 def parse_turtle(path: Path, root: Path) -> Graph:
@@ -124,7 +128,7 @@ def write_json(path: Path, data: dict) -> None:
 
 def build(layout: Layout | None = None, out_dir: Path | None = None,
           progress: Progress | None = None, reasoner: str = "owlrl", disk_store: bool | None = None,
-          editions: dict[str, Path] | None = None) -> BuildResult:
+          editions: dict[str, Path] | None = None, record_passages: bool = False) -> BuildResult:
     """Run the whole pipeline and write ``policy-graph.nq`` and ``report.json``.
 
     *reasoner* is ``owlrl`` (the full OWL 2 RL closure, the reference) or ``rules`` (the same
@@ -132,7 +136,9 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     default: when the service is set to ``oxigraph-disk`` or such a store was made before) the
     on-disk store is brought up to date too, so a server on it only opens it. *editions* names
     a new edition's file for a document id, built from in place of the recorded text
-    (:mod:`graph.build.new_edition`).
+    (:mod:`graph.build.new_edition`). With *record_passages* the addresses of the passages made
+    that are not yet in ``graph/data/editions/passages.tsv`` are written into it once the graph
+    is published (:mod:`graph.build.passage_record`).
 
     :raise BuildError: naming every problem of the first stage that fails; nothing is written.
     """
@@ -166,8 +172,13 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         inputs = with_editions(inputs, new)
     spans = stage("locating sections", locate_sections, sources, data.structure_files)
     asserted = data.graph
-    passages = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external,
-                     new.reanchor if editions else None, new.earlier)
+    made = stage("locating quotes", add_provenance, asserted, sources, spans, data.quotes, data.external,
+                 new.reanchor if editions else None, new.earlier)
+    record_path = layout.data_dir / RECORD
+    record = stage("reading the passage record", read_record, record_path, layout.root)
+    unrecorded = stage("keeping passage addresses", keep_addresses, asserted, record, made,
+                       {d.id: d.text for d in sources.documents.values()},
+                       record_name(record_path, layout.root))
     modalities = stage("reading modalities", read_modalities, asserted, sources, rules, data.cues,
                        new.suspect_items)
     if reasoner not in REASONERS:
@@ -194,8 +205,9 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
         quads = stage("writing", write_nquads, staging / ARTEFACT_NAME,
                       [(ONTOLOGY_GRAPH, ontology), (ASSERTED_GRAPH, asserted), (INFERRED_GRAPH, inferred)])
         checksum = fingerprint(staging / ARTEFACT_NAME)
-        report = make_report(ontology, asserted, inferred, quads, checksum, data, sources, spans, passages, reasoner,
-                             validation, timings)
+        report = make_report(ontology, asserted, inferred, quads, checksum, data, sources, spans, len(made),
+                             reasoner, validation, timings)
+        report["unrecorded_passages"] = [m.key for m in unrecorded]
         report["modalities"] = modalities
         report[INPUTS] = inputs
         # a quote placed at words that differ from it was found, not verified
@@ -215,7 +227,17 @@ def build(layout: Layout | None = None, out_dir: Path | None = None,
     artefact = out_dir / ARTEFACT_NAME
     if disk_store if disk_store is not None else wants_disk_store(artefact):
         stage("preparing the on-disk store", prepare_disk_store, artefact)
-    return BuildResult(artefact, out_dir / REPORT_NAME, report, timings, version)
+    if record_passages and unrecorded:
+        # only a build that passed every stage adds to the record, and it never drops a line
+        try:
+            write_record(record_path, record + [_recorded(m) for m in unrecorded])
+        except OSError as exc:
+            raise disk_error(exc, "write", record_path) from None
+    return BuildResult(artefact, out_dir / REPORT_NAME, report, timings, version, unrecorded)
+
+
+def _recorded(passage: Made) -> Recorded:
+    return Recorded(passage.key, passage.start, passage.end, passage.items, passage.words)
 
 
 def make_report(ontology: Graph, asserted: Graph, inferred: Graph, quads: int, checksum: dict, data: LoadedData,

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
@@ -33,6 +33,23 @@ from graph.sources import Sources
 from graph.yamlfile import Located
 
 CONTEXT_CHARS = 32
+
+
+@dataclass(frozen=True)
+class Made:
+    """A passage this build made: its IRI, place, the items citing it and its quote's words."""
+
+    iri: URIRef
+    document: str
+    start: int
+    end: int
+    items: tuple[str, ...]
+    words: str
+
+    @property
+    def key(self) -> str:
+        """The IRI's path after ``passage/`` (``tpg/ensure-no-…-ebe149ee``)."""
+        return self.iri[len(entity("passage/")):]
 
 
 @dataclass(frozen=True)
@@ -218,8 +235,8 @@ Reanchor = Callable[[QuoteRef], "tuple[int, int] | None"]
 def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan],
                    quotes: list[QuoteRef], external: dict[str, list[str]],
                    reanchor: Reanchor | None = None,
-                   earlier: dict[tuple[str, int, int], tuple[int, int]] | None = None) -> int:
-    """Add documents, sections, passages and source links to *graph*; return passages added.
+                   earlier: dict[tuple[str, int, int], tuple[int, int]] | None = None) -> list[Made]:
+    """Add documents, sections, passages and source links to *graph*; return the passages made.
 
     *reanchor* places a quote that is not verbatim in the document (a build against a new
     edition); *earlier* gives, for a passage's place, its place in the edition before, whose
@@ -273,7 +290,7 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
         doc_spans.sort(key=lambda s: s.start)
 
     problems: list[Problem] = []
-    passages: set[URIRef] = set()
+    passages: dict[URIRef, Made] = {}
     stated: dict[str, dict[URIRef, tuple[str, int, str]]] = {}
     found: list[tuple[QuoteRef, str, int, int]] = []
     for ref in quotes:
@@ -305,8 +322,10 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
             graph.add((URIRef(entity(item)), NWP.hasSourcePassage, passage))
             stated.setdefault(item, {})[passage] = (doc_id, q_start, text[q_start:q_end])
         if passage in passages:
+            made = passages[passage]
+            passages[passage] = replace(made, items=tuple(dict.fromkeys(made.items + tuple(ref.items))))
             continue
-        passages.add(passage)
+        passages[passage] = Made(passage, doc_id, q_start, q_end, tuple(ref.items), normalised(ref.text))
         _describe_passage(graph, passage, doc_id, text, q_start, q_end,
                           by_document.get(doc_id, []))
         graph.add((passage, DCTERMS.replaces, offset_iri(doc_id, q_start, q_end)))
@@ -321,7 +340,7 @@ def add_provenance(graph: Graph, sources: Sources, spans: dict[str, SectionSpan]
         graph.add((URIRef(entity(item)), NWP.externallySourced, Literal(True)))
     if problems:
         raise BuildError("locating quotes", problems)
-    return len(passages)
+    return list(passages.values())
 
 
 def _mark_lead_ins(graph: Graph, item: URIRef, found: dict[URIRef, tuple[str, int, str]]) -> None:

@@ -18,9 +18,10 @@ from pathlib import Path
 from graph.api import PolicyGraph
 from graph.build.inputs import INPUTS, Freshness, freshness
 from graph.build.new_edition import parse_sources
+from graph.build.passage_record import RECORD
 from graph.build.pipeline import build
 from graph.cli.commands import artefact_of, layout_of
-from graph.cli.editions import print_suspect
+from graph.cli.editions import print_suspect, print_unrecorded
 from graph.cli.language import _, ngettext
 from graph.paths import ARTEFACT_NAME, REPORT_NAME
 from graph.rules.consistency import KIND_NAMES, Finding
@@ -134,12 +135,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 0
         progress(why_building(state, out_dir))
     started = time.perf_counter()
-    result = build(layout, out_dir, progress=progress, reasoner=args.reasoner, editions=editions or None)
+    recording = getattr(args, "record_passages", False)
+    result = build(layout, out_dir, progress=progress, reasoner=args.reasoner, editions=editions or None,
+                   record_passages=recording)
     print(_("Built %(path)s in %(seconds).1f s with the %(reasoner)s reasoner")
           % {"path": shown(result.artefact), "seconds": time.perf_counter() - started, "reasoner": args.reasoner})
     print(summary(result.report))
     print(day_line(the_day_of(result.artefact, args)))
     print_suspect(result.report)
+    print_unrecorded(result, recording, shown(layout.data_dir / RECORD))
     print_warnings(result.report)
     return 0
 

@@ -1,5 +1,6 @@
 """``policy-graph diff OLD NEW``: what a new edition of a source text changes for the graph, and
-``policy-graph build --source DOC=PATH``, a build against a new edition.
+``policy-graph build --source DOC=PATH``, a build against a new edition, and ``policy-graph build
+--record-passages``, which records the addresses of passages new to the graph.
 
 Exit codes of ``diff``, as ``diff(1)``: 0 when the new edition changes no quoted words and adds
 no obligation (moves alone change nothing), 1 when it does, 2 when the files cannot be compared.
@@ -11,6 +12,7 @@ import argparse
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph.build.editions import EditionDiff, compare, document_of, read_inputs
 from graph.cli.commands import layout_of
@@ -20,6 +22,13 @@ from graph.csvcells import writer as csv_writer
 from graph.errors import PolicyGraphError
 from graph.reports.editions import CSV_COLUMNS, diff_rows
 
+if TYPE_CHECKING:
+    from graph.build.pipeline import BuildResult
+
+
+#: How many unrecorded passage addresses a build names before it leaves the rest out.
+NAMED_PASSAGES = 5
+
 
 def change_names() -> dict[str, str]:
     return {"removed": _("removed"), "wording": _("wording changed"), "modality": _("modality changed"),
@@ -28,12 +37,16 @@ def change_names() -> dict[str, str]:
 
 
 def register(sub) -> None:
-    """Add ``diff``, and ``--source`` to ``build``."""
+    """Add ``diff``, and ``--source`` and ``--record-passages`` to ``build``."""
     sub.choices["build"].add_argument(
         "--source", action="append", default=[], metavar=_("DOC=PATH"),
         help=_("build from a new edition of a source text (e.g. tpg=new.txt): quotes whose words changed are "
                "placed at the closest words and reported as suspect links; a quote that vanished stops the "
                "build (repeatable)"))
+    sub.choices["build"].add_argument(
+        "--record-passages", action="store_true",
+        help=_("once the graph is built, add the addresses of its passages that are not yet recorded to "
+               "graph/data/editions/passages.tsv, the record that keeps every published address resolving"))
     p = sub.add_parser("diff", help=_("what a new edition of a source text changes: each quote unchanged, moved, "
                                       "changed or vanished, and per obligation what changed"))
     p.add_argument("old", help=_("the edition the quotes were taken from (a text file)"))
@@ -130,3 +143,24 @@ def print_suspect(report: dict) -> None:
                               "review", len(suspect)) % {"num": len(suspect)})
         for entry in suspect:
             print(f"    {entry['item']}")
+
+
+def print_unrecorded(result: BuildResult, recorded: bool, record: str) -> None:
+    """After a build: the passage addresses it made that the record did not hold, written in or not."""
+    count = len(result.unrecorded)
+    if not count:
+        return
+    if recorded:
+        print("  " + ngettext("%(num)d new passage address recorded in %(file)s",
+                              "%(num)d new passage addresses recorded in %(file)s", count)
+              % {"num": count, "file": record})
+        return
+    print("  " + ngettext("warning: %(num)d passage address is not yet recorded in %(file)s; record it with "
+                          "'policy-graph build --record-passages' and commit the file",
+                          "warning: %(num)d passage addresses are not yet recorded in %(file)s; record them "
+                          "with 'policy-graph build --record-passages' and commit the file", count)
+          % {"num": count, "file": record})
+    for passage in result.unrecorded[:NAMED_PASSAGES]:
+        print(f"    passage/{passage.key}")
+    if count > NAMED_PASSAGES:
+        print("    …")

@@ -14,7 +14,10 @@ code is matched exactly as ODS writes it (``/id/7a2`` is an item id that names n
 A passage's address once carried its offsets (``/id/passage/tpg/23533-23591``); such an address
 answers 308 Permanent Redirect with the passage that replaced it (``dcterms:replaces``, recorded
 by the build for this edition's offsets and, after a build against a new edition, the previous
-edition's), for pages and data alike, so links made before keep leading to the same words.
+edition's), for pages and data alike, so links made before keep leading to the same words. So
+does the address of a passage whose quote was edited since it was published
+(``/id/passage/tpg/ensure-no-ambulance-patient-handover-waits-ebe149ee``, kept in
+``graph/data/editions/passages.tsv``): the build records its successor the same way.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ RDF_TYPES = {mime: key for key, (mime, _) in GRAPH_FORMATS.items()}
 _ODS_PATH = re.compile(r"^/id/(?P<code>(?=[0-9]*[A-Z])[A-Z0-9]{3,5})(?P<suffix>(?:\.[a-z]+)?)$")
 #: A passage's address as it was when it carried offsets, with any suffix that names a format.
 _OFFSET_PATH = re.compile(r"^/id/(?P<old>passage/[a-z0-9-]+/[0-9]+-[0-9]+)(?P<suffix>(?:\.[a-z]+)?)$")
+#: Any other passage's address: one the build no longer makes leads to the passage that replaced it.
+_PASSAGE_PATH = re.compile(r"^/id/(?P<old>passage/[a-z0-9-]+/[a-z0-9-]+)(?P<suffix>(?:\.[a-z]+)?)$")
 
 
 def _negotiated(path: str) -> tuple[str, str] | None:
@@ -95,9 +100,16 @@ def rdf_for_machines():
     code = _ODS_PATH.match(path)
     if code is not None:
         return _by_code(code["code"], code["suffix"])
-    old = _OFFSET_PATH.match(path)
+    by_offsets = _OFFSET_PATH.match(path)
+    old = by_offsets or _PASSAGE_PATH.match(path)
     if old is not None:
-        return _replaced(old["old"], old["suffix"])
+        successor = _successor(old["old"])
+        if successor is not None:
+            return _moved_to(successor, old["suffix"])
+        if by_offsets is not None:
+            return Response(f"No passage of this graph was ever at {old['old']}.\n", status=404,
+                            content_type="text/plain; charset=utf-8")
+        # an address that was never replaced is a passage of this graph, or no resource at all
     wanted = _negotiated(path)
     if wanted is None:
         return None  # a page: the item pages answer an id that is no item with their own 404 page
@@ -130,16 +142,18 @@ def _by_code(code: str, suffix: str) -> Response:
     return response
 
 
-def _replaced(old: str, suffix: str) -> Response:
-    """308 to the passage that replaced an offset-style address (keeping a format suffix and
-    the query), or a 404 that says no passage of this graph was ever at those offsets."""
+def _successor(old: str) -> str | None:
+    """The passage that replaced an earlier address (offset-style, or one whose quote was
+    edited), or None."""
     rows = current_app.extensions["policy_graph"].query("replaced-by", {"old": old}, viewer()).rows
     passages = sorted({str(row["passage"]) for row in rows})
-    if not passages:
-        return Response(f"No passage of this graph was ever at {old}.\n", status=404,
-                        content_type="text/plain; charset=utf-8")
+    return passages[0] if passages else None
+
+
+def _moved_to(passage: str, suffix: str) -> Response:
+    """308 to *passage*, keeping a format suffix and the query."""
     query = request.query_string.decode("utf-8", "replace")
-    location = request.script_root + "/id/" + passages[0][len(str(ID)):] + suffix + (f"?{query}" if query else "")
+    location = request.script_root + "/id/" + passage[len(str(ID)):] + suffix + (f"?{query}" if query else "")
     response = redirect(location, code=308)
     response.headers.update(CORS_HEADERS)
     return response
