@@ -30,4 +30,31 @@ def receipt(report: dict, as_of: dt.date) -> dict:
     }
 
 
-__all__ = ["BUILD_ID_DIGITS", "receipt"]
+def csv_metadata(url: str, header: list[str], found: dict, report: str = "") -> dict:
+    """The receipt *found* of the CSV table at *url*, whose first row is *header*, as the W3C's
+    Metadata Vocabulary for Tabular Data (CSV on the Web) describes a table: its address, its
+    columns, and the build, source texts, version and day, in Dublin Core, PROV and schema.org
+    terms; *report* is the address of the build report, when there is one to cite."""
+    generated = {"dc:identifier": found["build"], "schema:sha256": found["graph_sha256"]}
+    return {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
+        "url": url,
+        "dc:format": "text/csv",
+        "dc:temporal": found["as_of"],
+        "dc:created": found["built_at"],
+        "schema:version": found["version"],
+        "prov:wasGeneratedBy": {"@id": report, **generated} if report else generated,
+        "dc:source": [{"dc:identifier": s["id"], "dc:title": s["file"], "schema:sha256": s["sha256"]}
+                      for s in found["sources"]],
+        "tableSchema": {"columns": [{"name": _column_name(title, i), "titles": title}
+                                    for i, title in enumerate(header)]},
+    }
+
+
+def _column_name(title: str, index: int) -> str:
+    """A column name CSVW accepts (letters, digits, ``_`` and ``%`` escapes), from its title."""
+    name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in title.strip())
+    return name if name and not name.startswith("_") else f"column_{index + 1}"
+
+
+__all__ = ["BUILD_ID_DIGITS", "csv_metadata", "receipt"]

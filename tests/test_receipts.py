@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from graph import __version__
 from graph.cli import main
-from graph.paths import REPORT_NAME
+from graph.paths import REPORT_NAME, default_layout
 from graph.sources import load_sources
 from tests.conftest import REAL
 from web import create_app
@@ -205,3 +205,34 @@ def test_an_uploaded_plan_s_csv_names_no_metadata(client):
                                                  "plan": (io.BytesIO(plan), "illustrative-plan.csv")})
     assert response.mimetype == "text/csv"
     assert not any("csvm" in value for value in response.headers.getlist("Link"))
+
+
+@pytest.mark.parametrize("argv", [["applies", "wast"], ["query", "targets"], ["coverage"], ["metrics"],
+                                  ["check-plan", "examples/illustrative-plan.csv", "--org", "swansea-bay-uhb"]])
+def test_a_csv_answer_written_to_a_file_has_its_receipt_beside_it(capsys, built, tmp_path, argv):
+    """On the command line too: ``--out FILE`` writes the table alone and FILE-metadata.json beside
+    it, which a CSVW processor finds by its name and reads the table through."""
+    import csvw
+
+    from graph.cli.files import TO_FILE
+
+    table = tmp_path / "answer.csv"
+    if argv[0] == "check-plan":
+        argv = [argv[0], str(default_layout().root / argv[1]), *argv[2:]]
+    assert argv[0] in (*TO_FILE, "check-plan")
+    code = main([*argv, "-f", "csv", "--on", "2026-03-31", "-o", str(table), "--graph", str(built.artefact)])
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "" and "answer.csv-metadata.json" in err
+    data = json.loads((tmp_path / "answer.csv-metadata.json").read_text(encoding="utf-8"))
+    expected = expected_receipt(built, dt.date(2026, 3, 31))
+    assert data["url"] == "answer.csv" and data["dc:temporal"] == "2026-03-31"
+    assert data["prov:wasGeneratedBy"]["schema:sha256"] == expected["graph_sha256"]
+    rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8"))))
+    assert [c["titles"] for c in data["tableSchema"]["columns"]] == rows[0]
+    read = list(csvw.Table.from_file(tmp_path / "answer.csv-metadata.json").iterdicts())
+    assert len(read) == len(rows) - 1 > 0
+
+
+def test_out_to_a_folder_is_refused_naming_it(capsys, built, tmp_path):
+    assert main(["metrics", "-f", "csv", "-o", str(tmp_path), "--graph", str(built.artefact)]) == 2
+    assert "is a folder" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 
 from graph.errors import QueryError
+from graph.receipt import csv_metadata
 from web.i18n import gettext
 from web.receipt import answer_receipt
 
@@ -51,28 +52,10 @@ def metadata():
         raise QueryError(gettext("Parameter 'for': %(path)s is not a CSV answer of this service (it answers "
                                  "%(status)s), so it has no metadata.", path=target, status=answer.status_code))
     header = next(csv.reader(io.StringIO(answer.get_data(as_text=True))), [])
-    data = {
-        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
-        "url": request.host_url.rstrip("/") + target,
-        "dc:format": "text/csv",
-        "dc:temporal": receipt["as_of"],
-        "dc:created": receipt["built_at"],
-        "schema:version": receipt["version"],
-        "prov:wasGeneratedBy": {"@id": receipt["report"], "dc:identifier": receipt["build"],
-                                "schema:sha256": receipt["graph_sha256"]},
-        "dc:source": [{"dc:identifier": s["id"], "dc:title": s["file"], "schema:sha256": s["sha256"]}
-                      for s in receipt["sources"]],
-        "tableSchema": {"columns": [{"name": _name(title, i), "titles": title} for i, title in enumerate(header)]},
-    }
+    data = csv_metadata(request.host_url.rstrip("/") + target, header, receipt, receipt["report"])
     response = current_app.json.response(data)
     response.mimetype = MEDIA_TYPE
     return response
-
-
-def _name(title: str, index: int) -> str:
-    """A column name CSVW accepts (letters, digits, ``_`` and ``%`` escapes), from its title."""
-    name = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in title.strip())
-    return name if name and not name.startswith("_") else f"column_{index + 1}"
 
 
 def init_app(app: Flask) -> None:

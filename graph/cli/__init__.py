@@ -31,6 +31,7 @@ from graph.cli.commands import (
     cmd_trace,
 )
 from graph.cli.editions import register as register_editions
+from graph.cli.files import TO_FILE, add_out, run_to_file
 from graph.cli.language import _, language_from_environment, speaking, split_language
 from graph.cli.output import FORMAT_HELP, TABLE_FORMAT_HELP
 from graph.errors import BuildError, PolicyGraphError
@@ -194,6 +195,8 @@ def make_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
             "the day the answer holds for: what has ended by then is left out, what starts later is "
             "not yet in force (default: today)"))
+    for name in TO_FILE:
+        add_out(sub.choices[name])
     for name in DAY_COMMANDS:
         sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
             "the day to say what stands on: the items in force, not yet in force or ended, and the due "
@@ -250,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings = _Warnings()
         logging.getLogger("graph").addHandler(warnings)
         try:
+            if getattr(args, "out", None) and (args.command in TO_FILE or args.command == "check-plan"):
+                return run_to_file(args)
             return args.func(args)
         except BuildError as exc:
             print(_("error: %(problem)s") % {"problem": exc}, file=sys.stderr)

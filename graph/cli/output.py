@@ -3,6 +3,7 @@ its --format options say."""
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -21,6 +22,24 @@ FORMAT_HELP = N_("text and html are for people, in the language of --lang; json 
 #: The help of --format where a table is for people and JSON or CSV is data for programs.
 TABLE_FORMAT_HELP = N_("table is for people; json and csv are data for programs, their keys and columns the "
                        "same in both languages (default: table)")
+
+
+def metadata_path(table: Path) -> Path:
+    """Where the CSVW metadata of the CSV file *table* is written: ``TABLE-metadata.json``, the
+    name a CSV on the Web processor looks for beside a table."""
+    return table.with_name(table.name + "-metadata.json")
+
+
+def write_csv_metadata(table: Path, receipt: dict) -> Path:
+    """Write the receipt of the CSV file *table* beside it, as CSVW metadata naming its columns."""
+    from graph.receipt import csv_metadata
+
+    with table.open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f), [])
+    path = metadata_path(table)
+    path.write_text(json.dumps(csv_metadata(table.name, header, receipt), indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return path
 
 
 def shown_path(path: Path, root: Path) -> Path:

@@ -1,0 +1,46 @@
+"""An answer written to a file (``--out FILE``), and a CSV answer's receipt beside it.
+
+A CSV file holds the table alone, one a spreadsheet opens as it is; its receipt (the build, the
+SHA-256 of each source text, the project's version and the day) is written beside it as
+``FILE-metadata.json``, the CSV on the Web metadata a CSVW processor looks for there, as the
+service's CSV downloads name theirs in a ``Link`` header."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+from graph.cli.commands import open_graph
+from graph.cli.language import _
+from graph.cli.output import write_csv_metadata
+from graph.errors import PolicyGraphError
+
+#: The commands that write their answer to a file with ``--out`` (check-plan writes its own).
+TO_FILE = ("query", "coverage", "applies", "metrics", "check-targets")
+
+
+def add_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", "-o", help=_("write the answer to this file instead of the screen; a CSV answer's "
+                                              "receipt is written beside it, as FILE-metadata.json (CSV on the Web)"))
+
+
+def run_to_file(args: argparse.Namespace) -> int:
+    """Run the command, its answer to the file ``--out`` names; then, for CSV, the receipt beside it."""
+    path = Path(args.out)
+    if path.is_dir():
+        raise PolicyGraphError(_("--out %(path)s: is a folder; give a file name") % {"path": args.out})
+    if args.command in TO_FILE:
+        answer = io.StringIO()
+        with contextlib.redirect_stdout(answer):
+            code = args.func(args)
+        path.write_text(answer.getvalue(), encoding="utf-8", newline="")
+        print(_("Wrote %(path)s") % {"path": args.out}, file=sys.stderr)
+    else:
+        code = args.func(args)
+    if code == 0 and getattr(args, "format", "") == "csv":
+        metadata = write_csv_metadata(path, open_graph(args).receipt(args.on))
+        print(_("Wrote its receipt, %(path)s") % {"path": metadata}, file=sys.stderr)
+    return code
