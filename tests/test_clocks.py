@@ -252,3 +252,74 @@ def test_every_command_about_the_policy_takes_the_day():
     assert any(a.dest == "on" for a in plan["load"]._actions)
     # what takes no day answers nothing about the policy on a day: accounts, kept plans, a copy, two texts
     assert set(sub.choices) - taking == {"plan", "account", "push", "diff", "serve"}
+
+
+#: An obligation on every NHS organisation from 1 April 2026 that the text gives NHS trusts, and one
+#: named trust, a later day of their own (made up here: no text of the two documents gives one
+#: bearer a day apart, so the rule is shown on a small project of its own).
+PER_BEARER = """
+document: tpg
+section: tpg-2-1
+defaults:
+  externalSource: ext-nhs-wales-organisations
+items:
+  - {id: hywel-dda-uhb, type: nwp:HealthBoard, label: Hywel Dda University Health Board}
+  - {id: heiw, type: nwp:SpecialHealthAuthority, label: Health Education and Improvement Wales}
+  - {id: velindre-university-nhs-trust, type: nwp:NHSTrust, label: Velindre University NHS Trust}
+  - {id: trust-of-the-test, type: nwp:NHSTrust, label: Trust of the test}
+  - id: req-staggered
+    type: Requirement
+    label: Ensure no handover over 45 minutes
+    quote: "Ensure no ambulance patient handover waits over 45 minutes"
+    modality: nwp:Must
+    bindsKind: nwp:NHSOrganisation
+    effectiveFrom: 2026-04-01
+    startsFor:
+      - type: nwp:BearerStart
+        label: NHS trusts from 1 April 2027
+        startBearer: nwp:NHSTrust
+        eli:date_applicability: 2027-04-01
+      - type: nwp:BearerStart
+        label: Velindre from 1 January 2027
+        startBearer: velindre-university-nhs-trust
+        eli:date_applicability: 2027-01-01
+"""
+
+
+@pytest.fixture
+def staggered(mini):
+    mini.write("tpg/staggered.yaml", PER_BEARER)
+    assert main(["--root", str(mini.root), "build"]) == 0
+    return PolicyGraph.open(mini.root / "build" / "policy-graph.nq", root=mini.root)
+
+
+@pytest.mark.parametrize(("body", "day", "state", "own"), [
+    ("hywel-dda-uhb", "2026-04-01", "in force", ""), ("heiw", "2026-04-01", "in force", ""),
+    ("trust-of-the-test", "2026-04-01", "not yet in force", "2027-04-01"),
+    ("trust-of-the-test", "2027-04-01", "in force", "2027-04-01"),
+    # a start stated for the body itself comes before the one stated for its kind
+    ("velindre-university-nhs-trust", "2026-12-31", "not yet in force", "2027-01-01"),
+    ("velindre-university-nhs-trust", "2027-01-01", "in force", "2027-01-01")])
+def test_a_bearer_may_have_a_start_of_its_own(staggered, body, day, state, own):
+    found = staggered.explain(body, "req-staggered", dt.date.fromisoformat(day))
+    assert found.state == state and found.applies == (state == "in force")
+    assert found.effective_from == (own or "2026-04-01")
+    # the explanation says the day is the bearer's own, citing where the text gives it
+    assert any("a day of their own" in f.text and own in f.text for f in found.facts) == bool(own)
+
+
+def test_a_kind_of_body_keeps_its_own_start(staggered, capsys, mini):
+    trusts = {e.item: e for e in staggered.what_applies("nwp:NHSTrust", dt.date(2026, 6, 1), pending=True)}
+    assert trusts["req-staggered"].state == "not yet in force"
+    assert "req-staggered" not in {e.item for e in staggered.what_applies("nwp:NHSTrust", dt.date(2026, 6, 1))}
+    boards = {e.item: e for e in staggered.what_applies("nwp:HealthBoard", dt.date(2026, 6, 1))}
+    assert boards["req-staggered"].state == "in force"
+    code, out, _err = run(capsys, "--root", str(mini.root), "applies", "trust-of-the-test", "--item",
+                          "req-staggered", "--on", "2026-06-01", "--explain")
+    assert code == 0 and "not yet in force on 2026-06-01: applies to Trust of the test from 2027-04-01" in out
+
+
+def test_a_start_for_a_bearer_names_one_bearer_and_one_day(mini, capsys):
+    mini.write("tpg/staggered.yaml", PER_BEARER.replace("        eli:date_applicability: 2027-01-01\n", ""))
+    code, _out, err = run(capsys, "--root", str(mini.root), "build")
+    assert code == 1 and "exactly one day YYYY-MM-DD (eli:date_applicability)" in err

@@ -8,6 +8,10 @@ rebuilds that decision as a chain of stated facts (the body's stated kind, then 
 that the inferred type is really in the graph. An item's clocks (graph/rules/clocks.py) keep it
 out of what applies before the day it starts to apply and after its last day in force (stated,
 or the day before an item that replaces it applies); a deadline (``dueBy``) is reported with it.
+Where the text gives one bearer, or one kind of bearer, a start of its own (``nwp:startsFor``,
+named query ``bearer_starts``), that bearer's day replaces the obligation's for it: a start stated
+for the body itself first, else the latest of those stated for its kinds, so that an obligation is
+never said to apply to a body before the text says it does.
 
 Every fact comes from the named queries ``body_facts``, ``class_hierarchy`` and
 ``obligation_bindings``; nothing about particular bodies or kinds is written here.
@@ -102,6 +106,8 @@ class Obligation:
     heading: str = ""  # its section as a reader cites it: "TPG 2.1 Timely Access to Care"
     through: tuple[str, str] | None = None  # (iri, label) of the whole it takes its binding from
     clock: Clock = field(default_factory=Clock)  # when it starts and ends
+    #: the bearers or kinds the text gives a start of their own: (iri, label, day, passage)
+    starts: list[tuple[str, str, dt.date, str]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -272,6 +278,12 @@ class Applicability:
         self.clocks = read_clocks(self.store, self.queries)
         for iri, ob in found.items():
             ob.clock = self.clocks.get(iri) or Clock(applies_from=ob.effective_from)
+        for row in run_named(self.store, self.queries["bearer_starts"]).rows:
+            ob = found.get(str(row["item"]))
+            if ob is not None:
+                bearer = str(row["bearer"])
+                label = str(row["bearerLabel"]) if "bearerLabel" in row else self.label_of_class(bearer)
+                ob.starts.append((bearer, label, row["day"].toPython(), str(row.get("passage") or "")))
         self.sources = item_sources(self.store, self.queries)
         self.headings = section_headings(self.store, self.queries)
         for iri, ob in found.items():
@@ -345,6 +357,27 @@ class Applicability:
         if self.w.lang == "en":
             return article(kind_label)
         return self.w.name(kind, kind_label)
+
+    def _start_for(self, ob: Obligation, iri: str, classes: set[str]) -> tuple[str, str, dt.date, str] | None:
+        """The start of its own the text gives the body or kind *iri* (a member of *classes*):
+        one stated for it, else the latest of those stated for a kind it belongs to."""
+        own = [s for s in ob.starts if s[0] == iri]
+        kinds = [s for s in ob.starts if s[0] in classes]
+        return own[0] if own else max(kinds, key=lambda s: s[2]) if kinds else None
+
+    def _broader(self, kind: str) -> set[str]:
+        """Every kind of body *kind* is part of, through the ontology's subclass steps."""
+        import networkx as nx  # when needed: it takes a tenth of a second to import
+
+        return set(nx.descendants(self.hierarchy, kind)) if kind in self.hierarchy else set()
+
+    def _own_clock(self, ob: Obligation, start: tuple[str, str, dt.date, str] | None) -> Clock:
+        return replace(ob.clock, applies_from=start[2]) if start else ob.clock
+
+    def _start_fact(self, item: str, start: tuple[str, str, dt.date, str], fallback: str) -> Fact:
+        return Fact(self.w._("%(item)s applies to %(bearer)s from %(date)s, a day of their own") % {
+            "item": item, "bearer": self.w.name(start[0], start[1]), "date": start[2].isoformat()},
+            "stated", short(start[3] or fallback))
 
     def _explain(self, body: Body, ob: Obligation, on: dt.date | None) -> Explanation:
         w = self.w
@@ -425,7 +458,10 @@ class Applicability:
             summary = w._("%(summary)s, as part of %(whole)s") % {"summary": summary, "whole": item}
         if ob.through is not None:
             item, where, ob = own, own_where, replace(ob, passage=own_passage)
-        clock = ob.clock
+        start = self._start_for(ob, body.iri, body.inferred) if applies else None
+        clock = self._own_clock(ob, start)
+        if start:
+            facts.append(self._start_fact(item, start, ob.passage))
         state = clock.state(on) if applies else IN_FORCE
         in_force = state == IN_FORCE
         if state == NOT_YET:
@@ -439,9 +475,10 @@ class Applicability:
             facts.append(self._end_fact(item, clock, short(ob.passage)))
             rules.append(w._(RULE_ENDED))
             summary = self._ended_summary(on, clock)
+        begins = start[2] if start else ob.effective_from
         return Explanation(
             body.id, org, ob.id, item, applies and in_force, in_force, facts, rules, summary,
-            ob.effective_from.isoformat() if ob.effective_from else "",
+            begins.isoformat() if begins else "",
             ob.due_by.isoformat() if ob.due_by else "", short(ob.passage) if ob.passage else "", where,
             "; ".join(w.name(*p) for p in ob.priorities), "; ".join(w.name(*p) for p in ob.plans), [summary],
             due_assumed=ob.due_by in ob.assumed_dates, **self._clock_fields(clock, state))
@@ -531,17 +568,22 @@ class Applicability:
                 ob.effective_from = ob.clock.start
             if ob.passage == "" and item in self.sources:
                 ob.passage, ob.quote, ob.section, ob.section_label = self.sources[item]
+            whys = list(reasons[item])
+            # a kind of body keeps the start the text gives it, or a broader kind, of its own
+            start = self._start_for(ob, iri, self._broader(iri)) if role == "kind of body" else None
+            if start:
+                ob = replace(ob, clock=self._own_clock(ob, start), effective_from=start[2])
+                whys.append(self._start_fact(w.name(ob.iri, ob.label), start, ob.passage).text)
             state = ob.clock.state(on)
             in_force = state == IN_FORCE
             # what has ended is left out; what starts later only when asked for
             if state == ENDED or (state == NOT_YET and not include_not_in_force):
                 continue
-            summary = "; ".join(reasons[item])
+            summary = "; ".join(whys)
             if not in_force:
                 summary = (w._("not yet in force on %(day)s: applies from %(date)s")
                            % {"day": on.isoformat(), "date": ob.clock.start.isoformat()})
-            out.append(self._listed((short(iri), subject), ob, in_force, in_force, reasons[item], summary,
-                                    list(reasons[item]), state))
+            out.append(self._listed((short(iri), subject), ob, in_force, in_force, whys, summary, whys, state))
         return out
 
     def involving(self, name: str, on: dt.date | None = None) -> list[Explanation]:
