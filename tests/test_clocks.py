@@ -206,8 +206,13 @@ def test_build_and_validate_say_what_stands_on_the_day(capsys, mini):
     assert code == 0 and f"on {BEFORE}: " in out and "items with days of their own in force" in out
     code, out, _err = run(capsys, "--root", str(mini.root), "build", "--on", AFTER)
     assert code == 0 and f"on {AFTER}: " in out
+    # building, and a build found up to date, open the graph to say it only when a day is named
     code, out, _err = run(capsys, "--root", str(mini.root), "build", "--if-changed")
-    assert code == 0 and "up to date" in out and f"on {dt.date.today().isoformat()}: " in out
+    assert code == 0 and "up to date" in out and "items with days of their own" not in out
+    code, out, _err = run(capsys, "--root", str(mini.root), "build", "--if-changed", "--on", BEFORE)
+    assert code == 0 and "up to date" in out and f"on {BEFORE}: " in out
+    code, out, _err = run(capsys, "--root", str(mini.root), "stats")
+    assert code == 0 and "items with days of their own" not in out
 
 
 @pytest.mark.parametrize(("day", "named"), [(BEFORE, False), (ON, True)])

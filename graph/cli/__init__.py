@@ -199,8 +199,8 @@ def make_parser() -> argparse.ArgumentParser:
         add_out(sub.choices[name])
     for name in DAY_COMMANDS:
         sub.choices[name].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
-            "the day to say what stands on: the items in force, not yet in force or ended, and the due "
-            "dates passed (default: today)"))
+            "say what stands on this day: the items in force, not yet in force or ended, and the due "
+            "dates passed (validate says it for today unless told)"))
     plan_sub.choices["load"].add_argument("--on", type=day, metavar="YYYY-MM-DD", help=_(
         "the day the plan is checked for: its references to items not in force that day are named "
         "(default: today)"))
@@ -248,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          % {"value": asked, "choices": ", ".join(LANGUAGES)})
         args = parser.parse_args(rest)
         args.lang = lang
+        # whether a day was named: what needs the graph opened only to say what stands on a day
+        # (build, stats) says it when asked, and stays instant otherwise
+        args.on_asked = getattr(args, "on", None) is not None
         if hasattr(args, "on") and args.on is None:
             args.on = dt.date.today()
         warnings = _Warnings()

@@ -107,7 +107,9 @@ def print_day(day: dict) -> None:
 
 def the_day_of(artefact: Path, args: argparse.Namespace) -> dict:
     """What stands on the day asked (``--on``) in the graph built at *artefact*, in the reader's language."""
-    built = PolicyGraph.open(artefact, kind="oxigraph", root=layout_of(args).root)
+    # the on-disk store where the deployment keeps one (it opens at once), else the graph in memory
+    kind = "oxigraph-disk" if wants_disk_store(artefact) else "oxigraph"
+    built = PolicyGraph.open(artefact, kind=kind, root=layout_of(args).root)
     return built.the_day(args.on, getattr(args, "lang", "en"))
 
 
@@ -131,7 +133,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                 prepare_disk_store(artefact)  # in case the build that published the graph stopped before it
             print(_("The built graph is up to date (inputs unchanged since %(time)s): %(path)s")
                   % {"time": state.built_at, "path": shown(artefact)})
-            print(day_line(the_day_of(artefact, args)))
+            if args.on_asked:
+                print(day_line(the_day_of(artefact, args)))
             return 0
         progress(why_building(state, out_dir))
     started = time.perf_counter()
@@ -141,7 +144,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(_("Built %(path)s in %(seconds).1f s with the %(reasoner)s reasoner")
           % {"path": shown(result.artefact), "seconds": time.perf_counter() - started, "reasoner": args.reasoner})
     print(summary(result.report))
-    print(day_line(the_day_of(result.artefact, args)))
+    if args.on_asked:
+        print(day_line(the_day_of(result.artefact, args)))
     print_suspect(result.report)
     print_unrecorded(result, recording, shown(layout.data_dir / RECORD))
     print_warnings(result.report)
@@ -152,9 +156,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """The last build's report: in full as JSON, or for people with its counts by class."""
     artefact = artefact_of(args)
     report = build_report(artefact)
-    day = the_day_of(artefact, args)
+    # opening the graph takes as long as loading it: only when a day is asked about
+    day = the_day_of(artefact, args) if args.on_asked else None
     if args.format == "json":
-        print(json.dumps({**report, "the_day": day}, indent=2, ensure_ascii=False))
+        print(json.dumps({**report, "the_day": day} if day else report, indent=2, ensure_ascii=False))
         return 0
     print(_("%(path)s, built %(time)s by policy-graph %(version)s with the %(reasoner)s reasoner")
           % {"path": shown(artefact), "time": when_built(report), "version": report.get("version", "?"),
@@ -166,7 +171,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(_("  by class:"))
     for cls, count in report["classes"].items():
         print(f"    {cls:32} {count}")
-    print_day(day)
+    if day:
+        print_day(day)
     print_warnings(report)
     inputs = report.get(INPUTS) or {}
     if inputs:
