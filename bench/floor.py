@@ -11,7 +11,8 @@ installed) instead, with as many worker processes, to compare what another serve
 and ``--runtime-mode`` (``st``: one I/O thread per worker; ``mt``: several) are its settings.
 
     .venv/bin/python bench/floor.py --port 8124 [--workers N] [--threads N]
-    .venv/bin/python bench/floor.py --port 8124 --server granian [--blocking-threads N] [--runtime-mode st|mt] [--runtime-threads N]
+    .venv/bin/python bench/floor.py --port 8124 --server granian [--blocking-threads N] \
+        [--runtime-mode st|mt] [--runtime-threads N]
 """
 
 from __future__ import annotations

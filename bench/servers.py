@@ -22,8 +22,18 @@ import sys
 import time
 from pathlib import Path
 
-from endpoint import (ID, JSON, Client, artefact_at, load, lookup, processor_seconds, side_by_side, start_reference,
-                      start_service)
+from endpoint import (
+    ID,
+    JSON,
+    Client,
+    artefact_at,
+    load,
+    lookup,
+    processor_seconds,
+    side_by_side,
+    start_reference,
+    start_service,
+)
 from measure import ROOT, free_port, run_facts, wait_for
 from run import PYTHON, Process, lookup_nodes, say
 
