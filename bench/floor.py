@@ -5,12 +5,20 @@ every request with the same bytes (a SPARQL JSON answer the size of a lookup's) 
 else. What a lookup costs beyond it is the endpoint's own work; what it costs beyond the Oxigraph
 server is the Python web server's.
 
+With ``--server granian`` the same hello is served by granian (a web server written in Rust, if
+installed) instead, with as many worker processes, to compare what another server's floor would be:
+``--blocking-threads`` (the threads that run the app, per worker; by default as many as gunicorn's)
+and ``--runtime-mode`` (``st``: one I/O thread per worker; ``mt``: several) are its settings.
+
     .venv/bin/python bench/floor.py --port 8124 [--workers N] [--threads N]
+    .venv/bin/python bench/floor.py --port 8124 --server granian [--blocking-threads N] \
+        [--runtime-mode st|mt] [--runtime-threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -47,9 +55,23 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, help="worker processes (default: as policy-graph serve)")
     parser.add_argument("--threads", type=int, help="threads per worker (default: as policy-graph serve)")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
+    parser.add_argument("--blocking-threads", type=int, help="granian: threads that run the app, per worker")
+    parser.add_argument("--runtime-mode", choices=("auto", "st", "mt"), default="auto",
+                        help="granian: one I/O runtime per worker (st) or one shared by its threads (mt)")
+    parser.add_argument("--runtime-threads", type=int, default=1, help="granian: I/O threads per worker")
     args = parser.parse_args()
     if args.threads:
         wsgi_server.THREADS = args.threads
+    if args.server == "granian":
+        from granian import Granian
+
+        Granian("floor:hello", "127.0.0.1", args.port, interface="wsgi",
+                workers=args.workers or wsgi_server.default_workers(),
+                blocking_threads=args.blocking_threads or wsgi_server.THREADS, runtime_mode=args.runtime_mode,
+                runtime_threads=args.runtime_threads,
+                working_dir=Path(__file__).resolve().parent, log_level="warning").serve()
+        return
     Floor(wsgi_server.gunicorn_options("127.0.0.1", args.port, args.workers or wsgi_server.default_workers())).run()
 
 

@@ -7,11 +7,19 @@ named query on the app's store as JSON rows, the way the pages call them, so eve
 can be timed over HTTP on every store.
 
     .venv/bin/python bench/server.py --graph build/policy-graph.nq --store oxigraph --port 8123
+
+With ``--server granian`` the same app is served by granian (if installed) instead, to compare:
+its worker processes each make the app themselves (granian forks before loading it), and start
+their query workers as gunicorn's do once they serve (``--blocking-threads`` per worker, by
+default as many as gunicorn's threads).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
@@ -32,7 +40,11 @@ def named_query(name: str):
     return jsonify([{k: plain(v) for k, v in row.items()} for row in result.rows])
 
 
-def main() -> None:
+#: the command's arguments, for granian's workers, which make the app themselves
+ARGV_ENV = "BENCH_SERVER_ARGV"
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", required=True, help="the built artefact to serve")
     parser.add_argument("--store", required=True, help="store kind (oxigraph, rdflib, sparql, ...)")
@@ -51,8 +63,15 @@ def main() -> None:
                         help="send SPARQL protocol requests through Flask, not the lean path (SPARQL_LEAN off)")
     parser.add_argument("--werkzeug", action="store_true",
                         help="serve with werkzeug's threaded server in one process instead, to compare")
-    args = parser.parse_args()
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
+                        help="the web server (default: gunicorn, as policy-graph serve)")
+    parser.add_argument("--blocking-threads", type=int, help="granian: threads that run the app, per worker")
+    parser.add_argument("--runtime-mode", choices=("auto", "st", "mt"), default="auto",
+                        help="granian: one I/O runtime per worker (st) or one shared by its threads (mt)")
+    return parser.parse_args(argv)
 
+
+def app_maker(args: argparse.Namespace):
     def make_app():
         app = create_app({"GRAPH_PATH": args.graph, "QUERIES_DIR": str(default_layout().queries_dir),
                           "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url,
@@ -66,6 +85,32 @@ def main() -> None:
         load_if_serial(app)
         return app
 
+    return make_app
+
+
+def granian_app():
+    """The app as one of granian's worker processes serves it (its factory): its places for
+    queries fitted to the worker's threads, its query workers started once it serves."""
+    args = parse(json.loads(os.environ[ARGV_ENV]))
+    app = wsgi_server.spare_a_thread(app_maker(args)(), args.blocking_threads or wsgi_server.THREADS)
+    warm_up(app)
+    return app
+
+
+def main() -> None:
+    args = parse()
+    make_app = app_maker(args)
+    if args.server == "granian":
+        from granian import Granian
+
+        if args.store == "oxigraph-disk":
+            prepare_disk_store_apart(Path(args.graph))
+        os.environ[ARGV_ENV] = json.dumps(sys.argv[1:])
+        Granian("server:granian_app", "127.0.0.1", args.port, interface="wsgi", factory=True,
+                workers=args.workers or wsgi_server.default_workers(),
+                blocking_threads=args.blocking_threads or wsgi_server.THREADS, runtime_mode=args.runtime_mode,
+                working_dir=Path(__file__).resolve().parent, log_level="warning").serve()
+        return
     if args.werkzeug:
         from werkzeug.serving import make_server
 
