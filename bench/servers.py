@@ -78,6 +78,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     args = parser.parse_args()
+    try:
+        import granian  # noqa: F401  (only checked for here; the servers import it themselves)
+    except ImportError:
+        sys.exit("granian is not installed: .venv/bin/pip install -e '.[bench]'")
     artefact = artefact_at(args.scale, args.workdir, args.seed)
     facts = run_facts()
     server, reference = start_reference(artefact)
