@@ -126,9 +126,16 @@ def word_overlap(first: str, second: str) -> float:
     return len(one & other) / len(one | other) if one | other else 0.0
 
 
+def _main_quote(rows: list[dict], role: str) -> str:
+    """The words of the first passage in the text, of those the rows give for *role*'s item."""
+    quotes = {(int(_text(row, f"{role}Start") or 0), _text(row, f"{role}Quote")) for row in rows}
+    return min(quotes)[1] if quotes else ""
+
+
 def _modality_findings(rows: list[dict]) -> list[Finding]:
     """One finding per required and advised pair and bearer that share a passage, or share a basis
-    and say nearly the same thing; the candidate rows come one per shared passage or basis."""
+    and say nearly the same thing; the candidate rows come one per shared passage or basis and per
+    passage of each item that is not a lead-in."""
     pairs: dict[tuple[str, str, str], list[dict]] = {}
     for row in rows:
         pairs.setdefault((_text(row, "required"), _text(row, "advised"), _text(row, "bound")), []).append(row)
@@ -137,8 +144,8 @@ def _modality_findings(rows: list[dict]) -> list[Finding]:
         first = group[0]
         passages = sorted({_text(row, "passage") for row in group} - {""})
         duties = sorted({_text(row, "duty") for row in group} - {""})
-        overlap = max(word_overlap(f"{_text(row, 'requiredLabel')} {_text(row, 'requiredQuote')}",
-                                   f"{_text(row, 'advisedLabel')} {_text(row, 'advisedQuote')}") for row in group)
+        overlap = word_overlap(f"{_text(first, 'requiredLabel')} {_main_quote(group, 'required')}",
+                               f"{_text(first, 'advisedLabel')} {_main_quote(group, 'advised')}")
         if not passages and overlap < SAME_WORDS:
             continue
         explanation = next((_text(row, "explanation") for row in group if _text(row, "explanation")), None)
