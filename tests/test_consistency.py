@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
 from graph.build.pipeline import build
 from graph.queries import load_queries
-from graph.rules.consistency import check_consistency
+from graph.rules.consistency import SAME_WORDS, check_consistency, word_overlap
 from graph.store import OxigraphStore
 
 HANDOVER = "Ensure no ambulance patient handover waits over 45 minutes"
@@ -107,6 +108,96 @@ def test_a_consistency_note_explains_a_finding(mini):
     mini.write("tpg/items.yaml", PLANTED.replace("        targetValue: 5\n", "        targetValue: 5\n" + note))
     conflict = next(f for f in _check(mini) if f.kind == "conflicting-target")
     assert conflict.explained and conflict.explanation.startswith("The text sets both figures")
+
+
+LEAD_IN = "Key areas of focus will be the implementation of:"
+REGIONAL = "Regional models"
+REDESIGN = "Implementation of referral redesign"
+
+
+def _obligations(*items: str) -> str:
+    """A data file of the section 2.1 holding a statute and the obligations *items*."""
+    return textwrap.dedent("""
+        document: tpg
+        section: tpg-2-1
+        items:
+          - id: planted-duty
+            type: LegislativeProvision
+            label: A planted duty
+            quote: "To achieve this, health boards must:"
+        """) + "".join(textwrap.indent(textwrap.dedent(item), "  ") for item in items)
+
+
+def _obligation(ident: str, modality: str, label: str, quotes: list[str], extra: str = "") -> str:
+    lines = "".join(f'      - "{q}"\n' for q in quotes)
+    return (f"- id: {ident}\n  type: Requirement\n  label: {label}\n  quotes:\n{lines.replace('      ', '    ')}"
+            f"  modality: {modality}\n  bindsKind: nwp:HealthBoard\n{extra}")
+
+
+def _modalities(project) -> list:
+    return [f for f in _check(project) if f.kind == "contradicting-modality"]
+
+
+def test_a_shared_passage_that_is_no_lead_in_is_a_contradiction_though_the_quotes_differ(mini):
+    mini.write("tpg/items.yaml", _obligations(
+        _obligation("req-must", "nwp:Must", "Handovers within 45 minutes", [HANDOVER]),
+        _obligation("req-should", "nwp:Should", "Handovers and 12-hour waits", [HANDOVER, TWELVE_HOURS])))
+    [finding] = _modalities(mini)
+    assert [i.id for i in finding.items] == ["req-must", "req-should"]
+    assert finding.detail["bound"] == "nwp:HealthBoard"
+    assert finding.detail["passage"].startswith("passage/tpg/ensure-no-ambulance-patient-handover")
+    assert finding.detail["duty"] == "" and finding.detail["modalities"] == "nwp:Must / nwp:Should"
+    assert not finding.explained
+
+
+def test_a_shared_lead_in_alone_is_no_contradiction(mini):
+    mini.write("tpg/items.yaml", _obligations(
+        _obligation("req-must", "nwp:Must", "Regional models", [LEAD_IN, REGIONAL]),
+        _obligation("req-should", "nwp:Should", "Referral redesign", [LEAD_IN, REDESIGN])))
+    assert _modalities(mini) == []
+
+
+def test_the_same_basis_and_nearly_the_same_words_is_a_contradiction(mini):
+    basis = "  underpinnedBy: planted-duty\n"
+    mini.write("tpg/items.yaml", _obligations(
+        _obligation("req-must", "nwp:Must", "Implement regional models for planned care", [REGIONAL], basis),
+        _obligation("req-should", "nwp:Should", "Implement the regional models of planned care", [REDESIGN], basis)))
+    [finding] = _modalities(mini)
+    assert [i.id for i in finding.items] == ["req-must", "req-should"]
+    assert finding.detail["duty"] == "planted-duty" and finding.detail["passage"] == ""
+    overlap = word_overlap(f"Implement regional models for planned care {REGIONAL}",
+                           f"Implement the regional models of planned care {REDESIGN}")
+    assert finding.detail["overlap"] == f"{overlap:.2f}" and overlap >= SAME_WORDS
+
+
+def test_the_same_basis_with_different_words_is_no_contradiction(mini):
+    basis = "  underpinnedBy: planted-duty\n"
+    mini.write("tpg/items.yaml", _obligations(
+        _obligation("req-must", "nwp:Must", "Implement regional models", [REGIONAL], basis),
+        _obligation("req-should", "nwp:Should", "Redesign how patients are referred", [REDESIGN], basis)))
+    assert word_overlap(f"Implement regional models {REGIONAL}", f"Redesign how patients are referred {REDESIGN}") \
+        < SAME_WORDS
+    assert _modalities(mini) == []
+
+
+def test_a_consistency_note_explains_a_contradicting_modality(mini):
+    basis = "  underpinnedBy: planted-duty\n"
+    note = "  consistencyNote: The text requires the models and separately advises the same models for planning.\n"
+    mini.write("tpg/items.yaml", _obligations(
+        _obligation("req-must", "nwp:Must", "Implement regional models for planned care", [REGIONAL], basis),
+        _obligation("req-should", "nwp:Should", "Implement the regional models of planned care", [REDESIGN],
+                    basis + note)))
+    [finding] = _modalities(mini)
+    assert finding.explained and finding.explanation.startswith("The text requires the models")
+
+
+def test_every_contradicting_modality_in_the_shipped_graph_is_explained(store, queries):
+    found = [f for f in check_consistency(store, queries) if f.kind == "contradicting-modality"]
+    pairs = {tuple(i.id for i in f.items): f for f in found}
+    standard = pairs[("req-3-6-standard-110-plans", "req-3-6-focus-standard-110")]
+    assert standard.detail["duty"] == "welsh-language-standard-110" and standard.detail["bound"] == "nwp:NHSOrganisation"
+    assert float(standard.detail["overlap"]) >= SAME_WORDS
+    assert all(f.explained for f in found)
 
 
 def test_an_obligation_with_no_bearer_or_passage_is_found(mini):

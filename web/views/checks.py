@@ -23,7 +23,7 @@ DETAIL_WORDS = {
     "metric": N_("metric"), "metric_label": N_("metric name"), "bound": N_("binds"), "values": N_("values"),
     "dates": N_("days"), "passage": N_("passage"), "modalities": N_("modalities"),
     "effective_from": N_("effective from"), "due_by": N_("due by"), "missing": N_("missing"),
-    "bearer": N_("bearer"),
+    "bearer": N_("bearer"), "duty": N_("shared basis"), "overlap": N_("word overlap"),
 }
 
 
