@@ -236,3 +236,14 @@ def test_a_csv_answer_written_to_a_file_has_its_receipt_beside_it(capsys, built,
 def test_out_to_a_folder_is_refused_naming_it(capsys, built, tmp_path):
     assert main(["metrics", "-f", "csv", "-o", str(tmp_path), "--graph", str(built.artefact)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_a_csv_answer_on_the_screen_has_its_receipt_on_standard_error(capsys, built):
+    """The table stays a table a spreadsheet opens; the receipt goes beside it, on standard error."""
+    expected = expected_receipt(built, dt.date(2026, 3, 31))
+    assert main(["applies", "wast", "-f", "csv", "--on", "2026-03-31", "--graph", str(built.artefact)]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][0] == "item" and len(rows) > 10
+    assert err.startswith(f"receipt: build {expected['build']} of {expected['built_at']}, sources tpg=")
+    assert "as of 2026-03-31" in err and err.count("\n") == 1

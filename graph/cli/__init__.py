@@ -31,7 +31,7 @@ from graph.cli.commands import (
     cmd_trace,
 )
 from graph.cli.editions import register as register_editions
-from graph.cli.files import TO_FILE, add_out, run_to_file
+from graph.cli.files import TO_FILE, add_out, run_to_file, run_with_receipt
 from graph.cli.language import _, language_from_environment, speaking, split_language
 from graph.cli.output import FORMAT_HELP, TABLE_FORMAT_HELP
 from graph.errors import BuildError, PolicyGraphError
@@ -256,8 +256,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings = _Warnings()
         logging.getLogger("graph").addHandler(warnings)
         try:
-            if getattr(args, "out", None) and (args.command in TO_FILE or args.command == "check-plan"):
-                return run_to_file(args)
+            if args.command in (*TO_FILE, "check-plan"):
+                if getattr(args, "out", None):
+                    return run_to_file(args)
+                if getattr(args, "format", "") == "csv":
+                    return run_with_receipt(args)
             return args.func(args)
         except BuildError as exc:
             print(_("error: %(problem)s") % {"problem": exc}, file=sys.stderr)

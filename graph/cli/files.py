@@ -1,4 +1,5 @@
-"""An answer written to a file (``--out FILE``), and a CSV answer's receipt beside it.
+"""An answer written to a file (``--out FILE``), and a CSV answer's receipt beside it (or, on the
+screen, on standard error).
 
 A CSV file holds the table alone, one a spreadsheet opens as it is; its receipt (the build, the
 SHA-256 of each source text, the project's version and the day) is written beside it as
@@ -43,4 +44,18 @@ def run_to_file(args: argparse.Namespace) -> int:
     if code == 0 and getattr(args, "format", "") == "csv":
         metadata = write_csv_metadata(path, open_graph(args).receipt(args.on))
         print(_("Wrote its receipt, %(path)s") % {"path": metadata}, file=sys.stderr)
+    return code
+
+
+def run_with_receipt(args: argparse.Namespace) -> int:
+    """Run the command, its CSV answer on the screen; its receipt, which the table cannot hold
+    without becoming something a spreadsheet opens differently, on standard error, one line."""
+    code = args.func(args)
+    if code == 0:
+        found = open_graph(args).receipt(args.on)
+        sources = ", ".join(f"{s['id']}={s['sha256'][:12]}" for s in found["sources"])
+        print(_("receipt: build %(build)s of %(built)s, sources %(sources)s, policy-graph %(version)s, as of %(day)s "
+                "(--out FILE writes it beside the table, as FILE-metadata.json)")
+              % {"build": found["build"], "built": found["built_at"], "sources": sources,
+                 "version": found["version"], "day": found["as_of"]}, file=sys.stderr)
     return code
