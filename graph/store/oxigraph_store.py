@@ -111,6 +111,10 @@ class OxigraphStore:
         with self._lock:
             return self.plans.follow(self._drop, self._load)
 
+    def graph_names(self) -> list[str]:
+        """The IRIs of the named graphs this store holds."""
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
     def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         result = self.store.query(inline_bindings(sparql, bindings), use_default_graph_as_union=True)
         if isinstance(result, (bool, ox.QueryBoolean)):

@@ -23,6 +23,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from graph.namespaces import ID, short
 from graph.queries import example_text, example_value
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS
+from web.endpoint import simple
 from web.endpoint.pool import WorkerPool
 from web.endpoint.protocol import READ_ONLY, ProtocolError, QueryRequest, read_request
 from web.endpoint.text import nesting_depth, update_keyword, uses_service
@@ -170,6 +171,10 @@ def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, par
             return Reply.error(400, f"{iri!r} is not a valid graph IRI.")
     job = Job(text, accept, fmt, default_graphs, named_graphs, config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"],
               base=base)
+    # a lookup that cannot run long is answered here, by the same function a worker uses
+    reply = simple.answer(app, job)
+    if reply is not None:
+        return reply
     return _run_admitted(app, job, config["SPARQL_TIMEOUT"])
 
 
