@@ -6,12 +6,13 @@ and they see only what a worker holds: no unpublished plan."""
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
 from graph.paths import ARTEFACT_NAME
 from graph.rules.plan_graph import commitment_iri
-from tests.test_access import ORG, _bearer, _keep, _key, accounts_path  # noqa: F401 - a fixture
+from tests.test_access import ORG, _bearer, _keep, _key
 from tests.test_sparql import http
 from tests.test_sparql_lean import SERVERS_OWN
 from web import create_app
@@ -28,12 +29,12 @@ LOOKUPS = [
     f"{NWP}SELECT ?p WHERE {{ ?p a nwp:StrategicPriority }}",
     f"{NWP}Select ?p\nWhere\n{{\n\t?p a nwp:StrategicPriority .\n}}\nLIMIT 3",
     f"{RDFS}SELECT ?s {{ ?s rdfs:label \"Welsh Ambulance Services University NHS Trust\"@en }}",
-    f"SELECT ?s WHERE {{ ?s ?p \"}}\" }}",
-    f"SELECT ?s ?o WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }} LIMIT 20",
+    "SELECT ?s WHERE { ?s ?p \"}\" }",
+    "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o } LIMIT 20",
     "BASE <https://w3id.org/nhs-wales-planning/id/> SELECT ?p ?o { <wast> ?p ?o }",
-    f"SELECT ?s WHERE {{ ?s ?p '2020'^^<http://www.w3.org/2001/XMLSchema#gYear> }}",
+    "SELECT ?s WHERE { ?s ?p '2020'^^<http://www.w3.org/2001/XMLSchema#gYear> }",
     "SELECT?p?o{<https://w3id.org/nhs-wales-planning/id/wast>?p?o}",
-    f"PREFIX : <https://w3id.org/nhs-wales-planning/id/> SELECT $p $o {{ :wast $p $o }}",
+    "PREFIX : <https://w3id.org/nhs-wales-planning/id/> SELECT $p $o { :wast $p $o }",
 ]
 
 REFUSED = [
@@ -68,7 +69,7 @@ REFUSED = [
     f"SELECT * {{ <{WAST}> ?p ?o , ?r }}",
     "SELECT * { ?s ?s ?o }",
     "SELECT * { ?s ?p ?s }",
-    f"SELECT * {{ nwp:x ?p ?o }}",
+    "SELECT * { nwp:x ?p ?o }",
     f"SELECT * {{ <{WAST}> ?p \"\\u0022\" }}",
     f"SELECT * {{ <{WAST}> ?p 12 }}",
     f"SELECT * {{ <{WAST}> ?p true }}",
@@ -184,6 +185,11 @@ def test_a_malformed_lookup_gets_the_workers_error(served):
     query = "SELECT * { <not an iri> ?p ?o }"
     answers, _fast = _four_ways(served, endpoint + "?" + urllib.parse.urlencode({"query": query}))
     assert len(set(map(repr, answers.values()))) == 1 and answers[True, True][0] == 400
+
+
+@pytest.fixture
+def accounts_path(tmp_path) -> Path:
+    return tmp_path / "instance" / "accounts.json"
 
 
 @pytest.mark.parametrize("expose", [True, False])

@@ -76,6 +76,8 @@ class Answer:
 
 class OxigraphStore:
     serial = False
+    #: the engine that answers, in memory or on disk: the one the SPARQL endpoint's workers run
+    engine = "oxigraph"
 
     """The built graph loaded into an in-memory Oxigraph store; queries see the union of
     its named graphs."""

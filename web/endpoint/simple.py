@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from flask import Flask
 
 from graph.namespaces import GRAPHS
-from graph.store import OxigraphStore
 from web.endpoint.worker import Job, Reply, engine_failure, execute
 
 #: SPARQL's white space; ``\s`` would take other spaces too, which the grammar does not.
@@ -95,7 +94,7 @@ def counter(app: Flask) -> FastLookups:
 PLAN_GRAPHS = f"{GRAPHS}plan/"
 
 
-def _dataset(app: Flask, store: OxigraphStore) -> tuple[list[str], list[str]] | None:
+def _dataset(app: Flask, store) -> tuple[list[str], list[str]] | None:
     """The graphs a query worker holds, as the default and named graphs to give the engine:
     ([], []) when they are every graph of *store* (the engine's union, read as a worker reads it);
     None when there is none."""
@@ -122,7 +121,7 @@ def answer(app: Flask, job: Job) -> Reply | None:
     if not app.config.get("SPARQL_FAST_LOOKUPS", True) or job.default_graphs or job.named_graphs:
         return None
     store = app.extensions["policy_graph"].store
-    if not isinstance(store, OxigraphStore):
+    if getattr(store, "engine", None) != "oxigraph":
         return None
     found = _recognise(job.query)
     dataset = None if found is None else _dataset(app, store)
