@@ -22,8 +22,8 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from graph.namespaces import ID, short
 from graph.queries import example_text, example_value
-from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS
 from web.endpoint import simple
+from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS
 from web.endpoint.pool import WorkerPool
 from web.endpoint.protocol import READ_ONLY, ProtocolError, QueryRequest, read_request
 from web.endpoint.text import nesting_depth, update_keyword, uses_service
