@@ -3,7 +3,9 @@ description and VoID, and full dataset dumps.
 
 The endpoint is read-only and makes no outbound requests: updates are refused whatever the
 method, and queries run in worker processes that cannot open a network socket
-(:mod:`web.endpoint.sandbox`), are killed at the time limit and are replaced when they die.
+(:mod:`web.endpoint.sandbox`), are killed at the time limit and are replaced when they die; only
+a lookup of one triple pattern, which can neither run long nor make a request, is answered in
+this process, over the graphs a worker holds (:mod:`web.endpoint.simple`).
 ``SERVICE`` is also refused at sight, for a clear message; that check is a courtesy, not the
 boundary. The endpoint takes a bounded number of queries at once, so that it never holds every
 thread a page would need.
@@ -145,7 +147,8 @@ def run_query(text: str, accept: str | None, fmt: str | None, params: QueryReque
 
 def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, params: QueryRequest,
                  base: str) -> Reply:
-    """Check *text* against the endpoint's rules, then run it in one of *app*'s workers, with
+    """Check *text* against the endpoint's rules, then run it in one of *app*'s workers (or,
+    for a lookup that cannot run long, here: :mod:`web.endpoint.simple`), with
     *base* (the address it was sent to) as its base IRI: the one function that answers every
     query, whether through Flask or the lean path (:mod:`web.endpoint.lean`)."""
     config = app.config
