@@ -232,3 +232,16 @@ def test_an_unpublished_plan_is_not_seen_by_a_lookup(build_dir, accounts_path, e
         pool = app.extensions.get("sparql_pool")
         if pool is not None:
             pool.close()
+
+
+def test_while_the_graphs_change_a_lookup_goes_to_a_worker(served):
+    endpoint, app = served
+    store = app.extensions["policy_graph"].store
+    url = endpoint + "?" + urllib.parse.urlencode({"query": LOOKUPS[0]})
+    before = counter(app).answered
+    with store._lock, store._changing():  # as while a plan kept elsewhere is loaded
+        during = http(url)
+    assert counter(app).answered == before
+    after = http(url)
+    assert counter(app).answered == before + 1
+    assert (during[0], during[2]) == (after[0], after[2]) and during[0] == 200

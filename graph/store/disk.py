@@ -261,5 +261,6 @@ class OxigraphDiskStore(OxigraphStore):
         with self._lock:
             if self.plans.changes() is None:
                 return False
-            self._open()
+            with self._changing():
+                self._open()
             return True

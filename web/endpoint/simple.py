@@ -94,25 +94,22 @@ def counter(app: Flask) -> FastLookups:
 PLAN_GRAPHS = f"{GRAPHS}plan/"
 
 
-def _dataset(app: Flask, store) -> tuple[list[str], list[str]] | None:
+def _dataset(app: Flask, store, version: int) -> tuple[list[str], list[str]] | None:
     """The graphs a query worker holds, as the default and named graphs to give the engine:
     ([], []) when they are every graph of *store* (the engine's union, read as a worker reads it);
-    None when there is none."""
+    None when there is none. Kept while the store's graphs stay at *version*."""
     expose = bool(app.config.get("SPARQL_EXPOSE_PLANS"))
-    graph = app.extensions["policy_graph"]
-
-    def compute() -> tuple[list[str], list[str]] | None:
-        published = {f"{PLAN_GRAPHS}{p.id}" for p in graph.plan_access() if p.published} if expose else set()
-        names = store.graph_names()
-        shown = [g for g in names if not g.startswith(PLAN_GRAPHS) or g in published]
-        if not shown:
-            return None
-        if len(shown) == len(names):
-            return [], []
-        return shown, shown
-
-    # cleared whenever the kept plans change (PolicyGraph.refresh), as the workers are restarted
-    return graph.derived(("sparql-fast-dataset", expose), compute)
+    kept = app.extensions.get("sparql_fast_dataset")
+    if kept is not None and kept[:2] == (version, expose):
+        return kept[2]
+    published = set()
+    if expose:
+        published = {f"{PLAN_GRAPHS}{p.id}" for p in app.extensions["policy_graph"].plan_access() if p.published}
+    names = store.graph_names()
+    shown = [g for g in names if not g.startswith(PLAN_GRAPHS) or g in published]
+    dataset = None if not shown else ([], []) if len(shown) == len(names) else (shown, shown)
+    app.extensions["sparql_fast_dataset"] = (version, expose, dataset)
+    return dataset
 
 
 def answer(app: Flask, job: Job) -> Reply | None:
@@ -123,8 +120,9 @@ def answer(app: Flask, job: Job) -> Reply | None:
     store = app.extensions["policy_graph"].store
     if getattr(store, "engine", None) != "oxigraph":
         return None
-    found = _recognise(job.query)
-    dataset = None if found is None else _dataset(app, store)
+    version = store.changes
+    found = None if version % 2 else _recognise(job.query)
+    dataset = None if found is None else _dataset(app, store, version)
     # over a list of graphs the engine reads them one after another, not in the order of the
     # whole store as a worker does: the same rows, in another order, so a LIMIT could pick others
     if dataset is None or (dataset[0] and found.group("limit")):
@@ -134,5 +132,7 @@ def answer(app: Flask, job: Job) -> Reply | None:
         reply = execute(store, job)
     except Exception as exc:  # noqa: BLE001 - as a worker answers an error it did not foresee
         reply = engine_failure(exc)
+    if store.changes != version:
+        return None  # a plan was kept or removed meanwhile: what this read may have seen is unsure
     counter(app).answered += 1
     return reply
