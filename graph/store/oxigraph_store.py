@@ -79,6 +79,9 @@ class OxigraphStore:
     serial = False
     #: the engine that answers, in memory or on disk: the one the SPARQL endpoint's workers run
     engine = "oxigraph"
+    #: whether the graph is held in memory, read in the order it was loaded (as the endpoint's
+    #: query workers hold it), rather than on disk, in the order of its indexes
+    in_memory = True
     #: odd while the graphs held change, raised by two each change: a reader that finds it odd,
     #: or changed after it has read, knows that it may have seen the graphs mid-change
     changes = 0

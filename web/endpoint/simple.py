@@ -123,9 +123,10 @@ def answer(app: Flask, job: Job) -> Reply | None:
     version = store.changes
     found = None if version % 2 else _recognise(job.query)
     dataset = None if found is None else _dataset(app, store, version)
-    # over a list of graphs the engine reads them one after another, not in the order of the
-    # whole store as a worker does: the same rows, in another order, so a LIMIT could pick others
-    if dataset is None or (dataset[0] and found.group("limit")):
+    # over a list of graphs the engine reads them one after another, and on disk in the order of
+    # its indexes, not in the order a worker's store in memory was loaded: the same rows, in
+    # another order, so a LIMIT could keep others
+    if dataset is None or (found.group("limit") and (dataset[0] or not store.in_memory)):
         return None
     job = Job(job.query, job.accept, job.format, dataset[0], dataset[1], job.max_rows, job.max_bytes, base=job.base)
     try:
