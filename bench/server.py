@@ -61,6 +61,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="threads per web process (default: as policy-graph serve)")
     parser.add_argument("--through-flask", action="store_true",
                         help="send SPARQL protocol requests through Flask, not the lean path (SPARQL_LEAN off)")
+    parser.add_argument("--no-fast-lookups", action="store_true",
+                        help="send lookups to a query worker too, not answer them in the web process "
+                             "(SPARQL_FAST_LOOKUPS off)")
     parser.add_argument("--werkzeug", action="store_true",
                         help="serve with werkzeug's threaded server in one process instead, to compare")
     parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
@@ -76,6 +79,7 @@ def app_maker(args: argparse.Namespace):
         app = create_app({"GRAPH_PATH": args.graph, "QUERIES_DIR": str(default_layout().queries_dir),
                           "STORE": args.store, "SPARQL_SERVER_URL": args.sparql_url,
                           "SPARQL_EXPOSE_PLANS": args.expose_plans, "SPARQL_LEAN": not args.through_flask,
+                          "SPARQL_FAST_LOOKUPS": not args.no_fast_lookups,
                           **({"SPARQL_WORKERS": args.sparql_workers} if args.sparql_workers else {}),
                           **({"SPARQL_WORKER_START_SECONDS": args.sparql_worker_start_seconds}
                              if args.sparql_worker_start_seconds else {}),

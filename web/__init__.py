@@ -53,6 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # SPARQL protocol requests from programs answered in front of Flask, by the same
         # functions (web/endpoint/lean.py); false sends them through Flask's request handling.
         SPARQL_LEAN=True,
+        # Lookups of one triple pattern (web/endpoint/simple.py) answered in the web process, over
+        # the graphs a query worker holds, without a worker's round trip; false sends every query to one.
+        SPARQL_FAST_LOOKUPS=True,
         # The largest plan or trajectory file a check accepts (bytes); larger uploads get a 413 page.
         MAX_CONTENT_LENGTH=2_000_000,
         # Who may see and keep organisations' plans (policy-graph account add ...); the key that

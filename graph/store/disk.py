@@ -243,6 +243,8 @@ class OxigraphDiskStore(OxigraphStore):
     """The current version of the on-disk store, opened read-only; a plan kept or removed by any
     process is seen at the next question, by opening the version that holds it."""
 
+    in_memory = False
+
     def __init__(self, artefact: Path, plans: bool = True):
         self.artefact = artefact
         self._inferred = ox.NamedNode(str(INFERRED_GRAPH))
@@ -261,5 +263,6 @@ class OxigraphDiskStore(OxigraphStore):
         with self._lock:
             if self.plans.changes() is None:
                 return False
-            self._open()
+            with self._changing():
+                self._open()
             return True

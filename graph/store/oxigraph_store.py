@@ -4,7 +4,8 @@ rdflib terms and Oxigraph terms stand for each other."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,14 @@ class Answer:
 
 class OxigraphStore:
     serial = False
+    #: the engine that answers, in memory or on disk: the one the SPARQL endpoint's workers run
+    engine = "oxigraph"
+    #: whether the graph is held in memory, read in the order it was loaded (as the endpoint's
+    #: query workers hold it), rather than on disk, in the order of its indexes
+    in_memory = True
+    #: odd while the graphs held change, raised by two each change: a reader that finds it odd,
+    #: or changed after it has read, knows that it may have seen the graphs mid-change
+    changes = 0
 
     """The built graph loaded into an in-memory Oxigraph store; queries see the union of
     its named graphs."""
@@ -102,14 +111,33 @@ class OxigraphStore:
     def _drop(self, graph: str) -> None:
         self.store.remove_graph(ox.NamedNode(graph))
 
+    @contextmanager
+    def _changing(self):
+        """Mark the graphs as changing (:attr:`changes`) while the block runs; under the lock."""
+        self.changes += 1
+        try:
+            yield
+        finally:
+            self.changes += 1
+
+    def _change(self, change: Callable):
+        def changed(what):
+            with self._changing():
+                change(what)
+        return changed
+
     def remove_graph(self, iri: str) -> None:
         """Leave named graph *iri* out of this store (its file is untouched)."""
-        with self._lock:
+        with self._lock, self._changing():
             self.store.remove_graph(ox.NamedNode(iri))
 
     def refresh(self) -> bool:
         with self._lock:
-            return self.plans.follow(self._drop, self._load)
+            return self.plans.follow(self._change(self._drop), self._change(self._load))
+
+    def graph_names(self) -> list[str]:
+        """The IRIs of the named graphs this store holds."""
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def query(self, sparql: str, bindings: Mapping[str, Bound] | None = None) -> QueryResult:
         result = self.store.query(inline_bindings(sparql, bindings), use_default_graph_as_union=True)

@@ -3,7 +3,9 @@ description and VoID, and full dataset dumps.
 
 The endpoint is read-only and makes no outbound requests: updates are refused whatever the
 method, and queries run in worker processes that cannot open a network socket
-(:mod:`web.endpoint.sandbox`), are killed at the time limit and are replaced when they die.
+(:mod:`web.endpoint.sandbox`), are killed at the time limit and are replaced when they die; only
+a lookup of one triple pattern, which can neither run long nor make a request, is answered in
+this process, over the graphs a worker holds (:mod:`web.endpoint.simple`).
 ``SERVICE`` is also refused at sight, for a clear message; that check is a courtesy, not the
 boundary. The endpoint takes a bounded number of queries at once, so that it never holds every
 thread a page would need.
@@ -22,6 +24,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from graph.namespaces import ID, short
 from graph.queries import example_text, example_value
+from web.endpoint import simple
 from web.endpoint.formats import GRAPH_FORMATS, RESULT_FORMATS
 from web.endpoint.pool import WorkerPool
 from web.endpoint.protocol import READ_ONLY, ProtocolError, QueryRequest, read_request
@@ -144,7 +147,8 @@ def run_query(text: str, accept: str | None, fmt: str | None, params: QueryReque
 
 def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, params: QueryRequest,
                  base: str) -> Reply:
-    """Check *text* against the endpoint's rules, then run it in one of *app*'s workers, with
+    """Check *text* against the endpoint's rules, then run it in one of *app*'s workers (or,
+    for a lookup that cannot run long, here: :mod:`web.endpoint.simple`), with
     *base* (the address it was sent to) as its base IRI: the one function that answers every
     query, whether through Flask or the lean path (:mod:`web.endpoint.lean`)."""
     config = app.config
@@ -170,6 +174,10 @@ def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, par
             return Reply.error(400, f"{iri!r} is not a valid graph IRI.")
     job = Job(text, accept, fmt, default_graphs, named_graphs, config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"],
               base=base)
+    # a lookup that cannot run long is answered here, by the same function a worker uses
+    reply = simple.answer(app, job)
+    if reply is not None:
+        return reply
     return _run_admitted(app, job, config["SPARQL_TIMEOUT"])
 
 
