@@ -114,7 +114,8 @@ def _dataset(app: Flask, store, version: int) -> tuple[list[str], list[str]] | N
 
 def answer(app: Flask, job: Job) -> Reply | None:
     """The answer to *job* from this process's store, or None when it must go to a worker: the
-    setting is off, the store is not Oxigraph, the query is not a lookup, or graphs are named."""
+    setting is off, the store is not Oxigraph in memory, the query is not a lookup, graphs are
+    named, or this store holds a plan the workers do not (its answer could come in another order)."""
     if not app.config.get("SPARQL_FAST_LOOKUPS", True) or job.default_graphs or job.named_graphs:
         return None
     store = app.extensions["policy_graph"].store
@@ -123,10 +124,10 @@ def answer(app: Flask, job: Job) -> Reply | None:
     version = store.changes
     found = None if version % 2 else _recognise(job.query)
     dataset = None if found is None else _dataset(app, store, version)
-    # over a list of graphs the engine reads them one after another, and on disk in the order of
-    # its indexes, not in the order a worker's store in memory was loaded: the same rows, in
-    # another order, so a LIMIT could keep others
-    if dataset is None or (found.group("limit") and (dataset[0] or not store.in_memory)):
+    # only where the answer is the worker's to the byte: over a list of graphs (a plan hidden)
+    # the engine reads them one after another, and on disk in the order of its indexes, not as a
+    # worker's store in memory does: the same rows, in another order (and a LIMIT could keep others)
+    if dataset is None or dataset[0] or not store.in_memory:
         return None
     job = Job(job.query, job.accept, job.format, dataset[0], dataset[1], job.max_rows, job.max_bytes, base=job.base)
     try:
