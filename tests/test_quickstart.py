@@ -123,6 +123,11 @@ def test_the_inputs_are_the_data_sources_ontology_queries_and_code(mini):
 # --- what a build and a start say ---------------------------------------------------------------
 
 def test_a_build_says_what_it_made_in_two_lines_and_stats_has_the_table(capsys, mini):
+    # a project that has not recorded its passages' addresses is told so, naming them
+    code, out, _ = run(capsys, "--root", str(mini.root), "build")
+    assert code == 0 and "2 passage addresses are not yet recorded" in out and "--record-passages" in out
+    assert run(capsys, "--root", str(mini.root), "build", "--record-passages")[0] == 0
+    # once they are recorded
     code, out, _ = run(capsys, "--root", str(mini.root), "build")
     lines = out.splitlines()
     # two lines, then the data's warnings (this data has one): no table of classes
