@@ -132,6 +132,37 @@ def test_what_only_flask_can_answer_goes_on_to_flask(served, name, params, heade
         assert any(k == "set-cookie" and v.startswith("lang=cy") for k, v in lean[1])
 
 
+@pytest.mark.parametrize("name, query_string, taken_here", [
+    ("a query that is not UTF-8", "query=ASK%20%7B%7D%FF", True),
+    ("a parameter name that is not UTF-8", "query=ASK%20%7B%7D&%FF=1", True),
+    ("a language named in escapes", "query=ASK%20%7B%7D&l%61ng=cy", False),
+    ("a language beside a query that is not UTF-8", "query=%FF&lang=cy", False),
+    ("a language with no value", "query=ASK%20%7B%7D&lang", False),
+    ("a day and a language", "query=ASK%20%7B%7D&on=2025-04-01&lang=en", False),
+])
+def test_the_query_string_is_read_once_as_flask_reads_it(served, name, query_string, taken_here):
+    """The lean path reads the query string once, for the query, the language and the day; a
+    language however written, even beside a query it refuses, still goes to Flask."""
+    lean, flask, taken = both_ways(served, served[0] + "?" + query_string)
+    assert taken == taken_here
+    assert lean[0] == flask[0]
+    if taken_here:
+        assert lean == flask and lean[0] == 400 and b"not valid UTF-8" in lean[2]
+    elif "lang&" not in query_string + "&":
+        assert any(k == "set-cookie" and v.startswith("lang=") for k, v in lean[1])
+
+
+def test_relative_iris_resolve_against_the_address_each_request_was_sent_to(served):
+    """The address a query was sent to is kept by the host it names, not once for all."""
+    url = query_url(served[0], query="SELECT ?b WHERE { BIND(<here> AS ?b) }")
+    seen = []
+    for host in ("one.example", "two.example:8080", "one.example"):
+        lean, flask, taken = both_ways(served, url, headers={"Host": host, "Accept": "text/csv"})
+        assert taken and lean == flask
+        seen.append(lean[2].decode().split("\r\n")[1])
+    assert seen == ["http://one.example/here", "http://two.example:8080/here", "http://one.example/here"]
+
+
 def test_real_clients_are_answered_by_the_lean_path(served):
     endpoint, app = served
     before = app.wsgi_app.answered

@@ -3,6 +3,7 @@ store follows the plans kept beside the built graph."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,8 @@ class PlanFiles:
 
     def __init__(self, artefact: Path, enabled: bool = True):
         self.folder = artefact.parent / "plans"
+        # stat'ed on every request the service answers: as a string, without pathlib's own work
+        self._folder = os.fspath(self.folder)
         self.artefact = artefact
         self.enabled = enabled
         self.marker = self._marker()
@@ -83,7 +86,7 @@ class PlanFiles:
 
     def _marker(self) -> int | None:
         try:
-            return self.folder.stat().st_mtime_ns
+            return os.stat(self._folder).st_mtime_ns
         except OSError:
             return None
 

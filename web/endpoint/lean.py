@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from flask import Flask, Response, url_for
 from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_current_url
 
-from web.endpoint.protocol import ProtocolError, QueryRequest, read_parts
+from web.endpoint.protocol import ProtocolError, parse_pairs, read_parts
 from web.endpoint.sparql import CORS_HEADERS, answer_query
 from web.endpoint.worker import Reply
 from web.receipt import DATA_TYPES, headers_of
@@ -67,16 +68,13 @@ class LeanSparql:
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def _takes(self, environ: dict, method: str) -> bool:
-        """Whether this request is one the lean path answers as Flask would (see the module)."""
+        """Whether this request may be one the lean path answers as Flask would (see the
+        module); a ``lang`` parameter is looked for once the query string is read."""
         if environ.get("PATH_INFO") != PATH or method not in METHODS or "HTTP_AUTHORIZATION" in environ:
             return False
         if self.session_cookie in environ.get("HTTP_COOKIE", ""):
             return False
-        if method != "POST" and "html" in environ.get("HTTP_ACCEPT", "").lower():
-            return False
-        if "lang" in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
-            return False
-        return True
+        return method == "POST" or "html" not in environ.get("HTTP_ACCEPT", "").lower()
 
     def _answer(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """The status, headers and body of the answer, or None for Flask to answer."""
@@ -95,11 +93,18 @@ class LeanSparql:
                 if not read:
                     read.append(stream.read(int(length)))
                 return read[0]
-        mimetype = parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower()
         query_string = environ.get("QUERY_STRING", "").encode("latin-1")
+        # the query string is read once: for its parameters, for "lang" and for the day ("on")
+        in_address: dict[str, list[str]] = {}
         try:
-            params = read_parts(method, query_string, mimetype, body)
+            parse_pairs(query_string, in_address)
+            if "lang" in in_address:
+                return None
+            params = read_parts(method, query_string, _mimetype(environ.get("CONTENT_TYPE", "")), body,
+                                parsed=in_address)
         except ProtocolError as refused:
+            if "lang" in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+                return None
             return self._reply(environ, Reply.error(refused.status, refused.message))
         text = params.query
         if text is None:
@@ -109,27 +114,51 @@ class LeanSparql:
         if not text.strip():
             return self._reply(environ, Reply.error(400, "The query is empty."))
         reply = answer_query(self.app, text, environ.get("HTTP_ACCEPT"), params.get("format") or params.get("output"),
-                             params, get_current_url(environ, strip_querystring=True))
-        return self._reply(environ, reply, params)
+                             params, _address(environ))
+        return self._reply(environ, reply, in_address)
 
-    def _reply(self, environ: dict, reply: Reply, params: QueryRequest | None = None
+    def _reply(self, environ: dict, reply: Reply, in_address: dict[str, list[str]] | None = None
                ) -> tuple[str, list[tuple[str, str]], bytes]:
         headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body))), *_CORS,
                    ("Vary", "Accept"), *self.always]
         if reply.retry_after is not None:
             headers.append(("Retry-After", str(reply.retry_after)))
-        if reply.status < 400 and parse_options_header(reply.content_type)[0] in DATA_TYPES:
-            headers += headers_of(self.app, _as_of(environ), environ.get("SCRIPT_NAME", "") + self.report)
+        if reply.status < 400 and _mimetype(reply.content_type) in DATA_TYPES:
+            on = (in_address if in_address is not None else parse_qs(environ.get("QUERY_STRING", ""))).get("on")
+            headers += headers_of(self.app, _day(on[0] if on else ""), environ.get("SCRIPT_NAME", "") + self.report)
         return _status(reply.status), headers, reply.body
+
+
+@lru_cache(maxsize=64)
+def _mimetype(content_type: str) -> str:
+    """The media type of a ``Content-Type``, lower case, without parameters (a few kinds recur)."""
+    return parse_options_header(content_type)[0].lower()
+
+
+#: The addresses queries were sent to, by what werkzeug makes one of: kept, as a few recur.
+_ADDRESSES: dict[tuple, str] = {}
+
+
+def _address(environ: dict) -> str:
+    """The address the request was sent to, without its query string, as the Flask view reads it
+    (``request.base_url``): what relative IRIs in the query resolve against."""
+    key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
+           environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"))
+    found = _ADDRESSES.get(key)
+    if found is None:
+        found = get_current_url(environ, strip_querystring=True)
+        if len(_ADDRESSES) >= 256:  # a client names the host: bounded whatever it sends
+            _ADDRESSES.clear()
+        _ADDRESSES[key] = found
+    return found
 
 
 def _no_body() -> bytes:
     return b""
 
 
-def _as_of(environ: dict) -> dt.date:
+def _day(asked: str) -> dt.date:
     """The day the answer holds for, as :func:`web.receipt.as_of` reads it: ``on`` in the address."""
-    asked = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).get("on", [""])[0]
     try:
         return dt.date.fromisoformat(asked)
     except ValueError:

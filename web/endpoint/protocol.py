@@ -73,15 +73,20 @@ def read_request(request: Request) -> QueryRequest:
     return read_parts(request.method, request.query_string, request.mimetype, lambda: request.get_data(cache=True))
 
 
-def read_parts(method: str, query_string: bytes, mimetype: str, body: Callable[[], bytes]) -> QueryRequest:
+def read_parts(method: str, query_string: bytes, mimetype: str, body: Callable[[], bytes],
+               parsed: dict[str, list[str]] | None = None) -> QueryRequest:
     """The query and parameters of a request made of *method*, *query_string*, the media type
     of its body (*mimetype*, lower case, without parameters) and *body*, read only when needed:
     what :func:`read_request` reads from a Flask request, and the lean path
-    (:mod:`web.endpoint.lean`) from the WSGI environment.
+    (:mod:`web.endpoint.lean`) from the WSGI environment, which has read the query string's
+    parameters already (*parsed*, by :func:`parse_pairs`; they are added to, not copied).
 
     :raise ProtocolError: as :func:`read_request`."""
     params: dict[str, list[str]] = {}
-    parse_pairs(query_string, params)
+    if parsed is None:
+        parse_pairs(query_string, params)
+    else:
+        params = parsed
     body_query: str | None = None
     if method not in ("GET", "HEAD"):
         if mimetype == "application/sparql-update":
