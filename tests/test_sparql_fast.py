@@ -187,6 +187,30 @@ def test_a_malformed_lookup_gets_the_workers_error(served):
     assert len(set(map(repr, answers.values()))) == 1 and answers[True, True][0] == 400
 
 
+@pytest.mark.parametrize("query", [
+    "PREFIX ex: <http://example.org/> SELECT * { ex:a.SERVICE ?p ?o }",
+    "SELECT * { ?s ?p \"x\"@en-Service }",
+])
+def test_a_lookup_the_text_reads_as_service_is_refused_as_before(served, query):
+    """The readings of the text are skipped for a lookup, but not where they would see SERVICE."""
+    endpoint, _app = served
+    assert is_lookup(query)
+    answers, fast = _four_ways(served, endpoint + "?" + urllib.parse.urlencode({"query": query}))
+    assert fast == 0 and len(set(map(repr, answers.values()))) == 1
+    assert answers[True, True][0] == 403 and b"SERVICE is not allowed" in answers[True, True][2]
+
+
+def test_a_lookup_is_held_to_the_nesting_limit_too(served):
+    endpoint, app = served
+    app.config["SPARQL_MAX_DEPTH"] = 0
+    try:
+        answers, fast = _four_ways(served, endpoint + "?" + urllib.parse.urlencode({"query": LOOKUPS[0]}))
+    finally:
+        app.config["SPARQL_MAX_DEPTH"] = 64
+    assert fast == 0 and len(set(map(repr, answers.values()))) == 1
+    assert answers[True, True][0] == 400 and b"nested 1 deep" in answers[True, True][2]
+
+
 @pytest.fixture
 def accounts_path(tmp_path) -> Path:
     return tmp_path / "instance" / "accounts.json"

@@ -59,10 +59,11 @@ _LOOKUP = re.compile(
 
 def is_lookup(text: str) -> bool:
     """Whether *text* is, as a whole, a lookup of the shape described in this module."""
-    return _recognise(text) is not None
+    return recognise(text) is not None
 
 
-def _recognise(text: str) -> re.Match | None:
+def recognise(text: str) -> re.Match | None:
+    """*text* read as a lookup of the shape described in this module, or None when it is not one."""
     declared, at = set(), 0
     while found := _DECLARATION.match(text, at):
         if found.group("ns") is not None:
@@ -112,17 +113,18 @@ def _dataset(app: Flask, store, version: int) -> tuple[list[str], list[str]] | N
     return dataset
 
 
-def answer(app: Flask, job: Job) -> Reply | None:
+def answer(app: Flask, job: Job, lookup: re.Match | None = None) -> Reply | None:
     """The answer to *job* from this process's store, or None when it must go to a worker: the
     setting is off, the store is not Oxigraph in memory, the query is not a lookup, graphs are
-    named, or this store holds a plan the workers do not (its answer could come in another order)."""
+    named, or this store holds a plan the workers do not (its answer could come in another order).
+    *lookup* is the query read by :func:`recognise`, when it has been."""
     if not app.config.get("SPARQL_FAST_LOOKUPS", True) or job.default_graphs or job.named_graphs:
         return None
     store = app.extensions["policy_graph"].store
     if getattr(store, "engine", None) != "oxigraph":
         return None
     version = store.changes
-    found = None if version % 2 else _recognise(job.query)
+    found = None if version % 2 else lookup or recognise(job.query)
     dataset = None if found is None else _dataset(app, store, version)
     # only where the answer is the worker's to the byte: over a list of graphs (a plan hidden)
     # the engine reads them one after another, and on disk in the order of its indexes, not as a

@@ -39,6 +39,7 @@ _gate_lock = threading.Lock()
 #: by ``policy-graph serve`` (which sets it from its threads: web/wsgi_server.py).
 UNSERVED_WAITING = 8
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SERVICE = re.compile("service", re.IGNORECASE)
 _pool_lock = threading.Lock()
 
 CORS_HEADERS = {
@@ -159,14 +160,20 @@ def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, par
     if where:
         return Reply.error(400, f"The query holds half of a UTF-16 surrogate pair at character {where}, "
                                 "which is not a character.")
-    depth, most = nesting_depth(text), config["SPARQL_MAX_DEPTH"]
-    if depth > most:
-        return Reply.error(400, f"The query's brackets are nested {depth} deep; this endpoint accepts at most {most}.")
-    keyword = update_keyword(text)
-    if keyword:
-        return Reply.error(403, READ_ONLY.format(keyword))
-    if uses_service(text):
-        return Reply.error(403, "SERVICE is not allowed: this endpoint makes no requests to other endpoints.")
+    # a lookup of one triple pattern is nothing the readings below look for (an update, a SERVICE
+    # clause, brackets nested deeper than one), but where the word SERVICE is in a name or a
+    # language tag (ex:a.SERVICE), which they would take for a clause: they are left out for it
+    lookup = simple.recognise(text)
+    if lookup is None or _SERVICE.search(text) or config["SPARQL_MAX_DEPTH"] < 1:
+        depth, most = nesting_depth(text), config["SPARQL_MAX_DEPTH"]
+        if depth > most:
+            return Reply.error(400, f"The query's brackets are nested {depth} deep; this endpoint accepts at most "
+                                    f"{most}.")
+        keyword = update_keyword(text)
+        if keyword:
+            return Reply.error(403, READ_ONLY.format(keyword))
+        if uses_service(text):
+            return Reply.error(403, "SERVICE is not allowed: this endpoint makes no requests to other endpoints.")
     default_graphs, named_graphs = params.all("default-graph-uri"), params.all("named-graph-uri")
     for iri in default_graphs + named_graphs:
         if not iri.startswith(("http://", "https://")) or any(c in iri for c in ' <>"{}|^`\\') \
@@ -175,7 +182,7 @@ def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, par
     job = Job(text, accept, fmt, default_graphs, named_graphs, config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"],
               base=base)
     # a lookup that cannot run long is answered here, by the same function a worker uses
-    reply = simple.answer(app, job)
+    reply = None if lookup is None else simple.answer(app, job, lookup)
     if reply is not None:
         return reply
     return _run_admitted(app, job, config["SPARQL_TIMEOUT"])
