@@ -15,10 +15,10 @@ turn, so that a busy machine slows both alike. Measured over HTTP on loopback, S
   processor time each side spent per lookup (the query workers' apart);
 - the service's own item page and search, for reference.
 
-With ``--floor``, the same lookups and load against a WSGI hello served by gunicorn as the service
+With ``--floor``, the same lookups and load against a WSGI hello served by granian as the service
 is (bench/floor.py): the cost of the Python web server alone. With ``--through-flask``, against a
 second service that sends SPARQL requests through Flask rather than the lean path. ``--service-arg``
-passes options to bench/server.py (``--workers``, ``--threads``, ``--sparql-workers``) to compare
+passes options to bench/server.py (``--workers``, ``--threads``, ``--sparql-workers``, ``--server``) to compare
 ways of serving.
 
 Each figure is given with its ratio to the server's (time: ours ÷ theirs; throughput: ours ÷
@@ -166,7 +166,7 @@ def side_by_side(ours: Client, theirs: Client, texts: list[str], accept: str, sa
 
 
 def start_floor(artefact: Path, extra: list[str]) -> tuple[Process, str]:
-    """The WSGI hello under the service's gunicorn configuration (bench/floor.py)."""
+    """The WSGI hello served as the service is (bench/floor.py)."""
     port = free_port()
     options = [a for a in extra if a.split("=")[0] in ("--workers", "--threads")]
     floor = Process([PYTHON, BENCH / "floor.py", "--port", str(port), *options],
@@ -349,7 +349,7 @@ def main() -> None:
                         help="the load on each side in this many turns, alternating with the others (default 4)")
     parser.add_argument("--start-budget", type=float, default=600.0)
     parser.add_argument("--floor", action="store_true",
-                        help="measure lookups and load on a WSGI hello under the same gunicorn configuration too")
+                        help="measure lookups and load on a WSGI hello served as the service is too")
     parser.add_argument("--through-flask", action="store_true",
                         help="measure lookups and load on a service that sends SPARQL through Flask too")
     parser.add_argument("--service-arg", action="append", default=[],

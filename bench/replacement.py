@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What it would cost to answer SPARQL queries in the web process and end that process at the
-time limit (pyoxigraph cannot stop a query): the service runs with one gunicorn worker, as
+time limit (pyoxigraph cannot stop a query): the service runs with one web worker, as
 ``policy-graph serve`` runs it, the worker is killed, and the time is taken until a lookup is
 answered again by its replacement (which forks from the loaded app and starts its query workers).
 Medians over the runs; every request the killed worker held would be lost too.

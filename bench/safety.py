@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The service under abuse: does it stay up, keep its pages quick, and keep its memory?
 
-Serves the built graph as ``policy-graph serve`` does (gunicorn workers, the public SPARQL
+Serves the built graph as ``policy-graph serve`` does (granian workers, the public SPARQL
 endpoint with its query workers) and measures, over HTTP on loopback:
 
 1. pages alone: the median and 95th percentile of the planners' pages, nothing else running;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The service as the bench measures it, in its own process: the real Flask app, created and
-served as ``policy-graph serve`` serves it (gunicorn's worker processes where gunicorn is
+served as ``policy-graph serve`` serves it (granian's worker processes where granian is
 installed, else werkzeug's threaded server; ``--workers``), on the store named by
 ``--store``. One route is added for the bench: ``/bench/query/<name>?param=value`` answers a
 named query on the app's store as JSON rows, the way the pages call them, so every named query
@@ -8,18 +8,13 @@ can be timed over HTTP on every store.
 
     .venv/bin/python bench/server.py --graph build/policy-graph.nq --store oxigraph --port 8123
 
-With ``--server granian`` the same app is served by granian (if installed) instead, to compare:
-its worker processes each make the app themselves (granian forks before loading it), and start
-their query workers as gunicorn's do once they serve (``--blocking-threads`` per worker, by
-default as many as gunicorn's threads).
+With ``--server gunicorn`` the same app is served by gunicorn (if installed: the ``bench`` extra)
+as ``policy-graph serve`` served it before it served with granian, to compare (bench/servers.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
@@ -58,7 +53,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sparql-worker-start-seconds", type=float,
                         help="how long a query worker may take to load the graph (SPARQL_WORKER_START_SECONDS)")
     parser.add_argument("--sparql-workers", type=int, help="query workers per web process (SPARQL_WORKERS)")
-    parser.add_argument("--threads", type=int, help="threads per web process (default: as policy-graph serve)")
+    parser.add_argument("--threads", type=int, help="threads that run the app, per web process (default: as "
+                                                    "policy-graph serve)")
     parser.add_argument("--through-flask", action="store_true",
                         help="send SPARQL protocol requests through Flask, not the lean path (SPARQL_LEAN off)")
     parser.add_argument("--no-fast-lookups", action="store_true",
@@ -66,11 +62,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                              "(SPARQL_FAST_LOOKUPS off)")
     parser.add_argument("--werkzeug", action="store_true",
                         help="serve with werkzeug's threaded server in one process instead, to compare")
-    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
-                        help="the web server (default: gunicorn, as policy-graph serve)")
-    parser.add_argument("--blocking-threads", type=int, help="granian: threads that run the app, per worker")
-    parser.add_argument("--runtime-mode", choices=("auto", "st", "mt"), default="auto",
-                        help="granian: one I/O runtime per worker (st) or one shared by its threads (mt)")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="the web server (default: granian, as policy-graph serve; gunicorn as it served before, "
+                             "to compare: pip install -e '.[bench]')")
     return parser.parse_args(argv)
 
 
@@ -92,29 +86,9 @@ def app_maker(args: argparse.Namespace):
     return make_app
 
 
-def granian_app():
-    """The app as one of granian's worker processes serves it (its factory): its places for
-    queries fitted to the worker's threads, its query workers started once it serves."""
-    args = parse(json.loads(os.environ[ARGV_ENV]))
-    app = wsgi_server.spare_a_thread(app_maker(args)(), args.blocking_threads or wsgi_server.THREADS)
-    warm_up(app)
-    return app
-
-
 def main() -> None:
     args = parse()
     make_app = app_maker(args)
-    if args.server == "granian":
-        from granian import Granian
-
-        if args.store == "oxigraph-disk":
-            prepare_disk_store_apart(Path(args.graph))
-        os.environ[ARGV_ENV] = json.dumps(sys.argv[1:])
-        Granian("server:granian_app", "127.0.0.1", args.port, interface="wsgi", factory=True,
-                workers=args.workers or wsgi_server.default_workers(),
-                blocking_threads=args.blocking_threads or wsgi_server.THREADS, runtime_mode=args.runtime_mode,
-                working_dir=Path(__file__).resolve().parent, log_level="warning").serve()
-        return
     if args.werkzeug:
         from werkzeug.serving import make_server
 
@@ -128,6 +102,11 @@ def main() -> None:
         wsgi_server.THREADS = args.threads
     if args.store == "oxigraph-disk":
         prepare_disk_store_apart(Path(args.graph))  # once, before the workers open it
+    if args.server == "gunicorn":
+        from gunicorn_serving import serve_app
+
+        serve_app(make_app, args.port, args.workers, args.store != "oxigraph-disk", warm_up)
+        return
     serve(make_app, "127.0.0.1", args.port, workers=args.workers, fork_after_load=args.store != "oxigraph-disk",
           on_worker_start=warm_up)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Python web servers compared under the endpoint: the WSGI hello (bench/floor.py) and, with
-``--app``, the real service (bench/server.py), each served by gunicorn as ``policy-graph serve``
-serves it and by granian with the settings given, beside the Oxigraph server on the same graph.
+``--app``, the real service (bench/server.py), each served by granian as ``policy-graph serve``
+serves it (and with the other numbers of threads given) and by gunicorn as it served before,
+beside the Oxigraph server on the same graph.
 
 Measured as bench/endpoint.py measures (its functions): lookups by IRI alternating with the
 Oxigraph server's (median, p95), then 32 clients for a while (bench/load.py) with the processor
@@ -10,7 +11,7 @@ measured in each of ``--rounds`` turns, in alternating order, so other work on t
 weighs on all; the figures given are the medians of the rounds. Results are appended to
 WORKDIR/servers.jsonl.
 
-    .venv/bin/python bench/servers.py --granian 1:st --granian 8:st --granian 32:st --granian 8:mt --app
+    .venv/bin/python bench/servers.py --threads 8 --app      # gunicorn needs: pip install -e '.[bench]'
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from endpoint import (
 from measure import ROOT, free_port, run_facts, wait_for
 from run import PYTHON, Process, lookup_nodes, say
 
+from web import wsgi_server
+
 BENCH = Path(__file__).resolve().parent
 
 
@@ -50,25 +53,16 @@ def start_floor(folder: Path, name: str, options: list[str]) -> tuple[Process, s
     return floor, base
 
 
-def granian_options(setting: str) -> list[str]:
-    """``THREADS:MODE[:RUNTIME_THREADS]`` (e.g. ``8:st``, ``8:mt:2``) as floor.py's and server.py's
-    options (server.py takes no runtime threads)."""
-    threads, mode, *runtime = setting.split(":")
-    return ["--server", "granian", "--blocking-threads", threads, "--runtime-mode", mode,
-            *(["--runtime-threads", runtime[0]] if runtime else [])]
-
-
 def middle(values: list[float]) -> float:
     return round(statistics.median(values), 3) if values else 0.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--granian", action="append", default=[], metavar="THREADS:MODE[:RUNTIME]",
-                        help="a granian setting to measure: blocking threads per worker, runtime mode (st, mt) and "
-                             "I/O threads per worker")
-    parser.add_argument("--app", action="append", default=[], metavar="THREADS:MODE", nargs="?", const="32:st",
-                        help="the real service too, under gunicorn and under granian with this setting")
+    parser.add_argument("--threads", action="append", type=int, default=[], metavar="N",
+                        help="the hello under granian with N threads a worker too (it is served with "
+                             f"{wsgi_server.THREADS})")
+    parser.add_argument("--app", action="store_true", help="the real service too, under granian and under gunicorn")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--lookups", type=int, default=400)
     parser.add_argument("--clients", type=int, default=32)
@@ -79,23 +73,23 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     args = parser.parse_args()
     try:
-        import granian  # noqa: F401  (only checked for here; the servers import it themselves)
+        import gunicorn  # noqa: F401  (only checked for here; the servers import it themselves)
     except ImportError:
-        sys.exit("granian is not installed: .venv/bin/pip install -e '.[bench]'")
+        sys.exit("gunicorn is not installed: .venv/bin/pip install -e '.[bench]'")
     artefact = artefact_at(args.scale, args.workdir, args.seed)
     facts = run_facts()
     server, reference = start_reference(artefact)
     started: dict[str, tuple[Process, str]] = {}
     try:
-        started["hello, gunicorn"] = start_floor(artefact.parent, "hello gunicorn", [])
-        for setting in args.granian:
-            started[f"hello, granian {setting}"] = start_floor(artefact.parent, f"hello granian {setting}",
-                                                               granian_options(setting))
+        started["hello, granian"] = start_floor(artefact.parent, "hello granian", [])
+        started["hello, gunicorn"] = start_floor(artefact.parent, "hello gunicorn", ["--server", "gunicorn"])
+        for threads in args.threads:
+            started[f"hello, granian, {threads} threads"] = start_floor(
+                artefact.parent, f"hello granian {threads}", ["--threads", str(threads)])
         if args.app:
-            started["app, gunicorn"] = start_service(artefact, args.scale, 600, [], "servers-gunicorn")
-            for setting in args.app:
-                started[f"app, granian {setting}"] = start_service(
-                    artefact, args.scale, 600, granian_options(setting), f"servers-granian-{setting.replace(':', '')}")
+            started["app, granian"] = start_service(artefact, args.scale, 600, [], "servers-granian")
+            started["app, gunicorn"] = start_service(artefact, args.scale, 600, ["--server", "gunicorn"],
+                                                     "servers-gunicorn")
         time.sleep(args.settle_seconds)
         theirs = Client(reference, "/query")
         nodes = lookup_nodes(reference)

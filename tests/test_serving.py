@@ -1,10 +1,13 @@
-"""``policy-graph serve`` serves with gunicorn's worker processes where gunicorn is installed
-(answering concurrent requests on several processes, on the in-memory and the on-disk store),
-falls back to werkzeug's server where it is not, and refuses a bad worker count clearly."""
+"""``policy-graph serve`` serves with granian's worker processes where granian is installed
+(answering concurrent requests on several processes, on the in-memory and the on-disk store, and
+starting a worker again when one dies), falls back to werkzeug's server where it is not, and
+refuses a bad worker count and an address it cannot listen on clearly."""
 
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +19,7 @@ import pytest
 
 from graph.store import current_version
 from tests.conftest import copy_build
-from web.wsgi_server import gunicorn_available
+from web.wsgi_server import granian_available
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOKUPS = ["/id/wast.json", "/id/hywel-dda-uhb.json", "/id/kde-2-1-rtt-104-weeks.json", "/metrics.json"]
@@ -85,11 +88,11 @@ def artefact(built, tmp_path) -> Path:
 
 @pytest.mark.parametrize("store", ["oxigraph", "oxigraph-disk"])
 def test_serve_answers_concurrent_requests_on_several_worker_processes(artefact, store):
-    assert gunicorn_available()  # a dependency of the project
+    assert granian_available()  # a dependency of the project
     process, base = start(artefact, {"POLICY_GRAPH_STORE": store, "POLICY_GRAPH_WORKERS": "2"})
     try:
         assert set(hammer(base)) == {200}
-        assert len(children(process.pid)) >= 2  # the gunicorn workers
+        assert len(workers(process.pid)) == 2
         if store == "oxigraph-disk":
             assert (current_version(artefact) / "SOURCES.json").is_file()
     finally:
@@ -97,9 +100,61 @@ def test_serve_answers_concurrent_requests_on_several_worker_processes(artefact,
     assert "Traceback" not in output, output
 
 
-def test_serve_falls_back_to_werkzeug_without_gunicorn(artefact):
-    # gunicorn made unimportable in the server's process, as where it is not installed
-    process, base = start(artefact, {}, prelude="import sys; sys.modules['gunicorn'] = None; ")
+def workers(pid: int) -> list[int]:
+    """The web worker processes of the server *pid*: its children that serve (not the helper
+    process Python's multiprocessing starts beside them)."""
+    found = []
+    for child in children_of(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            found.append(child)
+    return found
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_a_worker_that_dies_is_started_again(artefact):
+    process, base = start(artefact, {"POLICY_GRAPH_WORKERS": "2"})
+    try:
+        first = workers(process.pid)
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (first[0] in workers(process.pid) or len(workers(process.pid)) < 2):
+            time.sleep(0.2)
+        again = workers(process.pid)
+        assert first[0] not in again and first[1] in again and len(again) == 2
+        assert set(hammer(base, rounds=5)) == {200}
+        assert process.poll() is None
+    finally:
+        output = stop(process)
+    assert "Traceback" not in output, output
+
+
+def test_a_port_in_use_is_a_clear_error_before_anything_loads(artefact):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = "import sys; from graph.cli import main; sys.exit(main(sys.argv[1:]))"
+        done = subprocess.run([sys.executable, "-c", code, "serve", "--port", str(port), "--graph", str(artefact)],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: it is in use; choose another address with --port" in done.stderr
+    assert "Traceback" not in done.stderr and "Serving" not in done.stderr
+
+
+def test_serve_falls_back_to_werkzeug_without_granian(artefact):
+    # granian made unimportable in the server's process, as where it is not installed
+    process, base = start(artefact, {}, prelude="import sys; sys.modules['granian'] = None; ")
     try:
         assert set(hammer(base, rounds=3)) == {200}
         assert children(process.pid) == []

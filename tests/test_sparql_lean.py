@@ -3,7 +3,7 @@ exactly as the Flask view does: each request is sent over real HTTP twice, throu
 path and through Flask (``SPARQL_LEAN`` off), and the statuses, bodies and headers compared;
 real clients (SPARQLWrapper, rdflib's SPARQLStore) are answered by it; what it must leave to
 Flask (pages, bearer keys, sessions, the language, the service description, preflight) goes on
-to Flask; and under ``policy-graph serve`` (gunicorn) it keeps the endpoint's headers."""
+to Flask; and under ``policy-graph serve`` (granian) it keeps the endpoint's headers."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.test_serving import start, stop
 from tests.test_sparql import http
 from web import create_app
 from web.background import serving
-from web.wsgi_server import gunicorn_available
+from web.wsgi_server import granian_available
 
 PRIORITIES = ("PREFIX nwp: <https://w3id.org/nhs-wales-planning/ontology#> "
               "SELECT ?p WHERE { ?p a nwp:StrategicPriority } ORDER BY ?p")
@@ -189,8 +189,8 @@ def test_the_time_limit_still_stops_a_query_on_the_lean_path(served):
     assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 6
 
 
-@pytest.mark.skipif(not gunicorn_available(), reason="gunicorn is not installed")
-def test_served_by_gunicorn_the_endpoint_keeps_its_headers(built, tmp_path):
+def test_served_by_granian_the_endpoint_keeps_its_headers(built, tmp_path):
+    assert granian_available()  # a dependency of the project
     process, base = start(built.artefact, {"POLICY_GRAPH_WORKERS": "1"})
     try:
         client = SPARQLWrapper(base + "/sparql")

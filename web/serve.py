@@ -5,7 +5,9 @@ needs the web package."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -37,13 +39,14 @@ def serve_command(args: argparse.Namespace) -> int:
     if not artefact.is_file():
         raise PolicyGraphError(_("no built graph at %(path)s; run 'policy-graph build' first") % {"path": artefact})
     verify_artefact(artefact)  # here, before anything is served: a damaged graph is refused with the reason
+    check_address(args.host, args.port)
     on_disk = os.environ.get("POLICY_GRAPH_STORE") == "oxigraph-disk"
     if on_disk:
         prepare_disk_store_apart(artefact)  # once, here, so each worker only opens it
     print(started_with(artefact), file=sys.stderr)
     print(_("Serving the policy graph on %(url)s") % {"url": f"http://{args.host}:{args.port}/"}, file=sys.stderr)
 
-    # gunicorn's worker processes where it is installed (POLICY_GRAPH_WORKERS), else werkzeug's server
+    # granian's worker processes where it is installed (POLICY_GRAPH_WORKERS), else werkzeug's server
     def make_app():
         app = create_app({"GRAPH_PATH": str(artefact), "QUERIES_DIR": str(layout.queries_dir),
                           "ACCOUNTS_PATH": str(layout.accounts_file),
@@ -54,6 +57,24 @@ def serve_command(args: argparse.Namespace) -> int:
 
     serve(make_app, args.host, args.port, fork_after_load=not on_disk, on_worker_start=warm_up)
     return 0
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, before anything is loaded, an address this machine cannot listen on: a port in
+    use (another service, or this one already running) or a host that is not one of its own.
+
+    :raise PolicyGraphError: naming the address, the reason and what to do."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # as the server will bind it: a port left in TIME_WAIT by a server just stopped is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        reason = _("it is in use") if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+        raise PolicyGraphError(_("cannot listen on %(address)s: %(reason)s; choose another address with --port "
+                                 "(or --host), or stop what is listening there")
+                               % {"address": f"{host}:{port}", "reason": reason}) from None
 
 
 def started_with(artefact: Path) -> str:
