@@ -33,6 +33,7 @@ METHODS = ("GET", "HEAD", "POST")
 _CORS = list(CORS_HEADERS.items())
 
 
+@lru_cache(maxsize=64)
 def _status(code: int) -> str:
     # as werkzeug writes it, so that a client sees the same status line either way
     return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"

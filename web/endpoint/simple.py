@@ -95,10 +95,9 @@ def counter(app: Flask) -> FastLookups:
 PLAN_GRAPHS = f"{GRAPHS}plan/"
 
 
-def _dataset(app: Flask, store, version: int) -> tuple[list[str], list[str]] | None:
-    """The graphs a query worker holds, as the default and named graphs to give the engine:
-    ([], []) when they are every graph of *store* (the engine's union, read as a worker reads it);
-    None when there is none. Kept while the store's graphs stay at *version*."""
+def _holds_what_workers_hold(app: Flask, store, version: int) -> bool:
+    """Whether every graph of *store* is one a query worker holds (no plan hidden from the
+    endpoint), and there is one. Kept while the store's graphs stay at *version*."""
     expose = bool(app.config.get("SPARQL_EXPOSE_PLANS"))
     kept = app.extensions.get("sparql_fast_dataset")
     if kept is not None and kept[:2] == (version, expose):
@@ -107,10 +106,9 @@ def _dataset(app: Flask, store, version: int) -> tuple[list[str], list[str]] | N
     if expose:
         published = {f"{PLAN_GRAPHS}{p.id}" for p in app.extensions["policy_graph"].plan_access() if p.published}
     names = store.graph_names()
-    shown = [g for g in names if not g.startswith(PLAN_GRAPHS) or g in published]
-    dataset = None if not shown else ([], []) if len(shown) == len(names) else (shown, shown)
-    app.extensions["sparql_fast_dataset"] = (version, expose, dataset)
-    return dataset
+    holds = bool(names) and all(not g.startswith(PLAN_GRAPHS) or g in published for g in names)
+    app.extensions["sparql_fast_dataset"] = (version, expose, holds)
+    return holds
 
 
 def answer(app: Flask, job: Job, lookup: re.Match | None = None) -> Reply | None:
@@ -124,14 +122,12 @@ def answer(app: Flask, job: Job, lookup: re.Match | None = None) -> Reply | None
     if getattr(store, "engine", None) != "oxigraph":
         return None
     version = store.changes
-    found = None if version % 2 else lookup or recognise(job.query)
-    dataset = None if found is None else _dataset(app, store, version)
     # only where the answer is the worker's to the byte: over a list of graphs (a plan hidden)
     # the engine reads them one after another, and on disk in the order of its indexes, not as a
     # worker's store in memory does: the same rows, in another order (and a LIMIT could keep others)
-    if dataset is None or dataset[0] or not store.in_memory:
+    if version % 2 or not store.in_memory or (lookup or recognise(job.query)) is None \
+            or not _holds_what_workers_hold(app, store, version):
         return None
-    job = Job(job.query, job.accept, job.format, dataset[0], dataset[1], job.max_rows, job.max_bytes, base=job.base)
     try:
         reply = execute(store, job)
     except Exception as exc:  # noqa: BLE001 - as a worker answers an error it did not foresee
