@@ -197,6 +197,15 @@ def test_cors_preflight(endpoint):
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
     assert status == 204 and "POST" in headers["Access-Control-Allow-Methods"]
     assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Type" in headers["Access-Control-Allow-Headers"] and headers["Access-Control-Max-Age"]
+
+
+def test_an_answer_lets_any_origin_read_it_and_says_the_rest_only_in_the_preflight(endpoint):
+    # the methods, headers and how long to keep them are read from the preflight's answer alone
+    status, headers, _ = get(endpoint, PRIORITIES)
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == "*"
+    told = {h.lower() for h in headers if h.lower().startswith("access-control-")}
+    assert told == {"access-control-allow-origin"}
 
 
 # --- safety -------------------------------------------------------------------------------

@@ -42,8 +42,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SERVICE = re.compile("service", re.IGNORECASE)
 _pool_lock = threading.Lock()
 
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
+#: What lets a page on another origin read an answer; the rest of CORS is said once, in the
+#: answer to the browser's preflight (PREFLIGHT_HEADERS), the only answer it is read from.
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
     "Access-Control-Max-Age": "86400",
@@ -224,7 +227,7 @@ def endpoint():
 def preflight():
     """CORS preflight for browser-based SPARQL clients on other origins."""
     response = Response(status=204)
-    response.headers.update(CORS_HEADERS)
+    response.headers.update(PREFLIGHT_HEADERS)
     return response
 
 
