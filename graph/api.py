@@ -27,7 +27,7 @@ from graph.namespaces import entity
 from graph.paths import ARTEFACT_NAME, Layout, default_layout
 from graph.queries import NamedQuery, find_query, load_queries, on_the_day, run_named
 from graph.rules.applicability import Applicability, Explanation, on_topic
-from graph.rules.clocks import ENDED
+from graph.rules.clocks import ENDED, Clock
 from graph.sources import Sources, load_sources, with_kept_editions
 from graph.store import QueryResult, Store, open_store
 from graph.wording import ENGLISH, Wording, wording
@@ -297,13 +297,19 @@ class PolicyGraph(KeptPlans, Asking):
 
         return standing(self.store, self.queries, item, on, self.wording(lang))
 
+    def clocks(self) -> dict[str, Clock]:
+        """When each item with days of its own counts: its clocks (:func:`graph.rules.clocks.read_clocks`)."""
+        from graph.rules.clocks import read_clocks
+
+        return self.derived("clocks", lambda: read_clocks(self.store, self.queries))
+
     def the_day(self, on: dt.date | None = None, lang: str = "en") -> dict:
         """What stands on the day *on* (today when not given): how many of the items with days
         of their own are in force, which are not yet in force and which have ended (each with its
         day), and how many due dates have passed and are to come (:func:`graph.rules.clocks.the_day`)."""
-        from graph.rules.clocks import read_clocks, the_day
+        from graph.rules.clocks import the_day
 
-        clocks = self.derived("clocks", lambda: read_clocks(self.store, self.queries))
+        clocks = self.clocks()
         due = [dt.date.fromisoformat(d.date) for d in self.deadlines(details=False) if d.date_kind == "due by"]
         return the_day(clocks, due, on or dt.date.today(), self.wording(lang))
 
@@ -341,8 +347,9 @@ class PolicyGraph(KeptPlans, Asking):
             applying = self.derived(("applying", iri), lambda iri=iri: {e.item for e in self.what_applies(iri)})
             found = [d for d in found if d.obligation in applying]
         if on is not None:
-            # as on that day: the dates of what has ended by then no longer fall due
-            clocks = self.applicability().clocks
+            # as on that day: the dates of what has ended by then no longer fall due (the clocks
+            # alone: the applicability rules they are part of take a second to read)
+            clocks = self.clocks()
             found = [d for d in found if (c := clocks.get(entity(d.obligation))) is None or c.state(on) != ENDED]
         return found
 
