@@ -2,7 +2,8 @@
 """What it would cost to answer SPARQL queries in the web process and end that process at the
 time limit (pyoxigraph cannot stop a query): the service runs with one web worker, as
 ``policy-graph serve`` runs it, the worker is killed, and the time is taken until a lookup is
-answered again by its replacement (which forks from the loaded app and starts its query workers).
+answered again by its replacement (which forks from the loaded app and starts its query workers),
+the kills 7 s apart.
 Medians over the runs; every request the killed worker held would be lost too.
 
     .venv/bin/python bench/replacement.py --graph build/policy-graph.nq --runs 5
@@ -24,6 +25,7 @@ from measure import ROOT, free_port, wait_for
 from run import PYTHON, Process
 
 BENCH = Path(__file__).resolve().parent
+SETTLE_SECONDS = 7
 LOOKUP = "SELECT ?p ?o WHERE { <https://w3id.org/nhs-wales-planning/id/wast> ?p ?o }"
 
 
@@ -56,7 +58,9 @@ def main() -> None:
             raise SystemExit(f"the service did not start: {service.stop()}")
         times = []
         for _ in range(args.runs):
-            time.sleep(2)  # the worker's query workers and warm-up settled
+            # the worker's query workers and warm-up settled; and past granian's guard against a crash
+            # loop, which stops the server when a worker dies within 5.5 s of being started again
+            time.sleep(SETTLE_SECONDS)
             (worker,) = workers(service.popen.pid)
             killed = time.perf_counter()
             os.kill(worker, signal.SIGKILL)
