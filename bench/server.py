@@ -35,10 +35,6 @@ def named_query(name: str):
     return jsonify([{k: plain(v) for k, v in row.items()} for row in result.rows])
 
 
-#: the command's arguments, for granian's workers, which make the app themselves
-ARGV_ENV = "BENCH_SERVER_ARGV"
-
-
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", required=True, help="the built artefact to serve")

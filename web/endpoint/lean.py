@@ -106,26 +106,28 @@ class LeanSparql:
         except ProtocolError as refused:
             if "lang" in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
                 return None
-            return self._reply(environ, Reply.error(refused.status, refused.message))
+            return self._reply(environ, Reply.error(refused.status, refused.message), in_address)
         text = params.query
         if text is None:
             return None  # the service description, or the query page: Flask's
         # what the Flask app does before every request: follow plans kept by other processes
         self.graph.refresh()
         if not text.strip():
-            return self._reply(environ, Reply.error(400, "The query is empty."))
+            return self._reply(environ, Reply.error(400, "The query is empty."), in_address)
         reply = answer_query(self.app, text, environ.get("HTTP_ACCEPT"), params.get("format") or params.get("output"),
                              params, _address(environ))
         return self._reply(environ, reply, in_address)
 
-    def _reply(self, environ: dict, reply: Reply, in_address: dict[str, list[str]] | None = None
+    def _reply(self, environ: dict, reply: Reply, in_address: dict[str, list[str]]
                ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """The answer as the Flask view gives it; *in_address* the query string's parameters (read
+        for the day a data answer's receipt holds for)."""
         headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body))), *_CORS,
                    ("Vary", "Accept"), *self.always]
         if reply.retry_after is not None:
             headers.append(("Retry-After", str(reply.retry_after)))
         if reply.status < 400 and _mimetype(reply.content_type) in DATA_TYPES:
-            on = (in_address if in_address is not None else parse_qs(environ.get("QUERY_STRING", ""))).get("on")
+            on = in_address.get("on")
             headers += headers_of(self.app, _day(on[0] if on else ""), environ.get("SCRIPT_NAME", "") + self.report)
         return _status(reply.status), headers, reply.body
 

@@ -111,11 +111,11 @@ def _holds_what_workers_hold(app: Flask, store, version: int) -> bool:
     return holds
 
 
-def answer(app: Flask, job: Job, lookup: re.Match | None = None) -> Reply | None:
-    """The answer to *job* from this process's store, or None when it must go to a worker: the
-    setting is off, the store is not Oxigraph in memory, the query is not a lookup, graphs are
-    named, or this store holds a plan the workers do not (its answer could come in another order).
-    *lookup* is the query read by :func:`recognise`, when it has been."""
+def answer(app: Flask, job: Job) -> Reply | None:
+    """The answer to *job*, whose query :func:`recognise` has read as a lookup, from this
+    process's store, or None when it must go to a worker: the setting is off, the store is not
+    Oxigraph in memory, graphs are named, or this store holds a plan the workers do not (its
+    answer could come in another order)."""
     if not app.config.get("SPARQL_FAST_LOOKUPS", True) or job.default_graphs or job.named_graphs:
         return None
     store = app.extensions["policy_graph"].store
@@ -125,8 +125,7 @@ def answer(app: Flask, job: Job, lookup: re.Match | None = None) -> Reply | None
     # only where the answer is the worker's to the byte: over a list of graphs (a plan hidden)
     # the engine reads them one after another, and on disk in the order of its indexes, not as a
     # worker's store in memory does: the same rows, in another order (and a LIMIT could keep others)
-    if version % 2 or not store.in_memory or (lookup or recognise(job.query)) is None \
-            or not _holds_what_workers_hold(app, store, version):
+    if version % 2 or not store.in_memory or not _holds_what_workers_hold(app, store, version):
         return None
     try:
         reply = execute(store, job)

@@ -185,7 +185,7 @@ def answer_query(app: Flask, text: str, accept: str | None, fmt: str | None, par
     job = Job(text, accept, fmt, default_graphs, named_graphs, config["SPARQL_MAX_ROWS"], config["SPARQL_MAX_BYTES"],
               base=base)
     # a lookup that cannot run long is answered here, by the same function a worker uses
-    reply = None if lookup is None else simple.answer(app, job, lookup)
+    reply = None if lookup is None else simple.answer(app, job)
     if reply is not None:
         return reply
     return _run_admitted(app, job, config["SPARQL_TIMEOUT"])
