@@ -34,10 +34,8 @@ def free_port() -> int:
 
 
 def children(pid: int) -> list[int]:
-    try:
-        found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Every process *pid* started, and theirs."""
+    found = children_of(pid)
     return found + [g for c in found for g in children(c)]
 
 
@@ -117,6 +115,7 @@ def workers(pid: int) -> list[int]:
 
 
 def children_of(pid: int) -> list[int]:
+    """The processes *pid* started itself."""
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
